@@ -1,0 +1,58 @@
+// AnyCrdt: one value of any regionsync CRDT type, for the keyspace and the
+// wire. Dispatches Join, Encode, Decode, SplitDelta and the JSON value form
+// to the concrete type.
+//
+//   Result<AnyCrdt> delta = DecodeCrdt(pb::OR_SET, bytes);
+//   if (delta.ok() && SameType(state, *delta)) JoinCrdt(state, *delta);
+//   nlohmann::json v = ValueJson(state);   // ["a", "b"]
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "regionsync/crdt/ew_flag.h"
+#include "regionsync/crdt/g_counter.h"
+#include "regionsync/crdt/lww_register.h"
+#include "regionsync/crdt/mv_register.h"
+#include "regionsync/crdt/or_map.h"
+#include "regionsync/crdt/or_set.h"
+#include "regionsync/crdt/pn_counter.h"
+
+namespace regionsync {
+
+using AnyCrdt = std::variant<GCounter, PnCounter, LwwRegister, MvRegister, OrSet, EwFlag, OrMap>;
+
+CrdtType TypeOf(const AnyCrdt& value);
+// "g_counter", "pn_counter", "lww_register", "mv_register", "or_set", "ew_flag", "or_map".
+const char* TypeName(CrdtType type);
+// Inverse of TypeName; InvalidArgument for an unknown name.
+Result<CrdtType> ParseTypeName(std::string_view name);
+
+// The empty state of `type`. REQUIRES: type is one of the seven types.
+AnyCrdt EmptyCrdt(CrdtType type);
+
+// True if `delta` may be joined into `state`: same type, and for maps the same
+// nested kind (or one of them unset).
+bool SameType(const AnyCrdt& state, const AnyCrdt& delta);
+
+// Joins `delta` into `state`. Returns true iff the observable value changed.
+// REQUIRES: SameType(state, delta).
+bool JoinCrdt(AnyCrdt& state, const AnyCrdt& delta);
+
+std::string EncodeCrdt(const AnyCrdt& value);
+// InvalidArgument for an unknown type or bytes the type's decoder rejects.
+Result<AnyCrdt> DecodeCrdt(CrdtType type, std::string_view bytes);
+
+// Pieces of `delta` whose encodings fit `max_encoded_bytes` where possible;
+// joining all pieces equals joining `delta`. Small types return {delta}.
+std::vector<AnyCrdt> SplitCrdt(const AnyCrdt& delta, size_t max_encoded_bytes);
+
+// The user-facing value: a number for counters, a string or null for an LWW
+// register, a sorted array for sets and MV registers, a bool for a flag, an
+// object for a map (values by the map's kind).
+nlohmann::json ValueJson(const AnyCrdt& value);
+
+}  // namespace regionsync

@@ -1,0 +1,150 @@
+// OrMap: observed-remove map from string keys to nested causal values, all of
+// one kind per map (LWW registers, MV registers, flags, counters or sets).
+// Every nested value is a dot store under the map's single DotContext, so
+// removing a key removes exactly the dots the remover had seen: no
+// tombstones, and an update concurrent with a remove survives it alone (the
+// key then holds only the unobserved update: "reset" semantics). A key is
+// present iff its store holds a dot.
+//
+//   OrMap a(OrMapKind::kRegister), b;
+//   b.Join(a.Assign(actor_a, "u1", ts, "online"));
+//   OrMap removal = a.Remove("u1");                        // concurrent with:
+//   OrMap update = b.Assign(actor_b, "u1", ts2, "away");
+//   a.Join(update); b.Join(removal);   // both: Register("u1") == "away"
+//
+// Cost: a key's dots live in a small sorted vector; a dot -> key index lets
+// Join of a small delta touch only the keys the delta names or removes.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "regionsync/common/hlc.h"
+#include "regionsync/common/status.h"
+#include "regionsync/crdt/crdt.h"
+#include "regionsync/crdt/dot_context.h"
+#include "regionsync/crdt/dot_fun.h"
+
+namespace regionsync {
+namespace pb {
+class OrMap;
+}
+
+// What every value of one OrMap is. Part of the wire format: never renumber.
+enum class OrMapKind : uint8_t { kUnset = 0, kRegister = 1, kMvRegister = 2, kFlag = 3, kCounter = 4, kSet = 5 };
+
+// The payload of one dot of an OrMap. Each kind uses some fields, the others
+// stay zero/empty.
+struct OrMapPayload {
+  HlcTimestamp ts = 0;  // kRegister: the write's timestamp
+  int64_t total = 0;    // kCounter: the actor's running total
+  std::string bytes;    // kRegister / kMvRegister: the value; kSet: the element
+  auto operator<=>(const OrMapPayload&) const = default;
+};
+
+class OrMap {
+ public:
+  static constexpr CrdtType kType = pb::OR_MAP;
+
+  // kind kUnset: the bottom; joining adopts the other's kind.
+  OrMap() = default;
+  explicit OrMap(OrMapKind kind) : kind_(kind) {}
+
+  OrMapKind kind() const { return kind_; }
+
+  // Mutators apply to this map and return the delta. REQUIRES: kind() is the
+  // mutator's kind or kUnset (then the map becomes that kind), actor != 0.
+  // A mismatch asserts; in release it changes nothing and returns an empty
+  // delta.
+
+  // kRegister (LWW) or kMvRegister (ts ignored); on a kUnset map, kRegister.
+  // Replaces every value of `key` this map holds. For kRegister the write is
+  // stamped max(ts, greatest timestamp of the key + 1), so a write that saw
+  // another wins over it whatever the clocks say.
+  OrMap Assign(ActorId actor, std::string_view key, HlcTimestamp ts, std::string value);
+  // kFlag: enable-wins.
+  OrMap Enable(ActorId actor, std::string_view key);
+  OrMap Disable(std::string_view key);
+  // kCounter: causal counter. The actor's own dot for `key` is replaced by
+  // one carrying its new running total (saturating).
+  OrMap Increment(ActorId actor, std::string_view key, int64_t by);
+  // kSet: add-wins observed-remove set per key.
+  OrMap AddElement(ActorId actor, std::string_view key, std::string_view element);
+  OrMap RemoveElement(std::string_view key, std::string_view element);
+  // Any kind: observed-remove of the whole entry.
+  OrMap Remove(std::string_view key);
+
+  bool Contains(std::string_view key) const;
+  // Number of present keys.
+  size_t size() const { return entries_.size(); }
+  // Present keys, sorted bytewise.
+  std::vector<std::string> Keys() const;
+  // kRegister: the value with the greatest (timestamp, writer, value bytes)
+  // among concurrent writes; nullopt if absent.
+  std::optional<std::string> Register(std::string_view key) const;
+  // kMvRegister and kSet: distinct values, sorted; empty if absent.
+  std::vector<std::string> Values(std::string_view key) const;
+  // kFlag: true iff present.
+  bool Flag(std::string_view key) const { return Contains(key); }
+  // kCounter: saturating sum of the actors' totals; 0 if absent.
+  int64_t Counter(std::string_view key) const;
+
+  const DotContext& context() const { return context_; }
+  // Number of live dots over all keys.
+  size_t dot_count() const { return index_.size(); }
+
+  // Returns true iff the observable value (keys and their read values)
+  // changed. Kinds: kUnset joins anything; joining two different set kinds
+  // is a bug (asserts; in release *this stays unchanged).
+  bool Join(const OrMap& other);
+
+  // Pieces whose encodings are each <= max_encoded_bytes where possible (a
+  // single dot bigger than that gets a piece of its own). Each piece is a
+  // valid delta: its context holds the dots of its own entries and a share
+  // of the dots that are only removals, never dots of another piece's
+  // entries. Joining all pieces, in any order, equals joining *this.
+  std::vector<OrMap> SplitDelta(size_t max_encoded_bytes) const;
+
+  std::string Encode() const;
+  // InvalidArgument on malformed, non-canonical or hostile input.
+  static Result<OrMap> Decode(std::string_view bytes);
+  std::string ToJson() const;
+
+  // Compares kind, context and entries.
+  bool operator==(const OrMap& other) const;
+
+ private:
+  using Store = DotFun<OrMapPayload>;
+  using Entries = std::map<std::string, Store, std::less<>>;
+
+  // Takes on `kind` if unset. False (after asserting) on a mismatch.
+  bool AdoptKind(OrMapKind kind);
+  // Removes the dots of `key` matching `pred` and adds a new dot of `actor`
+  // carrying `payload`. Returns the delta.
+  template <typename Pred>
+  OrMap ReplaceDots(ActorId actor, std::string_view key, Pred pred, OrMapPayload payload);
+  // Removes the dots of `key` matching `pred`. Returns the delta.
+  template <typename Pred>
+  OrMap RemoveDots(std::string_view key, Pred pred);
+  // Inserts a dot into `key`'s store and the index (not the context).
+  void InsertDot(std::string_view key, const Dot& dot, OrMapPayload payload);
+  const Store* FindStore(std::string_view key) const;
+  // Whether two stores of one key read the same (both non-empty).
+  bool SameRead(const Store& a, const Store& b) const;
+  void ToProto(pb::OrMap* out) const;
+
+  OrMapKind kind_ = OrMapKind::kUnset;
+  DotContext context_;
+  Entries entries_;  // only non-empty stores
+  // Every live dot -> its key. Derived from entries_.
+  std::unordered_map<Dot, std::string, DotHash> index_;
+};
+
+static_assert(Crdt<OrMap>);
+
+}  // namespace regionsync

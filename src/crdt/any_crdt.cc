@@ -1,0 +1,161 @@
+#include "regionsync/crdt/any_crdt.h"
+
+#include <cassert>
+
+namespace regionsync {
+namespace {
+
+template <class... Fs>
+struct Overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <class... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;
+
+template <typename T>
+Result<AnyCrdt> DecodeAs(std::string_view bytes) {
+  Result<T> r = T::Decode(bytes);
+  if (!r.ok()) return r.status();
+  return AnyCrdt(std::move(r).value());
+}
+
+template <typename T>
+std::vector<AnyCrdt> SplitAs(const T& delta, size_t max_encoded_bytes) {
+  std::vector<AnyCrdt> out;
+  for (T& piece : delta.SplitDelta(max_encoded_bytes)) out.emplace_back(std::move(piece));
+  return out;
+}
+
+nlohmann::json StringsJson(const std::vector<std::string>& v) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const std::string& s : v) a.push_back(s);
+  return a;
+}
+
+nlohmann::json MapJson(const OrMap& m) {
+  nlohmann::json obj = nlohmann::json::object();
+  for (const std::string& key : m.Keys()) {
+    switch (m.kind()) {
+      case OrMapKind::kRegister: {
+        std::optional<std::string> v = m.Register(key);
+        obj[key] = v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+        break;
+      }
+      case OrMapKind::kMvRegister:
+      case OrMapKind::kSet:
+        obj[key] = StringsJson(m.Values(key));
+        break;
+      case OrMapKind::kFlag:
+        obj[key] = m.Flag(key);
+        break;
+      case OrMapKind::kCounter:
+        obj[key] = m.Counter(key);
+        break;
+      case OrMapKind::kUnset:
+        break;
+    }
+  }
+  return obj;
+}
+
+}  // namespace
+
+CrdtType TypeOf(const AnyCrdt& value) {
+  return std::visit([](const auto& v) { return static_cast<CrdtType>(std::decay_t<decltype(v)>::kType); }, value);
+}
+
+const char* TypeName(CrdtType type) {
+  switch (type) {
+    case pb::G_COUNTER: return "g_counter";
+    case pb::PN_COUNTER: return "pn_counter";
+    case pb::LWW_REGISTER: return "lww_register";
+    case pb::MV_REGISTER: return "mv_register";
+    case pb::OR_SET: return "or_set";
+    case pb::EW_FLAG: return "ew_flag";
+    case pb::OR_MAP: return "or_map";
+    default: return "unknown";
+  }
+}
+
+Result<CrdtType> ParseTypeName(std::string_view name) {
+  for (CrdtType t : {pb::G_COUNTER, pb::PN_COUNTER, pb::LWW_REGISTER, pb::MV_REGISTER, pb::OR_SET,
+                     pb::EW_FLAG, pb::OR_MAP}) {
+    if (name == TypeName(t)) return t;
+  }
+  return InvalidArgument("unknown CRDT type '" + std::string(name) + "'");
+}
+
+AnyCrdt EmptyCrdt(CrdtType type) {
+  switch (type) {
+    case pb::G_COUNTER: return GCounter();
+    case pb::PN_COUNTER: return PnCounter();
+    case pb::LWW_REGISTER: return LwwRegister();
+    case pb::MV_REGISTER: return MvRegister();
+    case pb::OR_SET: return OrSet();
+    case pb::EW_FLAG: return EwFlag();
+    case pb::OR_MAP: return OrMap();
+    default: assert(false && "EmptyCrdt: unknown type"); return GCounter();
+  }
+}
+
+bool SameType(const AnyCrdt& state, const AnyCrdt& delta) {
+  if (state.index() != delta.index()) return false;
+  if (const OrMap* m = std::get_if<OrMap>(&state)) {
+    OrMapKind a = m->kind(), b = std::get<OrMap>(delta).kind();
+    return a == OrMapKind::kUnset || b == OrMapKind::kUnset || a == b;
+  }
+  return true;
+}
+
+bool JoinCrdt(AnyCrdt& state, const AnyCrdt& delta) {
+  assert(SameType(state, delta));
+  return std::visit(
+      [&](auto& s) -> bool {
+        using T = std::decay_t<decltype(s)>;
+        return s.Join(std::get<T>(delta));
+      },
+      state);
+}
+
+std::string EncodeCrdt(const AnyCrdt& value) {
+  return std::visit([](const auto& v) { return v.Encode(); }, value);
+}
+
+Result<AnyCrdt> DecodeCrdt(CrdtType type, std::string_view bytes) {
+  switch (type) {
+    case pb::G_COUNTER: return DecodeAs<GCounter>(bytes);
+    case pb::PN_COUNTER: return DecodeAs<PnCounter>(bytes);
+    case pb::LWW_REGISTER: return DecodeAs<LwwRegister>(bytes);
+    case pb::MV_REGISTER: return DecodeAs<MvRegister>(bytes);
+    case pb::OR_SET: return DecodeAs<OrSet>(bytes);
+    case pb::EW_FLAG: return DecodeAs<EwFlag>(bytes);
+    case pb::OR_MAP: return DecodeAs<OrMap>(bytes);
+    default: return InvalidArgument("unknown CRDT type " + std::to_string(static_cast<int>(type)));
+  }
+}
+
+std::vector<AnyCrdt> SplitCrdt(const AnyCrdt& delta, size_t max_encoded_bytes) {
+  return std::visit(Overloaded{
+                        [&](const OrSet& s) { return SplitAs(s, max_encoded_bytes); },
+                        [&](const OrMap& m) { return SplitAs(m, max_encoded_bytes); },
+                        [&](const auto&) { return std::vector<AnyCrdt>{delta}; },
+                    },
+                    delta);
+}
+
+nlohmann::json ValueJson(const AnyCrdt& value) {
+  return std::visit(Overloaded{
+                        [](const GCounter& c) { return nlohmann::json(c.Value()); },
+                        [](const PnCounter& c) { return nlohmann::json(c.Value()); },
+                        [](const LwwRegister& r) {
+                          return r.Value() ? nlohmann::json(*r.Value()) : nlohmann::json(nullptr);
+                        },
+                        [](const MvRegister& r) { return StringsJson(r.Values()); },
+                        [](const OrSet& s) { return StringsJson(s.Elements()); },
+                        [](const EwFlag& f) { return nlohmann::json(f.Enabled()); },
+                        [](const OrMap& m) { return MapJson(m); },
+                    },
+                    value);
+}
+
+}  // namespace regionsync

@@ -1,0 +1,105 @@
+#include "regionsync/crdt/lww_register.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <algorithm>
+#include <cassert>
+#include <limits>
+#include <tuple>
+
+#include "regionsync/proto/lww_register.pb.h"
+
+namespace regionsync {
+namespace {
+
+// Same as in g_counter.cc; see the note there.
+std::string SerializeDeterministic(const google::protobuf::MessageLite& msg) {
+  std::string out;
+  out.reserve(msg.ByteSizeLong());
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    msg.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
+
+void ToProto(const LwwRegister& r, pb::LwwRegister* out) {
+  out->set_timestamp(r.timestamp());
+  out->set_writer(r.writer());
+  if (r.Value()) out->set_value(*r.Value());
+}
+
+}  // namespace
+
+LwwRegister LwwRegister::Assign(ActorId actor, HlcTimestamp clock_now, std::string value) {
+  constexpr HlcTimestamp kMaxTs = std::numeric_limits<HlcTimestamp>::max();
+  HlcTimestamp ts = timestamp_ == kMaxTs ? kMaxTs : std::max(clock_now, timestamp_ + 1);
+  return AssignAt(actor, ts, std::move(value));
+}
+
+LwwRegister LwwRegister::AssignAt(ActorId actor, HlcTimestamp ts, std::string value) {
+  assert(actor != 0);
+  LwwRegister delta;
+  delta.timestamp_ = ts;
+  delta.writer_ = actor;
+  delta.value_ = std::move(value);
+  Join(delta);
+  return delta;
+}
+
+bool LwwRegister::Join(const LwwRegister& other) {
+  // std::optional orders nullopt below every value, so an unwritten register
+  // (0, 0, nullopt) is the bottom of the order.
+  if (std::tie(other.timestamp_, other.writer_, other.value_) <=
+      std::tie(timestamp_, writer_, value_)) {
+    return false;
+  }
+  bool changed = value_ != other.value_;
+  timestamp_ = other.timestamp_;
+  writer_ = other.writer_;
+  if (changed) value_ = other.value_;
+  return changed;
+}
+
+std::string LwwRegister::Encode() const {
+  pb::LwwRegister msg;
+  ToProto(*this, &msg);
+  return SerializeDeterministic(msg);
+}
+
+Result<LwwRegister> LwwRegister::Decode(std::string_view bytes) {
+  if (bytes.size() > kMaxEncodedStateBytes) return InvalidArgument("lww_register: encoding too large");
+  pb::LwwRegister msg;
+  if (!msg.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return InvalidArgument("lww_register: malformed protobuf");
+  }
+  if (msg.writer() == 0) {
+    if (msg.timestamp() != 0 || msg.has_value()) {
+      return InvalidArgument("lww_register: a write without a writer");
+    }
+  } else if (!msg.has_value()) {
+    return InvalidArgument("lww_register: a writer without a value");
+  }
+  LwwRegister r;
+  r.timestamp_ = msg.timestamp();
+  r.writer_ = msg.writer();
+  if (msg.has_value()) r.value_ = std::move(*msg.mutable_value());
+  // Rejects every other encoding of the same state (unknown fields, repeated
+  // fields, out-of-order fields), so that encode(decode(b)) == b.
+  if (r.Encode() != bytes) return InvalidArgument("lww_register: non-canonical encoding");
+  return r;
+}
+
+std::string LwwRegister::ToJson() const {
+  pb::LwwRegister msg;
+  ToProto(*this, &msg);
+  std::string out;
+  if (!google::protobuf::util::MessageToJsonString(msg, &out).ok()) return "{}";
+  return out;
+}
+
+}  // namespace regionsync

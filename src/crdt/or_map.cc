@@ -1,0 +1,301 @@
+#include "regionsync/crdt/or_map.h"
+
+#include <algorithm>
+#include <cassert>
+#include <limits>
+
+namespace regionsync {
+namespace {
+
+int64_t SaturatingAdd(int64_t a, int64_t b) {
+  int64_t sum;
+  if (__builtin_add_overflow(a, b, &sum)) {
+    return b > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+  }
+  return sum;
+}
+
+using Entry = DotFun<OrMapPayload>::Entry;
+
+// The LWW winner: greatest (timestamp, writer, value bytes). REQUIRES: non-empty.
+const Entry& Winner(const DotFun<OrMapPayload>& store) {
+  auto key = [](const Entry& e) { return std::tie(e.payload.ts, e.dot.actor, e.payload.bytes); };
+  const Entry* best = &store.entries().front();
+  for (const Entry& e : store.entries()) {
+    if (key(e) > key(*best)) best = &e;
+  }
+  return *best;
+}
+
+std::vector<std::string> DistinctValues(const DotFun<OrMapPayload>& store) {
+  std::vector<std::string> values;
+  values.reserve(store.size());
+  for (const Entry& e : store.entries()) values.push_back(e.payload.bytes);
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  return values;
+}
+
+int64_t Sum(const DotFun<OrMapPayload>& store) {
+  int64_t sum = 0;
+  for (const Entry& e : store.entries()) sum = SaturatingAdd(sum, e.payload.total);
+  return sum;
+}
+
+}  // namespace
+
+bool OrMap::AdoptKind(OrMapKind kind) {
+  if (kind_ == OrMapKind::kUnset) kind_ = kind;
+  assert(kind_ == kind && "OrMap mutator does not match the map's kind");
+  return kind_ == kind;
+}
+
+const OrMap::Store* OrMap::FindStore(std::string_view key) const {
+  auto it = entries_.find(key);
+  return it == entries_.end() ? nullptr : &it->second;
+}
+
+void OrMap::InsertDot(std::string_view key, const Dot& dot, OrMapPayload payload) {
+  auto it = entries_.find(key);
+  if (it == entries_.end()) it = entries_.emplace(std::string(key), Store{}).first;
+  it->second.Insert(dot, std::move(payload));
+  index_.emplace(dot, it->first);
+}
+
+template <typename Pred>
+OrMap OrMap::RemoveDots(std::string_view key, Pred pred) {
+  OrMap delta(kind_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return delta;
+  Store kept;
+  for (const Entry& e : it->second.entries()) {
+    if (pred(e)) {
+      delta.context_.Insert(e.dot);
+      index_.erase(e.dot);
+    } else {
+      kept.Insert(e.dot, e.payload);
+    }
+  }
+  if (kept.empty()) {
+    entries_.erase(it);
+  } else {
+    it->second = std::move(kept);
+  }
+  return delta;
+}
+
+template <typename Pred>
+OrMap OrMap::ReplaceDots(ActorId actor, std::string_view key, Pred pred, OrMapPayload payload) {
+  assert(actor != 0);
+  OrMap delta = RemoveDots(key, pred);
+  Dot dot = context_.Next(actor);
+  context_.Insert(dot);
+  InsertDot(key, dot, payload);
+  delta.context_.Insert(dot);
+  delta.InsertDot(key, dot, std::move(payload));
+  return delta;
+}
+
+OrMap OrMap::Assign(ActorId actor, std::string_view key, HlcTimestamp ts, std::string value) {
+  if (kind_ == OrMapKind::kUnset) kind_ = OrMapKind::kRegister;
+  if (kind_ != OrMapKind::kRegister && kind_ != OrMapKind::kMvRegister) {
+    assert(false && "OrMap::Assign needs a register kind");
+    return OrMap(kind_);
+  }
+  OrMapPayload payload;
+  payload.bytes = std::move(value);
+  if (kind_ == OrMapKind::kRegister) {
+    payload.ts = ts;
+    if (const Store* store = FindStore(key)) {
+      HlcTimestamp seen = 0;
+      for (const Entry& e : store->entries()) seen = std::max(seen, e.payload.ts);
+      // Saturates: a timestamp at the maximum can only be tied, never beaten.
+      HlcTimestamp after = seen == std::numeric_limits<HlcTimestamp>::max() ? seen : seen + 1;
+      payload.ts = std::max(ts, after);
+    }
+  }
+  return ReplaceDots(actor, key, [](const Entry&) { return true; }, std::move(payload));
+}
+
+OrMap OrMap::Enable(ActorId actor, std::string_view key) {
+  if (!AdoptKind(OrMapKind::kFlag)) return OrMap(kind_);
+  return ReplaceDots(actor, key, [](const Entry&) { return true; }, OrMapPayload{});
+}
+
+OrMap OrMap::Disable(std::string_view key) {
+  if (!AdoptKind(OrMapKind::kFlag)) return OrMap(kind_);
+  return RemoveDots(key, [](const Entry&) { return true; });
+}
+
+OrMap OrMap::Increment(ActorId actor, std::string_view key, int64_t by) {
+  if (!AdoptKind(OrMapKind::kCounter)) return OrMap(kind_);
+  // Valid histories leave at most one live dot per actor and key, but a key
+  // reset elsewhere can briefly hold two; folding them all keeps the sum.
+  OrMapPayload payload;
+  if (const Store* store = FindStore(key)) {
+    for (const Entry& e : store->entries()) {
+      if (e.dot.actor == actor) payload.total = SaturatingAdd(payload.total, e.payload.total);
+    }
+  }
+  payload.total = SaturatingAdd(payload.total, by);
+  return ReplaceDots(actor, key, [actor](const Entry& e) { return e.dot.actor == actor; },
+                     std::move(payload));
+}
+
+OrMap OrMap::AddElement(ActorId actor, std::string_view key, std::string_view element) {
+  if (!AdoptKind(OrMapKind::kSet)) return OrMap(kind_);
+  OrMapPayload payload;
+  payload.bytes = std::string(element);
+  return ReplaceDots(actor, key, [element](const Entry& e) { return e.payload.bytes == element; },
+                     std::move(payload));
+}
+
+OrMap OrMap::RemoveElement(std::string_view key, std::string_view element) {
+  if (!AdoptKind(OrMapKind::kSet)) return OrMap(kind_);
+  return RemoveDots(key, [element](const Entry& e) { return e.payload.bytes == element; });
+}
+
+OrMap OrMap::Remove(std::string_view key) {
+  return RemoveDots(key, [](const Entry&) { return true; });
+}
+
+bool OrMap::Contains(std::string_view key) const { return FindStore(key) != nullptr; }
+
+std::vector<std::string> OrMap::Keys() const {
+  std::vector<std::string> keys;
+  keys.reserve(entries_.size());
+  for (const auto& [key, store] : entries_) keys.push_back(key);
+  return keys;
+}
+
+std::optional<std::string> OrMap::Register(std::string_view key) const {
+  const Store* store = FindStore(key);
+  if (store == nullptr || kind_ != OrMapKind::kRegister) return std::nullopt;
+  return Winner(*store).payload.bytes;
+}
+
+std::vector<std::string> OrMap::Values(std::string_view key) const {
+  const Store* store = FindStore(key);
+  if (store == nullptr || (kind_ != OrMapKind::kMvRegister && kind_ != OrMapKind::kSet)) return {};
+  return DistinctValues(*store);
+}
+
+int64_t OrMap::Counter(std::string_view key) const {
+  const Store* store = FindStore(key);
+  if (store == nullptr || kind_ != OrMapKind::kCounter) return 0;
+  return Sum(*store);
+}
+
+bool OrMap::SameRead(const Store& a, const Store& b) const {
+  switch (kind_) {
+    case OrMapKind::kRegister:
+      return Winner(a).payload.bytes == Winner(b).payload.bytes;
+    case OrMapKind::kMvRegister:
+    case OrMapKind::kSet:
+      return DistinctValues(a) == DistinctValues(b);
+    case OrMapKind::kCounter:
+      return Sum(a) == Sum(b);
+    case OrMapKind::kFlag:
+    case OrMapKind::kUnset:
+      return true;
+  }
+  return true;
+}
+
+bool OrMap::Join(const OrMap& other) {
+  if (kind_ != other.kind_ && kind_ != OrMapKind::kUnset && other.kind_ != OrMapKind::kUnset) {
+    assert(false && "OrMap::Join of two different kinds");
+    return false;
+  }
+  if (kind_ == OrMapKind::kUnset) kind_ = other.kind_;
+
+  // The stores of touched keys before the join (empty if absent), to tell
+  // whether what a reader sees changed.
+  std::map<std::string, Store, std::less<>> before;
+
+  // 1. Our keys that `other` does not hold: drop the dots it has seen (it
+  // removed them). A small delta's context is probed dot by dot through the
+  // index instead of scanning every key.
+  if (other.context_.DotCount() < index_.size()) {
+    for (const DotContext::ActorIntervals& a : other.context_.actors()) {
+      for (const DotContext::Interval& iv : a.intervals) {
+        for (uint64_t c = iv.first;; ++c) {
+          auto hit = index_.find(Dot{a.actor, c});
+          if (hit != index_.end() && other.entries_.find(hit->second) == other.entries_.end()) {
+            auto it = entries_.find(hit->second);
+            assert(it != entries_.end());
+            before.try_emplace(it->first, it->second);
+            it->second.Erase(hit->first);
+            if (it->second.empty()) entries_.erase(it);
+            index_.erase(hit);
+          }
+          if (c == iv.last) break;
+        }
+      }
+    }
+  } else if (!other.context_.empty()) {
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      const auto& dots = it->second.entries();
+      bool seen = std::any_of(dots.begin(), dots.end(),
+                              [&](const Entry& e) { return other.context_.Contains(e.dot); });
+      if (!seen || other.entries_.find(it->first) != other.entries_.end()) {
+        ++it;
+        continue;
+      }
+      before.try_emplace(it->first, it->second);
+      Store kept;
+      for (const Entry& e : dots) {
+        if (other.context_.Contains(e.dot)) {
+          index_.erase(e.dot);
+        } else {
+          kept.Insert(e.dot, e.payload);
+        }
+      }
+      if (kept.empty()) {
+        it = entries_.erase(it);
+      } else {
+        it->second = std::move(kept);
+        ++it;
+      }
+    }
+  }
+
+  // 2. The keys `other` holds: the dot-store join, key by key.
+  for (const auto& [key, theirs] : other.entries_) {
+    auto it = entries_.find(key);
+    if (it == entries_.end()) {
+      Store added;
+      for (const Entry& e : theirs.entries()) {
+        if (!context_.Contains(e.dot)) added.Insert(e.dot, e.payload);
+      }
+      if (added.empty()) continue;
+      before.try_emplace(key, Store{});
+      it = entries_.emplace(key, std::move(added)).first;
+      for (const Entry& e : it->second.entries()) index_.emplace(e.dot, it->first);
+      continue;
+    }
+    Store old = it->second;
+    const std::string& stored_key = it->first;
+    bool changed = it->second.Join(
+        theirs, context_, other.context_, [&](const Dot& d) { index_.erase(d); },
+        [&](const Dot& d) { index_.emplace(d, stored_key); });
+    if (!changed) continue;
+    before.try_emplace(key, std::move(old));
+    if (it->second.empty()) entries_.erase(it);
+  }
+
+  context_.Join(other.context_);
+
+  for (const auto& [key, old] : before) {
+    const Store* now = FindStore(key);
+    if (old.empty() != (now == nullptr)) return true;
+    if (now != nullptr && !SameRead(old, *now)) return true;
+  }
+  return false;
+}
+
+bool OrMap::operator==(const OrMap& other) const {
+  return kind_ == other.kind_ && context_ == other.context_ && entries_ == other.entries_;
+}
+
+}  // namespace regionsync

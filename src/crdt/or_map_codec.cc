@@ -1,0 +1,115 @@
+// OrMap encoding (see proto/causal.proto) and its validating decoder.
+#include <limits>
+
+#include "crdt/dot_fun_codec.h"
+#include "regionsync/crdt/or_map.h"
+#include "regionsync/proto/causal.pb.h"
+
+namespace regionsync {
+namespace {
+
+constexpr const char* kWhat = "or_map";
+
+unsigned ColumnsOf(OrMapKind kind) {
+  switch (kind) {
+    case OrMapKind::kRegister:
+      return causal_codec::kValues | causal_codec::kTimestamps;
+    case OrMapKind::kMvRegister:
+    case OrMapKind::kSet:
+      return causal_codec::kValues;
+    case OrMapKind::kCounter:
+      return causal_codec::kTotals;
+    case OrMapKind::kFlag:
+    case OrMapKind::kUnset:
+      return causal_codec::kNoPayload;
+  }
+  return causal_codec::kNoPayload;
+}
+
+}  // namespace
+
+void OrMap::ToProto(pb::OrMap* out) const {
+  out->set_kind(static_cast<uint32_t>(kind_));
+  if (!context_.empty()) context_.ToProto(out->mutable_context());
+  if (entries_.empty()) return;
+  const unsigned columns = ColumnsOf(kind_);
+  pb::DotStore* dots = out->mutable_dots();
+  for (const auto& [key, store] : entries_) {
+    out->add_keys(key);
+    out->add_dot_counts(static_cast<uint32_t>(store.size()));
+    causal_codec::EncodeStore(store, context_, dots, [columns](const OrMapPayload& p, pb::DotStore* s) {
+      if (columns & causal_codec::kValues) s->add_values(p.bytes);
+      if (columns & causal_codec::kTimestamps) s->add_timestamps(p.ts);
+      if (columns & causal_codec::kTotals) s->add_totals(p.total);
+    });
+  }
+}
+
+std::string OrMap::Encode() const {
+  pb::OrMap proto;
+  ToProto(&proto);
+  return causal_codec::Serialize(proto);
+}
+
+std::string OrMap::ToJson() const {
+  pb::OrMap proto;
+  ToProto(&proto);
+  return causal_codec::ToJson(proto);
+}
+
+Result<OrMap> OrMap::Decode(std::string_view bytes) {
+  pb::OrMap proto;
+  RS_RETURN_IF_ERROR(causal_codec::Parse(bytes, &proto, kWhat));
+  if (proto.kind() > static_cast<uint32_t>(OrMapKind::kSet)) {
+    return InvalidArgument("or_map: unknown kind");
+  }
+  OrMap map(static_cast<OrMapKind>(proto.kind()));
+  if (map.kind_ == OrMapKind::kUnset && (proto.keys_size() > 0 || proto.has_dots())) {
+    return InvalidArgument("or_map: a map of kind unset holds entries");
+  }
+  Result<DotContext> ctx = DotContext::FromProto(proto.context());
+  if (!ctx.ok()) return ctx.status();
+  map.context_ = std::move(ctx).value();
+
+  const unsigned columns = ColumnsOf(map.kind_);
+  Result<int> rows = causal_codec::CheckColumns(proto.dots(), columns, kWhat);
+  if (!rows.ok()) return rows.status();
+  if (proto.keys_size() != proto.dot_counts_size()) {
+    return InvalidArgument("or_map: keys and dot_counts differ in length");
+  }
+  uint64_t total_rows = 0;
+  for (uint32_t n : proto.dot_counts()) {
+    if (n == 0) return InvalidArgument("or_map: a key with no dots");
+    total_rows += n;  // at most 2^31 counts of 2^32: no overflow
+  }
+  if (total_rows != static_cast<uint64_t>(*rows)) {
+    return InvalidArgument("or_map: dot_counts do not add up to the dot rows");
+  }
+  map.index_.reserve(static_cast<size_t>(*rows));
+  auto read = [columns](const pb::DotStore& s, int i) {
+    OrMapPayload p;
+    if (columns & causal_codec::kValues) p.bytes = s.values(i);
+    if (columns & causal_codec::kTimestamps) p.ts = s.timestamps(i);
+    if (columns & causal_codec::kTotals) p.total = s.totals(i);
+    return p;
+  };
+  int row = 0;
+  for (int k = 0; k < proto.keys_size(); ++k) {
+    const std::string& key = proto.keys(k);
+    if (k > 0 && !(proto.keys(k - 1) < key)) return InvalidArgument("or_map: keys not strictly ascending");
+    int end = row + static_cast<int>(proto.dot_counts(k));
+    Store store;
+    RS_RETURN_IF_ERROR(causal_codec::DecodeStore(proto.dots(), row, end, map.context_, read, &store, kWhat));
+    row = end;
+    auto it = map.entries_.emplace_hint(map.entries_.end(), key, std::move(store));
+    for (const auto& e : it->second.entries()) {
+      if (!map.index_.emplace(e.dot, it->first).second) {
+        return InvalidArgument("or_map: one dot under two keys");
+      }
+    }
+  }
+  RS_RETURN_IF_ERROR(causal_codec::CheckCanonical(bytes, map.Encode(), kWhat));
+  return map;
+}
+
+}  // namespace regionsync

@@ -1,0 +1,162 @@
+// OrSet: mutators, queries and the join. Encoding lives in or_set_codec.cc,
+// SplitDelta in or_set_split.cc.
+#include "regionsync/crdt/or_set.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace regionsync {
+
+OrSet OrSet::Add(ActorId actor, std::string_view element) {
+  assert(actor != 0);
+  const Dot dot = context_.Next(actor);
+  OrSet delta;
+  bool created;
+  const EntryId id = entries_.FindOrInsert(element, &created);
+  or_set_internal::DotList& dots = entries_.at(id).dots;
+  // The old dots go into the delta's context, so a receiver drops them too.
+  for (size_t i = 0; i < dots.size(); ++i) {
+    index_.Erase(dots[i]);
+    delta.context_.Insert(dots[i]);
+  }
+  dots.Clear();
+  dots.Insert(dot);
+  index_.Insert(dot, id);
+  context_.Insert(dot);
+
+  delta.context_.Insert(dot);
+  const EntryId did = delta.entries_.FindOrInsert(element, &created);
+  delta.entries_.at(did).dots.Insert(dot);
+  delta.index_.Insert(dot, did);
+  return delta;
+}
+
+OrSet OrSet::Remove(std::string_view element) {
+  OrSet delta;
+  const EntryId id = entries_.Find(element);
+  if (id == or_set_internal::kNoEntry) return delta;
+  const or_set_internal::DotList& dots = entries_.at(id).dots;
+  for (size_t i = 0; i < dots.size(); ++i) {
+    index_.Erase(dots[i]);
+    delta.context_.Insert(dots[i]);
+  }
+  entries_.Erase(id);
+  return delta;
+}
+
+bool OrSet::Contains(std::string_view element) const { return entries_.Find(element) != or_set_internal::kNoEntry; }
+
+std::vector<std::string> OrSet::Elements() const {
+  std::vector<std::string> out;
+  out.reserve(entries_.size());
+  entries_.ForEach([&](EntryId, const or_set_internal::EntryTable::Entry& e) { out.push_back(e.element); });
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool OrSet::RemoveDot(EntryId id, Dot d) {
+  index_.Erase(d);
+  or_set_internal::DotList& dots = entries_.at(id).dots;
+  dots.Erase(d);
+  if (!dots.empty()) return false;
+  entries_.Erase(id);
+  return true;
+}
+
+namespace {
+
+// Calls f(actor, first, last) for each maximal interval of dots in both `a`
+// and `b`, until f returns false. Costs O(|b's intervals| * log |a's|), so a
+// small `b` against a fragmented `a` stays cheap.
+template <typename F>
+void ForEachSharedInterval(const DotContext& a, const DotContext& b, F&& f) {
+  const auto& mine = a.actors();
+  for (const DotContext::ActorIntervals& theirs : b.actors()) {
+    auto ma = std::lower_bound(mine.begin(), mine.end(), theirs.actor,
+                               [](const DotContext::ActorIntervals& x, ActorId y) { return x.actor < y; });
+    if (ma == mine.end() || ma->actor != theirs.actor) continue;
+    const auto& ours = ma->intervals;
+    for (const DotContext::Interval& iv : theirs.intervals) {
+      auto it = std::lower_bound(ours.begin(), ours.end(), iv.first,
+                                 [](const DotContext::Interval& x, uint64_t c) { return x.last < c; });
+      for (; it != ours.end() && it->first <= iv.last; ++it) {
+        if (!f(theirs.actor, std::max(it->first, iv.first), std::min(it->last, iv.last))) return;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+// Per element: keep the dots both sides hold, plus the dots each side holds
+// that the other has not seen. Done in two passes so neither scans the whole
+// set for a small delta:
+//  1. other's entry dots that our context lacks are added (a dot our context
+//     has is either held here already or was removed here);
+//  2. our dots that other's context has but other's entries lack were removed
+//     there. Found by probing the index with the dots both contexts hold when
+//     they are fewer than our live dots, else by scanning our entries.
+// Pass 1 never adds a dot pass 2 removes (added dots are in other's entries),
+// so an entry created in pass 1 survives and one erased in pass 2 existed
+// before: "membership changed" is exact.
+bool OrSet::Join(const OrSet& other) {
+  if (&other == this) return false;
+  bool changed = false;
+
+  if (other.entries_.size() > 16) {
+    entries_.Reserve(entries_.size() + other.entries_.size());
+    index_.Reserve(index_.size() + other.index_.size());
+  }
+  other.entries_.ForEach([&](EntryId, const or_set_internal::EntryTable::Entry& theirs) {
+    EntryId mine = or_set_internal::kNoEntry;
+    for (size_t i = 0; i < theirs.dots.size(); ++i) {
+      const Dot d = theirs.dots[i];
+      if (context_.Contains(d)) continue;
+      if (mine == or_set_internal::kNoEntry) {
+        bool created;
+        mine = entries_.FindOrInsert(theirs.element, &created);
+        changed |= created;
+      }
+      entries_.at(mine).dots.Insert(d);
+      index_.Insert(d, mine);
+    }
+  });
+
+  // Only dots both contexts hold can be ours and removed there. For a delta
+  // (or a state of other actors) these are few: probe the index with them.
+  const DotContext& seen = other.context_;
+  uint64_t shared = 0;
+  ForEachSharedInterval(context_, seen, [&](ActorId, uint64_t first, uint64_t last) {
+    shared += last - first + 1;  // cannot overflow: we stop once it exceeds size()
+    return shared < index_.size();
+  });
+  if (shared < index_.size()) {
+    ForEachSharedInterval(context_, seen, [&](ActorId actor, uint64_t first, uint64_t last) {
+      for (uint64_t c = first;; ++c) {
+        const Dot d{actor, c};
+        const EntryId mine = index_.Find(d);
+        if (mine != or_set_internal::kNoEntry && other.index_.Find(d) == or_set_internal::kNoEntry) {
+          changed |= RemoveDot(mine, d);
+        }
+        if (c == last) break;
+      }
+      return true;
+    });
+  } else {
+    // Collect first: erasing while walking the slab is fine, but keeping
+    // the walk read-only keeps it obviously right.
+    std::vector<std::pair<EntryId, Dot>> removed;
+    entries_.ForEach([&](EntryId id, const or_set_internal::EntryTable::Entry& e) {
+      for (size_t i = 0; i < e.dots.size(); ++i) {
+        const Dot d = e.dots[i];
+        if (seen.Contains(d) && other.index_.Find(d) == or_set_internal::kNoEntry) removed.push_back({id, d});
+      }
+    });
+    for (const auto& [id, d] : removed) changed |= RemoveDot(id, d);
+  }
+
+  context_.Join(other.context_);
+  return changed;
+}
+
+}  // namespace regionsync

@@ -1,0 +1,177 @@
+// RapidCheck properties of OrSet: lattice laws, deltas, encoding, convergence
+// and SplitDelta, over states built from random multi-replica histories.
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "regionsync/crdt/or_set.h"
+
+namespace regionsync {
+namespace {
+
+const std::vector<std::string>& Alphabet() {
+  static const std::vector<std::string> kAlphabet = {"a", "b", "c", "", std::string("\0\xff", 2), "apple"};
+  return kAlphabet;
+}
+
+ActorId ActorOf(int replica) { return 0x100 + replica * 0x9E3779B97F4A7C15ULL; }
+
+// One step of a history: (replica, kind, argument).
+using Step = std::tuple<int, int, int>;
+
+struct History {
+  std::vector<OrSet> replicas;
+  std::vector<OrSet> deltas;  // every delta any mutator returned
+};
+
+// kind 0: add, 1: remove, 2: deliver some earlier delta (any order, repeats
+// allowed), 3: full-state join from another replica.
+History Run(const std::vector<Step>& steps, int n_replicas) {
+  History h;
+  h.replicas.resize(n_replicas);
+  for (const auto& [r0, kind, arg] : steps) {
+    const int r = r0 % n_replicas;
+    OrSet& me = h.replicas[r];
+    const std::string& e = Alphabet()[arg % Alphabet().size()];
+    switch (kind % 4) {
+      case 0: h.deltas.push_back(me.Add(ActorOf(r), e)); break;
+      case 1: h.deltas.push_back(me.Remove(e)); break;
+      case 2:
+        if (!h.deltas.empty()) me.Join(h.deltas[arg % h.deltas.size()]);
+        break;
+      case 3: me.Join(h.replicas[arg % n_replicas]); break;
+    }
+  }
+  return h;
+}
+
+rc::Gen<std::vector<Step>> GenSteps() {
+  return rc::gen::container<std::vector<Step>>(rc::gen::tuple(
+      rc::gen::inRange(0, 5), rc::gen::inRange(0, 4), rc::gen::inRange(0, 64)));
+}
+
+OrSet Joined(OrSet a, const OrSet& b) {
+  a.Join(b);
+  return a;
+}
+
+RC_GTEST_PROP(OrSetProperties, JoinIsCommutative, ()) {
+  History h = Run(*GenSteps(), 3);
+  const OrSet& a = h.replicas[0];
+  const OrSet& b = h.replicas[1];
+  RC_ASSERT(Joined(a, b).Encode() == Joined(b, a).Encode());
+}
+
+RC_GTEST_PROP(OrSetProperties, JoinIsAssociative, ()) {
+  History h = Run(*GenSteps(), 3);
+  const OrSet& a = h.replicas[0];
+  const OrSet& b = h.replicas[1];
+  const OrSet& c = h.replicas[2];
+  RC_ASSERT(Joined(Joined(a, b), c).Encode() == Joined(a, Joined(b, c)).Encode());
+}
+
+RC_GTEST_PROP(OrSetProperties, JoinIsIdempotent, ()) {
+  History h = Run(*GenSteps(), 3);
+  OrSet a = h.replicas[0];
+  const OrSet copy = a;
+  RC_ASSERT(!a.Join(copy));
+  RC_ASSERT(a.Encode() == copy.Encode());
+  OrSet b = Joined(h.replicas[1], a);
+  const std::string once = b.Encode();
+  RC_ASSERT(!b.Join(a));
+  RC_ASSERT(b.Encode() == once);
+}
+
+RC_GTEST_PROP(OrSetProperties, JoinReturnsWhetherMembershipChanged, ()) {
+  History h = Run(*GenSteps(), 3);
+  OrSet a = h.replicas[0];
+  const OrSet& other = *rc::gen::elementOf(h.deltas.empty() ? h.replicas : h.deltas);
+  const auto before = a.Elements();
+  const bool changed = a.Join(other);
+  RC_ASSERT(changed == (before != a.Elements()));
+}
+
+RC_GTEST_PROP(OrSetProperties, JoiningMutatorDeltaEqualsMutation, ()) {
+  History h = Run(*GenSteps(), 3);
+  const int r = *rc::gen::inRange(0, 3);
+  const std::string e = *rc::gen::elementOf(Alphabet());
+  const bool add = *rc::gen::arbitrary<bool>();
+  OrSet mutated = h.replicas[r];
+  OrSet delta = add ? mutated.Add(ActorOf(r), e) : mutated.Remove(e);
+  RC_ASSERT(add == mutated.Contains(e));
+  RC_ASSERT(Joined(h.replicas[r], delta).Encode() == mutated.Encode());
+  RC_ASSERT(Joined(h.replicas[r], delta) == mutated);
+}
+
+RC_GTEST_PROP(OrSetProperties, EncodeDecodeRoundTrip, ()) {
+  History h = Run(*GenSteps(), 3);
+  std::vector<OrSet> all = h.replicas;
+  all.insert(all.end(), h.deltas.begin(), h.deltas.end());
+  for (const OrSet& s : all) {
+    const std::string bytes = s.Encode();
+    Result<OrSet> back = OrSet::Decode(bytes);
+    RC_ASSERT(back.ok());
+    RC_ASSERT(*back == s);
+    RC_ASSERT(back->Encode() == bytes);
+  }
+}
+
+RC_GTEST_PROP(OrSetProperties, ReplicasConvergeWhateverTheDeliveryOrder, ()) {
+  const int n = *rc::gen::inRange(3, 6);
+  History h = Run(*GenSteps(), n);
+  // Everything every replica holds came from some delta, so delivering all
+  // deltas (shuffled, some twice, interleaved with full-state joins) must
+  // bring everyone to the join of all deltas.
+  OrSet expected;
+  for (const OrSet& d : h.deltas) expected.Join(d);
+  std::mt19937_64 rng(*rc::gen::arbitrary<uint64_t>());
+  for (int r = 0; r < n; ++r) {
+    std::vector<size_t> order;
+    for (size_t i = 0; i < h.deltas.size(); ++i) {
+      order.push_back(i);
+      if (rng() % 4 == 0) order.push_back(i);
+    }
+    std::shuffle(order.begin(), order.end(), rng);
+    for (size_t i : order) {
+      h.replicas[r].Join(h.deltas[i]);
+      if (rng() % 16 == 0) h.replicas[r].Join(h.replicas[rng() % n]);
+    }
+  }
+  for (int r = 0; r < n; ++r) RC_ASSERT(h.replicas[r].Encode() == expected.Encode());
+}
+
+RC_GTEST_PROP(OrSetProperties, SplitDeltaPiecesJoinToTheWhole, ()) {
+  History h = Run(*GenSteps(), 3);
+  std::vector<OrSet> candidates = h.replicas;
+  OrSet merged_deltas;
+  for (const OrSet& d : h.deltas) merged_deltas.Join(d);
+  candidates.push_back(merged_deltas);
+  const OrSet& whole = *rc::gen::elementOf(candidates);
+  const OrSet& target = *rc::gen::elementOf(h.replicas);
+  const size_t max_bytes = *rc::gen::inRange<size_t>(8, 200);
+
+  std::vector<OrSet> pieces = whole.SplitDelta(max_bytes);
+  RC_ASSERT(!pieces.empty());
+  for (const OrSet& p : pieces) {
+    if (p.size() > 1) RC_ASSERT(p.Encode().size() <= max_bytes);
+    // A piece is below the whole: joining it into the whole changes nothing.
+    // A dot of an entry that travels in another piece would remove it here.
+    OrSet probe = whole;
+    RC_ASSERT(!probe.Join(p));
+    RC_ASSERT(probe == whole);
+  }
+  std::mt19937_64 rng(*rc::gen::arbitrary<uint64_t>());
+  std::shuffle(pieces.begin(), pieces.end(), rng);
+  OrSet by_pieces = target;
+  for (const OrSet& p : pieces) by_pieces.Join(p);
+  RC_ASSERT(by_pieces.Encode() == Joined(target, whole).Encode());
+}
+
+}  // namespace
+}  // namespace regionsync

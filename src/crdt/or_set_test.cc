@@ -1,0 +1,221 @@
+// Unit tests of OrSet: mutators and their deltas, join, sizes and costs.
+#include "regionsync/crdt/or_set.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace regionsync {
+namespace {
+
+constexpr ActorId kA = 0xA1;
+constexpr ActorId kB = 0xB2;
+
+TEST(OrSetTest, EmptySet) {
+  OrSet s;
+  EXPECT_EQ(s.size(), 0u);
+  EXPECT_FALSE(s.Contains("x"));
+  EXPECT_TRUE(s.Elements().empty());
+  EXPECT_TRUE(s.context().empty());
+  EXPECT_EQ(s.Encode(), "");
+}
+
+TEST(OrSetTest, AddReturnsDeltaWithNewDot) {
+  OrSet s;
+  OrSet d = s.Add(kA, "apple");
+  EXPECT_TRUE(s.Contains("apple"));
+  EXPECT_EQ(d.Elements(), std::vector<std::string>{"apple"});
+  EXPECT_TRUE(d.context().Contains(Dot{kA, 1}));
+  EXPECT_EQ(d.context().DotCount(), 1u);
+}
+
+TEST(OrSetTest, ReAddCarriesOldDotsInContext) {
+  OrSet s, r;
+  r.Join(s.Add(kA, "apple"));
+  OrSet d = s.Add(kB, "apple");
+  EXPECT_EQ(s.size(), 1u);
+  EXPECT_EQ(d.size(), 1u);
+  EXPECT_EQ(d.context().DotCount(), 2u);
+  EXPECT_TRUE(d.context().Contains(Dot{kA, 1}));
+  EXPECT_TRUE(d.context().Contains(Dot{kB, 1}));
+  // The receiver that held the old dot ends with only the new one.
+  EXPECT_FALSE(r.Join(d));
+  EXPECT_EQ(r, s);
+  OrSet only_new;
+  only_new.Join(r.Remove("apple"));
+  EXPECT_EQ(only_new.context().DotCount(), 1u);
+  EXPECT_TRUE(only_new.context().Contains(Dot{kB, 1}));
+}
+
+TEST(OrSetTest, RemoveDeltaIsContextOnly) {
+  OrSet s;
+  (void)s.Add(kA, "apple");
+  OrSet d = s.Remove("apple");
+  EXPECT_FALSE(s.Contains("apple"));
+  EXPECT_EQ(d.size(), 0u);
+  EXPECT_TRUE(d.context().Contains(Dot{kA, 1}));
+  EXPECT_EQ(d.context().DotCount(), 1u);
+  // The context still remembers the dot: no tombstone entry, no resurrection.
+  EXPECT_TRUE(s.context().Contains(Dot{kA, 1}));
+}
+
+TEST(OrSetTest, RemoveOfAbsentElementIsEmptyDelta) {
+  OrSet s;
+  (void)s.Add(kA, "apple");
+  OrSet d = s.Remove("pear");
+  EXPECT_EQ(d, OrSet());
+  EXPECT_EQ(s.size(), 1u);
+}
+
+TEST(OrSetTest, JoinReportsMembershipChangesOnly) {
+  OrSet a, b;
+  OrSet d1 = a.Add(kA, "x");
+  EXPECT_TRUE(b.Join(d1));
+  EXPECT_FALSE(b.Join(d1));  // duplicate delivery
+  OrSet d2 = a.Add(kA, "x");  // re-add: dots change, membership does not
+  EXPECT_FALSE(b.Join(d2));
+  EXPECT_EQ(a, b);
+  OrSet d3 = a.Remove("x");
+  EXPECT_TRUE(b.Join(d3));
+  EXPECT_FALSE(b.Contains("x"));
+  EXPECT_EQ(a, b);
+}
+
+TEST(OrSetTest, StaleAddAfterRemoveDoesNotResurrect) {
+  OrSet a, b;
+  OrSet add = a.Add(kA, "x");
+  OrSet rm = a.Remove("x");
+  EXPECT_FALSE(b.Join(rm));
+  EXPECT_FALSE(b.Join(add));
+  EXPECT_FALSE(b.Contains("x"));
+  EXPECT_EQ(a, b);
+}
+
+TEST(OrSetTest, ConcurrentAddsKeepBothDots) {
+  OrSet a, b;
+  OrSet da = a.Add(kA, "x");
+  OrSet db = b.Add(kB, "x");
+  a.Join(db);
+  b.Join(da);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a.Encode(), b.Encode());
+  // A remove observing both dots removes the element everywhere.
+  OrSet rm = a.Remove("x");
+  EXPECT_EQ(rm.context().DotCount(), 2u);
+  b.Join(rm);
+  EXPECT_FALSE(b.Contains("x"));
+}
+
+TEST(OrSetTest, ElementsAreSortedByBytes) {
+  OrSet s;
+  for (const char* e : {"b", "a", "\xff", "", "ab"}) (void)s.Add(kA, e);
+  EXPECT_EQ(s.Elements(), (std::vector<std::string>{"", "a", "ab", "b", "\xff"}));
+}
+
+TEST(OrSetTest, ElementsAreBytesNotCStrings) {
+  OrSet s;
+  (void)s.Add(kA, std::string_view("a\0b", 3));
+  EXPECT_TRUE(s.Contains(std::string_view("a\0b", 3)));
+  EXPECT_FALSE(s.Contains("a"));
+}
+
+TEST(OrSetTest, CopyAndMoveKeepIndexConsistent) {
+  OrSet s;
+  for (int i = 0; i < 100; ++i) (void)s.Add(kA, "e" + std::to_string(i));
+  OrSet copy = s;
+  OrSet moved = std::move(s);
+  EXPECT_EQ(copy, moved);
+  // Removing through the copy's index must work (it points at the copy's own entries).
+  OrSet d = copy.Remove("e7");
+  EXPECT_TRUE(moved.Join(d));
+  EXPECT_FALSE(moved.Contains("e7"));
+  EXPECT_EQ(copy, moved);
+  OrSet assigned;
+  assigned = copy;
+  EXPECT_FALSE(assigned.Join(assigned.Remove("e8")));  // delta already applied: no change
+  EXPECT_FALSE(assigned.Contains("e8"));
+}
+
+// The full-state join takes the scan path; a small delta takes the probe path.
+// Both must give the same result.
+TEST(OrSetTest, ProbeAndScanPathsAgree) {
+  OrSet a;
+  for (int i = 0; i < 50; ++i) (void)a.Add(kA, "e" + std::to_string(i));
+  OrSet b = a;
+  OrSet rm = a.Remove("e3");
+  OrSet b_probe = b;
+  EXPECT_TRUE(b_probe.Join(rm));  // 1 context dot < 50 live dots: probe
+  OrSet b_scan = b;
+  EXPECT_TRUE(b_scan.Join(a));  // 50 context dots >= 49 live: scan
+  EXPECT_EQ(b_probe, a);
+  EXPECT_EQ(b_scan, a);
+}
+
+TEST(OrSetTest, SplitDeltaPiecesFitAndRejoin) {
+  OrSet s;
+  for (int i = 0; i < 1000; ++i) (void)s.Add(i % 2 ? kA : kB, "element-" + std::to_string(i));
+  for (int i = 0; i < 1000; i += 3) (void)s.Remove("element-" + std::to_string(i));
+  std::vector<OrSet> pieces = s.SplitDelta(1024);
+  EXPECT_GT(pieces.size(), 5u);
+  OrSet joined;
+  for (const OrSet& p : pieces) {
+    EXPECT_LE(p.Encode().size(), 1024u);
+    joined.Join(p);
+  }
+  EXPECT_EQ(joined, s);
+}
+
+TEST(OrSetTest, SplitDeltaOversizeElementGoesAlone) {
+  OrSet s;
+  (void)s.Add(kA, std::string(5000, 'x'));
+  (void)s.Add(kA, "small");
+  std::vector<OrSet> pieces = s.SplitDelta(100);
+  ASSERT_EQ(pieces.size(), 2u);
+  OrSet joined;
+  for (const OrSet& p : pieces) joined.Join(p);
+  EXPECT_EQ(joined, s);
+}
+
+TEST(OrSetTest, SplitDeltaPieceContextHasNoForeignEntryDots) {
+  OrSet s;
+  for (int i = 0; i < 200; ++i) (void)s.Add(kA, "e" + std::to_string(i));
+  std::vector<OrSet> pieces = s.SplitDelta(256);
+  ASSERT_GT(pieces.size(), 1u);
+  // Joining any single piece into a replica holding everything removes nothing.
+  for (const OrSet& p : pieces) {
+    OrSet r = s;
+    EXPECT_FALSE(r.Join(p));
+    EXPECT_EQ(r.size(), 200u);
+    EXPECT_EQ(p.context().DotCount(), p.size());
+  }
+}
+
+TEST(OrSetTest, SplitDeltaOfEmptyIsOneEmptyPiece) {
+  std::vector<OrSet> pieces = OrSet().SplitDelta(100);
+  ASSERT_EQ(pieces.size(), 1u);
+  EXPECT_EQ(pieces[0], OrSet());
+}
+
+// The system this replaces used 399 KB of JSON for this history.
+TEST(OrSetTest, EncodedSizeOf10kAdds5kRemoves) {
+  OrSet s;
+  for (int i = 0; i < 10000; ++i) (void)s.Add(kA, "user-" + std::to_string(i));
+  for (int i = 0; i < 10000; i += 2) (void)s.Remove("user-" + std::to_string(i));
+  EXPECT_EQ(s.size(), 5000u);
+  EXPECT_LE(s.Encode().size(), 80u * 1024);
+}
+
+TEST(OrSetTest, MetadataPerElementAt16Actors) {
+  OrSet s;
+  size_t element_bytes = 0;
+  for (int i = 0; i < 16000; ++i) {
+    std::string e = "user-" + std::to_string(i);
+    element_bytes += e.size();
+    (void)s.Add(0x1000 + (i % 16) * 0x9E3779B97F4A7C15ULL, e);
+  }
+  const double per_element = double(s.Encode().size() - element_bytes) / s.size();
+  EXPECT_LE(per_element, 64.0);
+}
+
+}  // namespace
+}  // namespace regionsync
