@@ -1,0 +1,78 @@
+// Store: the durable half of a replica. It holds
+//   - the replica's identity (epoch) and clock (last HLC, next sequence),
+//   - a snapshot of every key's CRDT state,
+//   - the outbox: deltas not yet confirmed published, grouped in generations
+//     (a generation is sealed when a flush starts and deleted once every
+//     message of it was published).
+// A Replica writes through Commit(batch): one batch is atomic, so a crash
+// keeps either all of a batch or none of it. The in-memory store (here) backs
+// the simulator; the SQLite store backs the daemon.
+//
+//   auto store = NewMemoryStore();
+//   StoreBatch b;
+//   b.put_state["visits"] = {pb::G_COUNTER, bytes};
+//   RS_RETURN_IF_ERROR(store->Commit(b));
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "regionsync/common/status.h"
+#include "regionsync/crdt/crdt.h"
+
+namespace regionsync {
+
+struct StoredValue {
+  CrdtType type = pb::CRDT_TYPE_UNSPECIFIED;
+  std::string bytes;
+  bool operator==(const StoredValue&) const = default;
+};
+
+struct StoreMeta {
+  uint64_t epoch = 0;          // 0 = never started: choose a new epoch
+  uint64_t last_hlc = 0;       // the clock never restarts below this
+  uint64_t next_sequence = 1;  // next envelope sequence number of this epoch
+  bool operator==(const StoreMeta&) const = default;
+};
+
+// What one Commit writes, atomically.
+struct StoreBatch {
+  std::optional<StoreMeta> meta;
+  std::map<std::string, StoredValue> put_state;
+  std::set<std::string> delete_state;
+  // (generation, key) -> coalesced delta of that key in that generation.
+  std::map<std::pair<uint64_t, std::string>, StoredValue> put_outbox;
+  std::set<uint64_t> delete_outbox_generations;
+
+  bool empty() const {
+    return !meta && put_state.empty() && delete_state.empty() && put_outbox.empty() &&
+           delete_outbox_generations.empty();
+  }
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Meta as last committed; a fresh store returns StoreMeta{} (epoch 0).
+  virtual Result<StoreMeta> LoadMeta() = 0;
+  // Calls fn for every key's state, in key order.
+  virtual Status ForEachState(const std::function<void(const std::string& key, const StoredValue&)>& fn) = 0;
+  // Calls fn for every outbox row, by generation then key.
+  virtual Status ForEachOutbox(
+      const std::function<void(uint64_t generation, const std::string& key, const StoredValue&)>& fn) = 0;
+  // Applies the batch atomically. On error nothing of it is applied.
+  virtual Status Commit(const StoreBatch& batch) = 0;
+};
+
+// A store in memory (for the simulator and tests). Survives the Replica that
+// uses it, which is how a simulated crash keeps its disk.
+std::unique_ptr<Store> NewMemoryStore();
+
+}  // namespace regionsync

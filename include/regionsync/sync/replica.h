@@ -1,0 +1,196 @@
+// Replica: one region's (or one process's) copy of the keyspace. A keyspace
+// maps names to typed CRDTs; a key is created by its first write and keeps
+// its type: a write of another type returns TypeMismatch and changes nothing.
+//
+// Every local write applies at once (reads see it), records a delta in the
+// open outbox generation, becomes durable at the next Commit() (group commit:
+// acknowledge a write to a client only after that) and is published by the
+// Publisher after it was committed. Remote deltas arrive through ApplyRemote.
+// Change events fire once per change of a key's observable value, local or
+// remote, never for a duplicate or a no-op.
+//
+// Not thread-safe: the owner serializes calls (the simulator runs on one
+// thread; the daemon holds one lock per replica).
+//
+//   auto r = Replica::Open("us-east-1/a", env, store.get());
+//   (*r)->Increment("sessions", 1);
+//   (*r)->Commit();                        // now acknowledged
+//   int64_t n = std::get<PnCounter>(*(*r)->Find("sessions")).Value();
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "regionsync/common/env.h"
+#include "regionsync/common/hlc.h"
+#include "regionsync/common/replica_id.h"
+#include "regionsync/crdt/any_crdt.h"
+#include "regionsync/store/store.h"
+
+namespace regionsync {
+
+struct ReplicaOptions {
+  uint64_t max_clock_drift_millis = Hlc::kDefaultMaxDriftMillis;
+};
+
+struct ChangeEvent {
+  const std::string& key;
+  CrdtType type;
+  const std::string& origin;  // name of the replica whose write caused the change
+  bool local;                 // true for this replica's own writes
+  const AnyCrdt& value;       // the key's new state; valid during the callback only
+};
+
+class Replica {
+ public:
+  using Listener = std::function<void(const ChangeEvent&)>;
+
+  // Opens the replica named `name` ("<region>/<instance>") on `store`,
+  // restoring epoch, clock, keys and unpublished deltas. A store that was
+  // never used gets a new random epoch. DataLoss if stored state is corrupt.
+  // `env` and `store` must outlive the replica.
+  static Result<std::unique_ptr<Replica>> Open(std::string_view name, Env* env, Store* store,
+                                               ReplicaOptions options = {});
+
+  const ReplicaId& id() const { return id_; }
+
+  // ---- Local writes. Errors: InvalidArgument (empty key or field),
+  // TypeMismatch (the key holds another type); nothing changes on error.
+  // Counter: a PN counter, or the key's G counter when it is one (then `by`
+  // must be >= 0). Returns the new value.
+  Result<int64_t> Increment(std::string_view key, int64_t by);
+  // Explicitly a G counter (grow-only).
+  Result<uint64_t> IncrementGrowOnly(std::string_view key, uint64_t by);
+  // LWW register. `client_millis`: the client's own timestamp, used as is.
+  Status Set(std::string_view key, std::string value, std::optional<uint64_t> client_millis = std::nullopt);
+  // Multi-value register: concurrent writes are all kept.
+  Status SetMulti(std::string_view key, std::string value);
+  // Add-wins set. Return true if membership changed.
+  Result<bool> Add(std::string_view key, std::string_view element);
+  Result<bool> Remove(std::string_view key, std::string_view element);
+  // Enable-wins flag.
+  Status Enable(std::string_view key);
+  Status Disable(std::string_view key);
+  // Maps (the first map write fixes the map's kind).
+  Status MapSet(std::string_view key, std::string_view field, std::string value);  // map of LWW registers
+  Result<int64_t> MapIncrement(std::string_view key, std::string_view field, int64_t by);
+  Status MapEnable(std::string_view key, std::string_view field);
+  Status MapDisable(std::string_view key, std::string_view field);
+  Status MapAdd(std::string_view key, std::string_view field, std::string_view element);
+  Status MapRemoveElement(std::string_view key, std::string_view field, std::string_view element);
+  // Observed-remove of a map entry, whatever the map's kind.
+  Status MapRemove(std::string_view key, std::string_view field);
+
+  // ---- Reads.
+  const AnyCrdt* Find(std::string_view key) const;
+  std::vector<std::string> Keys() const;  // sorted
+  size_t key_count() const { return keys_.size(); }
+
+  // ---- Remote changes. Joins `delta` (a delta or a full state) sent by
+  // `origin`. TypeMismatch, and nothing changes, if the key holds another type.
+  Status ApplyRemote(std::string_view key, const AnyCrdt& delta, std::string_view origin);
+  // Moves the clock past a remote send time; false if it was clamped.
+  bool ObserveClock(HlcTimestamp remote) { return clock_.Observe(remote, env_->WallMillis()); }
+  HlcTimestamp Now() { return clock_.Now(env_->WallMillis()); }
+
+  // ---- Durability. Writes everything changed since the last Commit in one
+  // store batch. On error nothing is acknowledged and the changes stay dirty.
+  Status Commit();
+  uint64_t local_writes() const { return local_writes_; }
+  uint64_t committed_writes() const { return committed_writes_; }
+  bool has_uncommitted() const { return !dirty_.empty() || meta_dirty_ || !generations_to_delete_.empty(); }
+
+  // ---- Publishing (the Publisher's side of the outbox).
+  struct Outgoing {
+    uint64_t generation = 0;
+    std::vector<std::pair<std::string, AnyCrdt>> deltas;  // by key
+  };
+  // Commits, then seals the open outbox generation and returns its deltas
+  // (empty when there is nothing to send). Exactly one generation may be in
+  // flight; call ConfirmPublished or ReturnUnpublished before the next Seal.
+  Result<Outgoing> SealOutbox();
+  // Every delta of `generation` was published: forget it (durably at the next Commit).
+  void ConfirmPublished(uint64_t generation);
+  // Publishing failed: fold the generation back into the open one.
+  void ReturnUnpublished(uint64_t generation);
+  size_t outbox_keys() const { return unsent_.size() + (sealed_ ? sealed_->deltas.size() : 0); }
+  uint64_t NextSequence();
+
+  // ---- Anti-entropy support: a hash of each key's name, type and state, kept
+  // up to date lazily. `bucket_count` buckets; a key's bucket is fixed by its name.
+  std::vector<uint64_t> BucketHashes(uint32_t bucket_count);
+  static uint32_t BucketOf(std::string_view key, uint32_t bucket_count);
+  // The full states of the keys in `bucket`.
+  std::vector<std::pair<std::string, AnyCrdt>> StatesInBucket(uint32_t bucket, uint32_t bucket_count);
+
+  // ---- Change events.
+  int Subscribe(Listener listener);
+  void Unsubscribe(int token);
+
+ private:
+  struct Entry {
+    explicit Entry(AnyCrdt s) : state(std::move(s)) {}
+    AnyCrdt state;
+    std::optional<AnyCrdt> unsent;  // this key's delta in the open outbox generation
+    bool dirty = false;             // state (and unsent) not yet committed
+    bool hash_valid = false;
+    uint64_t hash = 0;
+    uint32_t bucket_count = 0;  // `bucket` is valid for this many buckets
+    uint32_t bucket = 0;
+  };
+  // Lookups by string_view without building a std::string.
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using KeyMap = std::unordered_map<std::string, Entry, KeyHash, std::equal_to<>>;
+  using Node = KeyMap::value_type;  // stable address: keys are never erased
+
+  Replica(ReplicaId id, Env* env, Store* store, ReplicaOptions options, StoreMeta meta);
+  Status Restore();
+
+  // Finds `key` or creates it as `type`. TypeMismatch if it exists with
+  // another type (or, for maps, another kind).
+  Result<Node*> NodeFor(std::string_view key, CrdtType type, std::optional<OrMapKind> map_kind = std::nullopt);
+  Node& GetOrCreate(std::string_view key, CrdtType type);
+  void MarkDirty(Node& node);
+  static uint32_t CachedBucket(Node& node, uint32_t bucket_count);
+  void AddUnsent(Node& node, const AnyCrdt& delta);
+  // Records a local delta that was already applied to the node's state.
+  void RecordLocal(Node& node, AnyCrdt delta, bool value_changed);
+  void Notify(const std::string& key, const AnyCrdt& state, const std::string& origin, bool local);
+  template <typename T, typename F>
+  Result<T*> MutateAs(std::string_view key, std::optional<OrMapKind> kind, F&& mutate);
+
+  ReplicaId id_;
+  std::string name_;
+  Env* env_;
+  Store* store_;
+  ReplicaOptions options_;
+  Hlc clock_;
+  StoreMeta meta_;
+  bool meta_dirty_ = false;
+
+  KeyMap keys_;
+  std::vector<Node*> dirty_;
+  std::vector<Node*> unsent_;
+  uint64_t open_generation_ = 1;
+  std::optional<Outgoing> sealed_;
+  std::set<uint64_t> generations_to_delete_;
+
+  uint64_t local_writes_ = 0;
+  uint64_t committed_writes_ = 0;
+
+  int next_listener_ = 1;
+  std::map<int, Listener> listeners_;
+};
+
+}  // namespace regionsync

@@ -1,0 +1,87 @@
+// SyncNode: one running replica. Owns the Replica, Publisher, Subscriber and
+// AntiEntropy of one replica and drives them from Env timers:
+//   - commit every commit_interval (group commit: writes made within one
+//     tick share one store batch and are acknowledged together),
+//   - flush the outbox every flush_interval (default 50 ms),
+//   - poll the queue every poll_interval,
+//   - publish a digest and answer mismatches every anti_entropy_interval.
+// The same code runs in the simulator (SimEnv) and the daemon (RealEnv; the
+// daemon serializes access with its own lock).
+//
+//   SyncNode node(env, store.get(), broker.get(), &keys, {.name = "us-east-1/a"});
+//   RS_RETURN_IF_ERROR(node.Start());
+//   node.replica().Increment("sessions", 1);
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "regionsync/broker/broker.h"
+#include "regionsync/common/env.h"
+#include "regionsync/store/store.h"
+#include "regionsync/sync/anti_entropy.h"
+#include "regionsync/sync/publisher.h"
+#include "regionsync/sync/replica.h"
+#include "regionsync/sync/subscriber.h"
+
+namespace regionsync {
+
+struct SyncOptions {
+  std::string name;  // "<region>/<instance>"
+  uint64_t commit_interval_micros = 10'000;
+  uint64_t flush_interval_micros = 50'000;
+  uint64_t poll_interval_micros = 10'000;
+  uint64_t anti_entropy_interval_micros = 1'000'000;
+  ReplicaOptions replica;
+  PublisherOptions publisher;
+  SubscriberOptions subscriber;
+  AntiEntropyOptions anti_entropy;
+};
+
+class SyncNode {
+ public:
+  // Pointers must outlive the node.
+  SyncNode(Env* env, Store* store, Broker* broker, const KeyRing* keys, SyncOptions options);
+  ~SyncNode();
+
+  // Opens the replica from the store and starts the timers.
+  Status Start();
+  // Cancels the timers, commits, and tries one last flush. The replica stays
+  // readable. Returns the flush status (Unavailable: the outbox keeps it).
+  Status Stop();
+  bool running() const { return running_; }
+
+  // Runs one round of every task now (commit, flush, poll until empty, AE).
+  void RunOnce();
+
+  Replica& replica() { return *replica_; }
+  const Replica& replica() const { return *replica_; }
+  const Publisher& publisher() const { return *publisher_; }
+  const Subscriber& subscriber() const { return *subscriber_; }
+  const AntiEntropy& anti_entropy() const { return *anti_entropy_; }
+  // Held by every task while it runs; the daemon takes it around client calls.
+  std::recursive_mutex& mutex() { return mu_; }
+
+ private:
+  void Arm(TimerId* id, uint64_t interval, void (SyncNode::*task)());
+  void CommitTask();
+  void FlushTask();
+  void PollTask();
+  void AntiEntropyTask();
+
+  Env* env_;
+  Store* store_;
+  Broker* broker_;
+  const KeyRing* keys_;
+  SyncOptions options_;
+  std::recursive_mutex mu_;
+  bool running_ = false;
+  std::unique_ptr<Replica> replica_;
+  std::unique_ptr<Publisher> publisher_;
+  std::unique_ptr<AntiEntropy> anti_entropy_;
+  std::unique_ptr<Subscriber> subscriber_;
+  TimerId commit_timer_ = 0, flush_timer_ = 0, poll_timer_ = 0, ae_timer_ = 0;
+};
+
+}  // namespace regionsync

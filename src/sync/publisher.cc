@@ -1,0 +1,113 @@
+#include "regionsync/sync/publisher.h"
+
+namespace regionsync {
+namespace {
+
+// Bytes an entry adds to an envelope beyond its key and delta: field tags,
+// length prefixes (up to 5 bytes each) and the type.
+constexpr size_t kEntryOverhead = 24;
+// Envelope fields other than entries: version, kind, origin, epoch, sequence, time.
+constexpr size_t kEnvelopeOverhead = 200;
+
+}  // namespace
+
+Publisher::Publisher(Replica* replica, Broker* broker, const KeyRing* keys, PublisherOptions options)
+    : replica_(replica), broker_(broker), keys_(keys), options_(options) {}
+
+size_t Publisher::PayloadBudget() const {
+  size_t max_payload = MaxPayloadBytesForFrameText(broker_->max_message_bytes());
+  return max_payload > kEnvelopeOverhead ? max_payload - kEnvelopeOverhead : 0;
+}
+
+Status Publisher::PublishEnvelope(pb::Envelope envelope) {
+  envelope.set_version(kProtocolVersion);
+  envelope.set_origin(replica_->id().name());
+  envelope.set_origin_epoch(replica_->id().epoch());
+  envelope.set_sequence(replica_->NextSequence());
+  envelope.set_hlc_time(replica_->Now());
+  Result<std::string> text = EncodeFrame(envelope, *keys_, options_.frame);
+  if (!text.ok()) return text.status();
+  Status s = broker_->Publish(*text);
+  if (!s.ok()) {
+    ++stats_.failures;
+    return s;
+  }
+  ++stats_.messages;
+  stats_.bytes += text->size();
+  stats_.entries += envelope.entries_size();
+  return Status::Ok();
+}
+
+Status Publisher::PublishEntries(pb::EnvelopeKind kind,
+                                 const std::vector<std::pair<std::string, AnyCrdt>>& entries) {
+  const size_t budget = PayloadBudget();
+  pb::Envelope envelope;
+  envelope.set_kind(kind);
+  size_t used = 0;
+  auto flush_envelope = [&]() -> Status {
+    if (envelope.entries_size() == 0) return Status::Ok();
+    Status s = PublishEnvelope(std::move(envelope));
+    envelope = pb::Envelope();
+    envelope.set_kind(kind);
+    used = 0;
+    return s;
+  };
+  for (const auto& [key, delta] : entries) {
+    std::string bytes = EncodeCrdt(delta);
+    std::vector<std::string> pieces;
+    if (bytes.size() + key.size() + kEntryOverhead > budget) {
+      ++stats_.split_keys;
+      size_t piece_budget = budget > key.size() + kEntryOverhead ? budget - key.size() - kEntryOverhead : 1;
+      for (const AnyCrdt& piece : SplitCrdt(delta, piece_budget)) pieces.push_back(EncodeCrdt(piece));
+    } else {
+      pieces.push_back(std::move(bytes));
+    }
+    for (std::string& piece : pieces) {
+      size_t size = piece.size() + key.size() + kEntryOverhead;
+      if (size > budget) {
+        // One indivisible value (a register's bytes, one element) is over the
+        // transport's limit: it cannot travel. Count it and send the rest;
+        // failing the flush would block every other key forever.
+        ++stats_.oversize_entries;
+        stats_.last_oversize_key = key;
+        continue;
+      }
+      if (used + size > budget) RS_RETURN_IF_ERROR(flush_envelope());
+      pb::Entry* e = envelope.add_entries();
+      e->set_key(key);
+      e->set_type(TypeOf(delta));
+      e->set_delta(std::move(piece));
+      used += size;
+    }
+  }
+  return flush_envelope();
+}
+
+Status Publisher::Flush() {
+  Result<Replica::Outgoing> out = replica_->SealOutbox();
+  if (!out.ok()) return out.status();
+  if (out->deltas.empty()) return Status::Ok();
+  ++stats_.flushes;
+  Status s;
+  if (options_.full_state) {
+    std::vector<std::pair<std::string, AnyCrdt>> states;
+    for (const auto& [key, delta] : out->deltas) {
+      if (const AnyCrdt* state = replica_->Find(key)) states.emplace_back(key, *state);
+    }
+    s = PublishEntries(pb::DELTA, states);
+  } else {
+    s = PublishEntries(pb::DELTA, out->deltas);
+  }
+  if (s.ok()) {
+    replica_->ConfirmPublished(out->generation);
+  } else {
+    replica_->ReturnUnpublished(out->generation);
+  }
+  return s;
+}
+
+Status Publisher::PublishStates(const std::vector<std::pair<std::string, AnyCrdt>>& entries) {
+  return PublishEntries(pb::STATE, entries);
+}
+
+}  // namespace regionsync

@@ -1,0 +1,470 @@
+#include "regionsync/sync/replica.h"
+
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <cassert>
+
+namespace regionsync {
+namespace {
+
+uint64_t Hash64(std::string_view a, std::string_view b = {}) {
+  // Length prefix, so ("ab", "c") and ("a", "bc") differ.
+  std::string input = std::to_string(a.size()) + ":";
+  input.append(a).append(b);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+  uint64_t h = 0;
+  for (int i = 0; i < 8; ++i) h = (h << 8) | digest[i];
+  return h;
+}
+
+Status CheckKey(std::string_view key) {
+  if (key.empty()) return InvalidArgument("key must not be empty");
+  return Status::Ok();
+}
+
+const char* KindName(OrMapKind kind) {
+  switch (kind) {
+    case OrMapKind::kRegister: return "registers";
+    case OrMapKind::kMvRegister: return "multi-value registers";
+    case OrMapKind::kFlag: return "flags";
+    case OrMapKind::kCounter: return "counters";
+    case OrMapKind::kSet: return "sets";
+    case OrMapKind::kUnset: return "nothing yet";
+  }
+  return "?";
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Replica>> Replica::Open(std::string_view name, Env* env, Store* store,
+                                               ReplicaOptions options) {
+  Result<StoreMeta> meta = store->LoadMeta();
+  if (!meta.ok()) return meta.status();
+  StoreMeta m = *meta;
+  bool fresh = m.epoch == 0;
+  if (fresh) {
+    do m.epoch = env->Random64();
+    while (m.epoch == 0);
+  }
+  Result<ReplicaId> id = ReplicaId::Parse(name, m.epoch);
+  if (!id.ok()) return id.status();
+  std::unique_ptr<Replica> replica(new Replica(*id, env, store, options, m));
+  replica->meta_dirty_ = fresh;
+  RS_RETURN_IF_ERROR(replica->Restore());
+  RS_RETURN_IF_ERROR(replica->Commit());  // a new epoch is durable before any dot uses it
+  return replica;
+}
+
+Replica::Replica(ReplicaId id, Env* env, Store* store, ReplicaOptions options, StoreMeta meta)
+    : id_(std::move(id)),
+      name_(id_.name()),
+      env_(env),
+      store_(store),
+      options_(options),
+      clock_(options.max_clock_drift_millis, meta.last_hlc),
+      meta_(meta) {}
+
+Status Replica::Restore() {
+  Status decode_error;
+  RS_RETURN_IF_ERROR(store_->ForEachState([&](const std::string& key, const StoredValue& v) {
+    Result<AnyCrdt> state = DecodeCrdt(v.type, v.bytes);
+    if (!state.ok()) {
+      decode_error = DataLoss("stored state of key '" + key + "': " + state.status().ToString());
+      return;
+    }
+    keys_.emplace(key, Entry(std::move(state).value()));
+  }));
+  RS_RETURN_IF_ERROR(decode_error);
+  // Every stored generation folds into one open generation: all of it is unsent.
+  uint64_t max_generation = 0;
+  RS_RETURN_IF_ERROR(store_->ForEachOutbox([&](uint64_t gen, const std::string& key, const StoredValue& v) {
+    Result<AnyCrdt> delta = DecodeCrdt(v.type, v.bytes);
+    if (!delta.ok()) {
+      decode_error = DataLoss("stored outbox delta of key '" + key + "': " + delta.status().ToString());
+      return;
+    }
+    max_generation = std::max(max_generation, gen);
+    generations_to_delete_.insert(gen);
+    Node& node = GetOrCreate(key, TypeOf(*delta));
+    if (!SameType(node.second.state, *delta)) {
+      decode_error = DataLoss("stored outbox delta of key '" + key + "' has another type than its state");
+      return;
+    }
+    JoinCrdt(node.second.state, *delta);  // a no-op unless the state row was lost
+    AddUnsent(node, *delta);
+  }));
+  RS_RETURN_IF_ERROR(decode_error);
+  open_generation_ = max_generation + 1;
+  return Status::Ok();
+}
+
+Replica::Node& Replica::GetOrCreate(std::string_view key, CrdtType type) {
+  auto it = keys_.find(key);
+  if (it == keys_.end()) it = keys_.emplace(std::string(key), Entry(EmptyCrdt(type))).first;
+  return *it;
+}
+
+Result<Replica::Node*> Replica::NodeFor(std::string_view key, CrdtType type, std::optional<OrMapKind> map_kind) {
+  RS_RETURN_IF_ERROR(CheckKey(key));
+  auto it = keys_.find(key);
+  if (it == keys_.end()) return &GetOrCreate(key, type);
+  CrdtType have = TypeOf(it->second.state);
+  if (have != type) {
+    return TypeMismatch("key '" + std::string(key) + "' holds a " + TypeName(have) + ", not a " + TypeName(type));
+  }
+  if (map_kind) {
+    OrMapKind k = std::get<OrMap>(it->second.state).kind();
+    if (k != OrMapKind::kUnset && k != *map_kind) {
+      return TypeMismatch("key '" + std::string(key) + "' is a map of " + KindName(k) + ", not of " +
+                          KindName(*map_kind));
+    }
+  }
+  return &*it;
+}
+
+void Replica::MarkDirty(Node& node) {
+  node.second.hash_valid = false;
+  if (!node.second.dirty) {
+    node.second.dirty = true;
+    dirty_.push_back(&node);
+  }
+}
+
+void Replica::AddUnsent(Node& node, const AnyCrdt& delta) {
+  Entry& e = node.second;
+  if (e.unsent) {
+    JoinCrdt(*e.unsent, delta);
+  } else {
+    e.unsent = delta;
+    unsent_.push_back(&node);
+  }
+  MarkDirty(node);
+}
+
+void Replica::RecordLocal(Node& node, AnyCrdt delta, bool value_changed) {
+  AddUnsent(node, delta);
+  ++local_writes_;
+  if (value_changed) Notify(node.first, node.second.state, name_, /*local=*/true);
+}
+
+void Replica::Notify(const std::string& key, const AnyCrdt& state, const std::string& origin, bool local) {
+  if (listeners_.empty()) return;
+  ChangeEvent event{key, TypeOf(state), origin, local, state};
+  for (auto& [token, listener] : listeners_) listener(event);
+}
+
+// Runs `mutate(T& state) -> {T delta, bool value_changed}` on the key's
+// state of type T (a map of `kind`) and records the delta. Returns the state
+// after the write.
+template <typename T, typename F>
+Result<T*> Replica::MutateAs(std::string_view key, std::optional<OrMapKind> kind, F&& mutate) {
+  Result<Node*> node = NodeFor(key, T::kType, kind);
+  if (!node.ok()) return node.status();
+  T& state = std::get<T>((*node)->second.state);
+  auto [delta, changed] = mutate(state);
+  RecordLocal(**node, AnyCrdt(std::move(delta)), changed);
+  return &state;
+}
+
+Result<int64_t> Replica::Increment(std::string_view key, int64_t by) {
+  const AnyCrdt* existing = Find(key);
+  if (existing != nullptr && std::holds_alternative<GCounter>(*existing)) {
+    if (by < 0) return InvalidArgument("key '" + std::string(key) + "' is a grow-only counter: cannot decrement");
+    Result<uint64_t> v = IncrementGrowOnly(key, static_cast<uint64_t>(by));
+    if (!v.ok()) return v.status();
+    return static_cast<int64_t>(std::min<uint64_t>(*v, INT64_MAX));
+  }
+  ActorId actor = id_.actor();
+  Result<PnCounter*> c = MutateAs<PnCounter>(key, std::nullopt, [&](PnCounter& s) {
+    // -(INT64_MIN) overflows: take the magnitude as unsigned.
+    uint64_t magnitude = by < 0 ? uint64_t{0} - static_cast<uint64_t>(by) : static_cast<uint64_t>(by);
+    PnCounter d = by < 0 ? s.Decrement(actor, magnitude) : s.Increment(actor, magnitude);
+    return std::pair{std::move(d), by != 0};
+  });
+  if (!c.ok()) return c.status();
+  return (*c)->Value();
+}
+
+Result<uint64_t> Replica::IncrementGrowOnly(std::string_view key, uint64_t by) {
+  ActorId actor = id_.actor();
+  Result<GCounter*> c = MutateAs<GCounter>(key, std::nullopt, [&](GCounter& s) {
+    return std::pair{s.Increment(actor, by), by != 0};
+  });
+  if (!c.ok()) return c.status();
+  return (*c)->Value();
+}
+
+Status Replica::Set(std::string_view key, std::string value, std::optional<uint64_t> client_millis) {
+  ActorId actor = id_.actor();
+  HlcTimestamp now = Now();
+  return MutateAs<LwwRegister>(key, std::nullopt, [&](LwwRegister& s) {
+           std::optional<std::string> before = s.Value();
+           LwwRegister d = client_millis ? s.AssignAt(actor, HlcFromMillis(*client_millis), std::move(value))
+                                         : s.Assign(actor, now, std::move(value));
+           return std::pair{std::move(d), s.Value() != before};
+         }).status();
+}
+
+Status Replica::SetMulti(std::string_view key, std::string value) {
+  ActorId actor = id_.actor();
+  return MutateAs<MvRegister>(key, std::nullopt, [&](MvRegister& s) {
+           std::vector<std::string> before = s.Values();
+           MvRegister d = s.Assign(actor, std::move(value));
+           return std::pair{std::move(d), s.Values() != before};
+         }).status();
+}
+
+Result<bool> Replica::Add(std::string_view key, std::string_view element) {
+  ActorId actor = id_.actor();
+  bool changed = false;
+  Result<OrSet*> s = MutateAs<OrSet>(key, std::nullopt, [&](OrSet& set) {
+    changed = !set.Contains(element);
+    return std::pair{set.Add(actor, element), changed};
+  });
+  if (!s.ok()) return s.status();
+  return changed;
+}
+
+Result<bool> Replica::Remove(std::string_view key, std::string_view element) {
+  bool changed = false;
+  Result<OrSet*> s = MutateAs<OrSet>(key, std::nullopt, [&](OrSet& set) {
+    changed = set.Contains(element);
+    return std::pair{set.Remove(element), changed};
+  });
+  if (!s.ok()) return s.status();
+  return changed;
+}
+
+Status Replica::Enable(std::string_view key) {
+  ActorId actor = id_.actor();
+  return MutateAs<EwFlag>(key, std::nullopt, [&](EwFlag& f) {
+           bool before = f.Enabled();
+           return std::pair{f.Enable(actor), !before};
+         }).status();
+}
+
+Status Replica::Disable(std::string_view key) {
+  return MutateAs<EwFlag>(key, std::nullopt, [&](EwFlag& f) {
+           bool before = f.Enabled();
+           return std::pair{f.Disable(), before};
+         }).status();
+}
+
+namespace {
+// Runs a map mutation and says whether the field's read value changed.
+template <typename Read, typename Mutate>
+std::pair<OrMap, bool> MapWrite(OrMap& m, std::string_view field, Read read, Mutate mutate) {
+  bool had = m.Contains(field);
+  auto before = read(m, field);
+  OrMap d = mutate(m);
+  bool changed = had != m.Contains(field) || read(m, field) != before;
+  return {std::move(d), changed};
+}
+Status CheckField(std::string_view field) {
+  if (field.empty()) return InvalidArgument("map field must not be empty");
+  return Status::Ok();
+}
+}  // namespace
+
+Status Replica::MapSet(std::string_view key, std::string_view field, std::string value) {
+  RS_RETURN_IF_ERROR(CheckField(field));
+  ActorId actor = id_.actor();
+  HlcTimestamp now = Now();
+  return MutateAs<OrMap>(key, OrMapKind::kRegister, [&](OrMap& m) {
+           return MapWrite(m, field, [](const OrMap& x, std::string_view f) { return x.Register(f); },
+                           [&](OrMap& x) { return x.Assign(actor, field, now, std::move(value)); });
+         }).status();
+}
+
+Result<int64_t> Replica::MapIncrement(std::string_view key, std::string_view field, int64_t by) {
+  RS_RETURN_IF_ERROR(CheckField(field));
+  ActorId actor = id_.actor();
+  Result<OrMap*> m = MutateAs<OrMap>(key, OrMapKind::kCounter, [&](OrMap& x) {
+    return MapWrite(x, field, [](const OrMap& y, std::string_view f) { return y.Counter(f); },
+                    [&](OrMap& y) { return y.Increment(actor, field, by); });
+  });
+  if (!m.ok()) return m.status();
+  return (*m)->Counter(field);
+}
+
+Status Replica::MapEnable(std::string_view key, std::string_view field) {
+  RS_RETURN_IF_ERROR(CheckField(field));
+  ActorId actor = id_.actor();
+  return MutateAs<OrMap>(key, OrMapKind::kFlag, [&](OrMap& m) {
+           return MapWrite(m, field, [](const OrMap& x, std::string_view f) { return x.Flag(f); },
+                           [&](OrMap& x) { return x.Enable(actor, field); });
+         }).status();
+}
+
+Status Replica::MapDisable(std::string_view key, std::string_view field) {
+  RS_RETURN_IF_ERROR(CheckField(field));
+  return MutateAs<OrMap>(key, OrMapKind::kFlag, [&](OrMap& m) {
+           return MapWrite(m, field, [](const OrMap& x, std::string_view f) { return x.Flag(f); },
+                           [&](OrMap& x) { return x.Disable(field); });
+         }).status();
+}
+
+Status Replica::MapAdd(std::string_view key, std::string_view field, std::string_view element) {
+  RS_RETURN_IF_ERROR(CheckField(field));
+  ActorId actor = id_.actor();
+  return MutateAs<OrMap>(key, OrMapKind::kSet, [&](OrMap& m) {
+           return MapWrite(m, field, [](const OrMap& x, std::string_view f) { return x.Values(f); },
+                           [&](OrMap& x) { return x.AddElement(actor, field, element); });
+         }).status();
+}
+
+Status Replica::MapRemoveElement(std::string_view key, std::string_view field, std::string_view element) {
+  RS_RETURN_IF_ERROR(CheckField(field));
+  return MutateAs<OrMap>(key, OrMapKind::kSet, [&](OrMap& m) {
+           return MapWrite(m, field, [](const OrMap& x, std::string_view f) { return x.Values(f); },
+                           [&](OrMap& x) { return x.RemoveElement(field, element); });
+         }).status();
+}
+
+Status Replica::MapRemove(std::string_view key, std::string_view field) {
+  RS_RETURN_IF_ERROR(CheckField(field));
+  const AnyCrdt* existing = Find(key);
+  if (existing == nullptr) return Status::Ok();  // nothing observed, nothing to remove
+  std::optional<OrMapKind> kind;
+  if (const OrMap* m = std::get_if<OrMap>(existing)) kind = m->kind();
+  return MutateAs<OrMap>(key, kind, [&](OrMap& m) {
+           bool had = m.Contains(field);
+           return std::pair{m.Remove(field), had};
+         }).status();
+}
+
+const AnyCrdt* Replica::Find(std::string_view key) const {
+  auto it = keys_.find(key);
+  return it == keys_.end() ? nullptr : &it->second.state;
+}
+
+std::vector<std::string> Replica::Keys() const {
+  std::vector<std::string> out;
+  out.reserve(keys_.size());
+  for (const auto& [key, entry] : keys_) out.push_back(key);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Status Replica::ApplyRemote(std::string_view key, const AnyCrdt& delta, std::string_view origin) {
+  RS_RETURN_IF_ERROR(CheckKey(key));
+  Node& node = GetOrCreate(key, TypeOf(delta));
+  if (!SameType(node.second.state, delta)) {
+    return TypeMismatch("key '" + node.first + "' holds a " + TypeName(TypeOf(node.second.state)) + "; " +
+                        std::string(origin) + " sent a " + TypeName(TypeOf(delta)));
+  }
+  bool changed = JoinCrdt(node.second.state, delta);
+  MarkDirty(node);
+  if (changed) Notify(node.first, node.second.state, std::string(origin), /*local=*/false);
+  return Status::Ok();
+}
+
+Status Replica::Commit() {
+  if (!has_uncommitted()) {
+    committed_writes_ = local_writes_;
+    return Status::Ok();
+  }
+  StoreBatch batch;
+  meta_.last_hlc = clock_.last();
+  batch.meta = meta_;
+  for (Node* node : dirty_) {
+    const Entry& e = node->second;
+    batch.put_state[node->first] = StoredValue{TypeOf(e.state), EncodeCrdt(e.state)};
+    if (e.unsent) {
+      batch.put_outbox[{open_generation_, node->first}] = StoredValue{TypeOf(*e.unsent), EncodeCrdt(*e.unsent)};
+    }
+  }
+  batch.delete_outbox_generations = generations_to_delete_;
+  RS_RETURN_IF_ERROR(store_->Commit(batch));
+  for (Node* node : dirty_) node->second.dirty = false;
+  dirty_.clear();
+  generations_to_delete_.clear();
+  meta_dirty_ = false;
+  committed_writes_ = local_writes_;
+  return Status::Ok();
+}
+
+Result<Replica::Outgoing> Replica::SealOutbox() {
+  assert(!sealed_ && "SealOutbox: a generation is still in flight");
+  RS_RETURN_IF_ERROR(Commit());
+  Outgoing out;
+  out.generation = open_generation_;
+  if (unsent_.empty()) return out;
+  out.deltas.reserve(unsent_.size());
+  for (Node* node : unsent_) {
+    out.deltas.emplace_back(node->first, std::move(*node->second.unsent));
+    node->second.unsent.reset();
+  }
+  unsent_.clear();
+  std::sort(out.deltas.begin(), out.deltas.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  ++open_generation_;
+  meta_dirty_ = true;
+  sealed_ = out;
+  return out;
+}
+
+void Replica::ConfirmPublished(uint64_t generation) {
+  if (!sealed_ || sealed_->generation != generation) return;
+  sealed_.reset();
+  generations_to_delete_.insert(generation);
+}
+
+void Replica::ReturnUnpublished(uint64_t generation) {
+  if (!sealed_ || sealed_->generation != generation) return;
+  for (auto& [key, delta] : sealed_->deltas) AddUnsent(GetOrCreate(key, TypeOf(delta)), delta);
+  sealed_.reset();
+  generations_to_delete_.insert(generation);
+}
+
+uint64_t Replica::NextSequence() {
+  meta_dirty_ = true;
+  return meta_.next_sequence++;
+}
+
+uint32_t Replica::BucketOf(std::string_view key, uint32_t bucket_count) {
+  return static_cast<uint32_t>(Hash64(key) % bucket_count);
+}
+
+uint32_t Replica::CachedBucket(Node& node, uint32_t bucket_count) {
+  Entry& e = node.second;
+  if (e.bucket_count != bucket_count) {
+    e.bucket = BucketOf(node.first, bucket_count);
+    e.bucket_count = bucket_count;
+  }
+  return e.bucket;
+}
+
+std::vector<uint64_t> Replica::BucketHashes(uint32_t bucket_count) {
+  std::vector<uint64_t> buckets(bucket_count, 0);
+  for (Node& node : keys_) {
+    Entry& entry = node.second;
+    if (!entry.hash_valid) {
+      std::string typed = std::to_string(static_cast<int>(TypeOf(entry.state))) + ":" + EncodeCrdt(entry.state);
+      entry.hash = Hash64(node.first, typed);
+      entry.hash_valid = true;
+    }
+    buckets[CachedBucket(node, bucket_count)] ^= entry.hash;
+  }
+  return buckets;
+}
+
+std::vector<std::pair<std::string, AnyCrdt>> Replica::StatesInBucket(uint32_t bucket, uint32_t bucket_count) {
+  std::vector<std::pair<std::string, AnyCrdt>> out;
+  for (Node& node : keys_) {
+    if (CachedBucket(node, bucket_count) == bucket) out.emplace_back(node.first, node.second.state);
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
+
+int Replica::Subscribe(Listener listener) {
+  int token = next_listener_++;
+  listeners_.emplace(token, std::move(listener));
+  return token;
+}
+
+void Replica::Unsubscribe(int token) { listeners_.erase(token); }
+
+}  // namespace regionsync

@@ -1,0 +1,110 @@
+#include "regionsync/sync/replica.h"
+
+#include <gtest/gtest.h>
+
+namespace regionsync {
+namespace {
+
+class ReplicaTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Replica> Open(const std::string& name = "us-east-1/a") {
+    Result<std::unique_ptr<Replica>> r = Replica::Open(name, &env_, store_.get());
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return std::move(r).value();
+  }
+  SimEnv env_{3};
+  std::unique_ptr<Store> store_ = NewMemoryStore();
+};
+
+TEST_F(ReplicaTest, KeyIsTypedByFirstWriteAndMismatchChangesNothing) {
+  auto r = Open();
+  ASSERT_TRUE(r->Increment("sessions", 3).ok());
+  Status s = r->Add("sessions", "alice").status();
+  EXPECT_EQ(s.code(), StatusCode::kTypeMismatch);
+  EXPECT_NE(s.message().find("pn_counter"), std::string::npos) << s.message();
+  EXPECT_EQ(std::get<PnCounter>(*r->Find("sessions")).Value(), 3);
+  EXPECT_EQ(r->local_writes(), 1u);
+  ASSERT_TRUE(r->MapSet("presence", "u1", "online").ok());
+  EXPECT_EQ(r->MapIncrement("presence", "u1", 1).status().code(), StatusCode::kTypeMismatch);
+  EXPECT_EQ(r->Set("", "x").code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(ReplicaTest, GrowOnlyCounterRefusesDecrement) {
+  auto r = Open();
+  ASSERT_TRUE(r->IncrementGrowOnly("visits", 2).ok());
+  EXPECT_EQ(*r->Increment("visits", 3), 5);
+  EXPECT_EQ(r->Increment("visits", -1).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(ReplicaTest, EventsFireOncePerValueChange) {
+  auto a = Open("us-east-1/a");
+  auto store_b = NewMemoryStore();
+  auto b = std::move(Replica::Open("eu-west-1/a", &env_, store_b.get())).value();
+  std::vector<std::string> seen;
+  b->Subscribe([&](const ChangeEvent& e) { seen.push_back(e.key + "@" + e.origin + (e.local ? "/local" : "")); });
+  ASSERT_TRUE(a->Add("online", "alice").ok());
+  Replica::Outgoing out = std::move(a->SealOutbox()).value();
+  ASSERT_EQ(out.deltas.size(), 1u);
+  ASSERT_TRUE(b->ApplyRemote(out.deltas[0].first, out.deltas[0].second, "us-east-1/a").ok());
+  ASSERT_TRUE(b->ApplyRemote(out.deltas[0].first, out.deltas[0].second, "us-east-1/a").ok());  // duplicate
+  EXPECT_FALSE(*b->Add("online", "alice"));  // already present: no change, no event
+  EXPECT_EQ(seen, (std::vector<std::string>{"online@us-east-1/a"}));
+  ASSERT_TRUE(b->Add("online", "bob").ok());
+  EXPECT_EQ(seen.back(), "online@eu-west-1/a/local");
+}
+
+TEST_F(ReplicaTest, RestartRestoresCommittedStateAndOutboxButNotUncommitted) {
+  uint64_t epoch = 0;
+  {
+    auto r = Open();
+    epoch = r->id().epoch();
+    ASSERT_TRUE(r->Increment("n", 5).ok());
+    ASSERT_TRUE(r->Add("s", "x").ok());
+    ASSERT_TRUE(r->Commit().ok());
+    ASSERT_TRUE(r->Increment("n", 100).ok());  // lost: never committed
+  }
+  auto r = Open();
+  EXPECT_EQ(r->id().epoch(), epoch);
+  EXPECT_EQ(std::get<PnCounter>(*r->Find("n")).Value(), 5);
+  EXPECT_EQ(r->outbox_keys(), 2u);  // unpublished deltas survive
+  Replica::Outgoing out = std::move(r->SealOutbox()).value();
+  EXPECT_EQ(out.deltas.size(), 2u);
+  r->ConfirmPublished(out.generation);
+  ASSERT_TRUE(r->Commit().ok());
+  auto again = Open();
+  EXPECT_EQ(again->outbox_keys(), 0u);
+}
+
+TEST_F(ReplicaTest, FailedPublishReturnsDeltasToTheOutbox) {
+  auto r = Open();
+  ASSERT_TRUE(r->Increment("n", 1).ok());
+  Replica::Outgoing first = std::move(r->SealOutbox()).value();
+  ASSERT_TRUE(r->Increment("n", 1).ok());
+  r->ReturnUnpublished(first.generation);
+  Replica::Outgoing second = std::move(r->SealOutbox()).value();
+  ASSERT_EQ(second.deltas.size(), 1u);
+  PnCounter fresh;
+  fresh.Join(std::get<PnCounter>(second.deltas[0].second));
+  EXPECT_EQ(fresh.Value(), 2);  // both increments travel together
+}
+
+TEST_F(ReplicaTest, NewStoreMeansNewEpoch) {
+  uint64_t first = Open()->id().epoch();
+  store_ = NewMemoryStore();
+  EXPECT_NE(Open()->id().epoch(), first);
+}
+
+TEST_F(ReplicaTest, BucketHashesChangeWithStateAndMatchAcrossEqualReplicas) {
+  auto a = Open("us-east-1/a");
+  auto store_b = NewMemoryStore();
+  auto b = std::move(Replica::Open("eu-west-1/a", &env_, store_b.get())).value();
+  ASSERT_TRUE(a->Add("s", "x").ok());
+  EXPECT_NE(a->BucketHashes(16), b->BucketHashes(16));
+  for (auto& [key, state] : a->StatesInBucket(Replica::BucketOf("s", 16), 16)) {
+    ASSERT_TRUE(b->ApplyRemote(key, state, "us-east-1/a").ok());
+  }
+  EXPECT_EQ(a->BucketHashes(16), b->BucketHashes(16));
+}
+
+}  // namespace
+}  // namespace regionsync

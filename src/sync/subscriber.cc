@@ -1,0 +1,88 @@
+#include "regionsync/sync/subscriber.h"
+
+#include "regionsync/sync/wire/frame.h"
+
+namespace regionsync {
+
+Subscriber::Subscriber(Replica* replica, Broker* broker, const KeyRing* keys, AntiEntropy* anti_entropy,
+                       SubscriberOptions options)
+    : replica_(replica), broker_(broker), keys_(keys), anti_entropy_(anti_entropy), options_(options) {}
+
+void Subscriber::Error(const std::string& what) {
+  if (error_sink_) error_sink_(what);
+}
+
+Result<size_t> Subscriber::PollOnce() {
+  Result<std::vector<BrokerMessage>> batch = broker_->Receive(options_.batch_size);
+  if (!batch.ok()) {
+    ++stats_.receive_failures;
+    return batch.status();
+  }
+  if (batch->empty()) return size_t{0};
+  stats_.received += batch->size();
+  std::vector<const BrokerMessage*> to_ack, to_retry;
+  for (const BrokerMessage& m : *batch) (Handle(m) ? to_ack : to_retry).push_back(&m);
+  // Durable before acked: a crash after this commit and before the acks only
+  // causes redelivery, which joins idempotently.
+  if (Status s = replica_->Commit(); !s.ok()) {
+    ++stats_.commit_failures;
+    Error("commit failed, " + std::to_string(batch->size()) + " messages left for redelivery: " + s.ToString());
+    for (const BrokerMessage& m : *batch) (void)broker_->ChangeVisibility(m.receipt, options_.retry_delay_micros);
+    return batch->size();
+  }
+  for (const BrokerMessage* m : to_ack) {
+    if (Status s = broker_->Ack(m->receipt); !s.ok()) Error("ack failed: " + s.ToString());
+  }
+  for (const BrokerMessage* m : to_retry) (void)broker_->ChangeVisibility(m->receipt, options_.retry_delay_micros);
+  return batch->size();
+}
+
+bool Subscriber::Handle(const BrokerMessage& message) {
+  Result<pb::Envelope> decoded = DecodeFrame(message.body, *keys_);
+  if (!decoded.ok()) {
+    ++stats_.rejected;
+    Error("message " + message.message_id + " rejected (receive " + std::to_string(message.receive_count) +
+          "): " + decoded.status().ToString());
+    return false;
+  }
+  const pb::Envelope& env = *decoded;
+  if (env.origin() == replica_->id().name() && env.origin_epoch() == replica_->id().epoch()) {
+    ++stats_.own_skipped;
+    return true;
+  }
+  if (!replica_->ObserveClock(env.hlc_time())) ++stats_.clock_clamped;
+  PeerInfo& peer = peers_[env.origin()];
+  if (peer.epoch != env.origin_epoch()) peer = PeerInfo{env.origin_epoch()};
+  peer.last_sequence = std::max(peer.last_sequence, env.sequence());
+  // Wall clocks are compared only for reporting lag, never for correctness.
+  uint64_t now = 0;
+  now = replica_->Now() >> 16;
+  peer.last_heard_wall_millis = now;
+  peer.lag_millis = static_cast<int64_t>(now) - static_cast<int64_t>(env.hlc_time() >> 16);
+  ++peer.messages;
+
+  if (env.kind() == pb::DIGEST) {
+    ++stats_.digests;
+    if (anti_entropy_ != nullptr) anti_entropy_->OnDigest(env);
+    return true;
+  }
+  for (const pb::Entry& entry : env.entries()) {
+    Result<AnyCrdt> delta = DecodeCrdt(entry.type(), entry.delta());
+    if (!delta.ok()) {
+      ++stats_.bad_entries;
+      Error("entry for key '" + entry.key() + "' from " + env.origin() + ": " + delta.status().ToString());
+      continue;
+    }
+    Status s = replica_->ApplyRemote(entry.key(), *delta, env.origin());
+    if (!s.ok()) {
+      ++stats_.bad_entries;
+      Error("entry from " + env.origin() + " skipped: " + s.ToString());
+      continue;
+    }
+    ++stats_.applied_entries;
+  }
+  ++stats_.applied_messages;
+  return true;
+}
+
+}  // namespace regionsync

@@ -1,0 +1,85 @@
+#include "regionsync/sync/sync_node.h"
+
+namespace regionsync {
+
+SyncNode::SyncNode(Env* env, Store* store, Broker* broker, const KeyRing* keys, SyncOptions options)
+    : env_(env), store_(store), broker_(broker), keys_(keys), options_(std::move(options)) {}
+
+SyncNode::~SyncNode() {
+  std::lock_guard lock(mu_);
+  for (TimerId id : {commit_timer_, flush_timer_, poll_timer_, ae_timer_}) env_->Cancel(id);
+  running_ = false;
+}
+
+Status SyncNode::Start() {
+  std::lock_guard lock(mu_);
+  Result<std::unique_ptr<Replica>> r = Replica::Open(options_.name, env_, store_, options_.replica);
+  if (!r.ok()) return r.status();
+  replica_ = std::move(r).value();
+  publisher_ = std::make_unique<Publisher>(replica_.get(), broker_, keys_, options_.publisher);
+  anti_entropy_ = std::make_unique<AntiEntropy>(replica_.get(), publisher_.get(), options_.anti_entropy);
+  subscriber_ = std::make_unique<Subscriber>(replica_.get(), broker_, keys_, anti_entropy_.get(),
+                                             options_.subscriber);
+  running_ = true;
+  // Stagger the first anti-entropy round so replicas do not all send at once.
+  Arm(&commit_timer_, options_.commit_interval_micros, &SyncNode::CommitTask);
+  Arm(&flush_timer_, options_.flush_interval_micros, &SyncNode::FlushTask);
+  Arm(&poll_timer_, options_.poll_interval_micros, &SyncNode::PollTask);
+  Arm(&ae_timer_, options_.anti_entropy_interval_micros / 2 + env_->Uniform(options_.anti_entropy_interval_micros / 2 + 1),
+      &SyncNode::AntiEntropyTask);
+  return Status::Ok();
+}
+
+Status SyncNode::Stop() {
+  std::lock_guard lock(mu_);
+  for (TimerId id : {commit_timer_, flush_timer_, poll_timer_, ae_timer_}) env_->Cancel(id);
+  running_ = false;
+  if (!replica_) return Status::Ok();
+  RS_RETURN_IF_ERROR(replica_->Commit());
+  return publisher_->Flush();
+}
+
+void SyncNode::Arm(TimerId* id, uint64_t interval, void (SyncNode::*task)()) {
+  *id = env_->Schedule(interval, [this, task] {
+    std::lock_guard lock(mu_);
+    if (!running_) return;
+    (this->*task)();
+  });
+}
+
+void SyncNode::CommitTask() {
+  (void)replica_->Commit();  // on failure the changes stay dirty and are retried next tick
+  Arm(&commit_timer_, options_.commit_interval_micros, &SyncNode::CommitTask);
+}
+
+void SyncNode::FlushTask() {
+  (void)publisher_->Flush();  // Unavailable: the outbox keeps the deltas
+  Arm(&flush_timer_, options_.flush_interval_micros, &SyncNode::FlushTask);
+}
+
+void SyncNode::PollTask() {
+  // Drain what is visible now; a batch of 0 or an error ends the round.
+  for (int round = 0; round < 100; ++round) {
+    Result<size_t> n = subscriber_->PollOnce();
+    if (!n.ok() || *n == 0) break;
+  }
+  Arm(&poll_timer_, options_.poll_interval_micros, &SyncNode::PollTask);
+}
+
+void SyncNode::AntiEntropyTask() {
+  if (anti_entropy_->SendRequested().ok()) (void)anti_entropy_->PublishDigest();
+  Arm(&ae_timer_, options_.anti_entropy_interval_micros, &SyncNode::AntiEntropyTask);
+}
+
+void SyncNode::RunOnce() {
+  std::lock_guard lock(mu_);
+  (void)replica_->Commit();
+  (void)publisher_->Flush();
+  for (int round = 0; round < 100; ++round) {
+    Result<size_t> n = subscriber_->PollOnce();
+    if (!n.ok() || *n == 0) break;
+  }
+  (void)anti_entropy_->SendRequested();
+}
+
+}  // namespace regionsync
