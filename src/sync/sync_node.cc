@@ -1,5 +1,7 @@
 #include "regionsync/sync/sync_node.h"
 
+#include <chrono>
+
 namespace regionsync {
 
 SyncNode::SyncNode(Env* env, Store* store, Broker* broker, const KeyRing* keys, SyncOptions options)
@@ -35,7 +37,9 @@ Status SyncNode::Stop() {
   for (TimerId id : {commit_timer_, flush_timer_, poll_timer_, ae_timer_}) env_->Cancel(id);
   running_ = false;
   if (!replica_) return Status::Ok();
-  RS_RETURN_IF_ERROR(replica_->Commit());
+  Status committed = replica_->Commit();
+  committed_cv_.notify_all();
+  RS_RETURN_IF_ERROR(committed);
   return publisher_->Flush();
 }
 
@@ -48,7 +52,8 @@ void SyncNode::Arm(TimerId* id, uint64_t interval, void (SyncNode::*task)()) {
 }
 
 void SyncNode::CommitTask() {
-  (void)replica_->Commit();  // on failure the changes stay dirty and are retried next tick
+  // On failure the changes stay dirty and are retried next tick.
+  if (replica_->Commit().ok()) committed_cv_.notify_all();
   Arm(&commit_timer_, options_.commit_interval_micros, &SyncNode::CommitTask);
 }
 
@@ -69,6 +74,17 @@ void SyncNode::PollTask() {
 void SyncNode::AntiEntropyTask() {
   if (anti_entropy_->SendRequested().ok()) (void)anti_entropy_->PublishDigest();
   Arm(&ae_timer_, options_.anti_entropy_interval_micros, &SyncNode::AntiEntropyTask);
+}
+
+Status SyncNode::WaitForCommit(uint64_t write, uint64_t timeout_micros) {
+  std::unique_lock lock(mu_);
+  bool done = committed_cv_.wait_for(lock, std::chrono::microseconds(timeout_micros), [&] {
+    return !running_ || replica_->committed_writes() >= write;
+  });
+  if (!done || replica_->committed_writes() < write) {
+    return Unavailable("write not durable after " + std::to_string(timeout_micros / 1000) + " ms");
+  }
+  return Status::Ok();
 }
 
 void SyncNode::RunOnce() {

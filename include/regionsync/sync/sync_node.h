@@ -14,6 +14,7 @@
 #pragma once
 
 #include <memory>
+#include <condition_variable>
 #include <mutex>
 #include <string>
 
@@ -55,6 +56,12 @@ class SyncNode {
   // Runs one round of every task now (commit, flush, poll until empty, AE).
   void RunOnce();
 
+  // For threaded use (RealEnv): blocks until the group commit that includes
+  // local write number `write` (Replica::local_writes() right after the
+  // write) is durable. Unavailable after `timeout_micros` or if the node
+  // stopped. REQUIRES: the caller does not hold mutex().
+  Status WaitForCommit(uint64_t write, uint64_t timeout_micros);
+
   Replica& replica() { return *replica_; }
   const Replica& replica() const { return *replica_; }
   const Publisher& publisher() const { return *publisher_; }
@@ -76,6 +83,7 @@ class SyncNode {
   const KeyRing* keys_;
   SyncOptions options_;
   std::recursive_mutex mu_;
+  std::condition_variable_any committed_cv_;
   bool running_ = false;
   std::unique_ptr<Replica> replica_;
   std::unique_ptr<Publisher> publisher_;
