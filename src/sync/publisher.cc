@@ -107,6 +107,10 @@ Status Publisher::Flush() {
 }
 
 Status Publisher::PublishStates(const std::vector<std::pair<std::string, AnyCrdt>>& entries) {
+  // Nothing leaves a replica before it is durable: a crash would otherwise
+  // lose local writes (and dots) that peers already hold, and the restarted
+  // replica would reuse them.
+  RS_RETURN_IF_ERROR(replica_->Commit());
   return PublishEntries(pb::STATE, entries);
 }
 

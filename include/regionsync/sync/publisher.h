@@ -50,7 +50,8 @@ class Publisher {
 
   // Publishes everything committed and unsent. OK when there was nothing to send.
   Status Flush();
-  // Publishes `entries` (full states) as STATE envelopes, for anti-entropy.
+  // Commits the replica, then publishes `entries` (full states) as STATE
+  // envelopes, for anti-entropy. Never publishes uncommitted state.
   Status PublishStates(const std::vector<std::pair<std::string, AnyCrdt>>& entries);
   // Frames and publishes one envelope; fills version, origin, epoch, sequence, time.
   Status PublishEnvelope(pb::Envelope envelope);
