@@ -1,5 +1,6 @@
 #include <chrono>
 #include <condition_variable>
+#include <fstream>
 #include <thread>
 
 #include "regionsync/common/env.h"
@@ -31,6 +32,13 @@ class RealEnv final : public Env {
   uint64_t Random64() override {
     std::lock_guard lock(rng_mu_);
     return rng_();
+  }
+
+  std::string BootId() override {
+    std::ifstream in("/proc/sys/kernel/random/boot_id");
+    std::string id;
+    std::getline(in, id);
+    return id;
   }
 
   TimerId Schedule(uint64_t delay_micros, std::function<void()> fn) override {

@@ -43,11 +43,16 @@ Result<std::unique_ptr<Replica>> Replica::Open(std::string_view name, Env* env, 
   Result<StoreMeta> meta = store->LoadMeta();
   if (!meta.ok()) return meta.status();
   StoreMeta m = *meta;
-  bool fresh = m.epoch == 0;
+  std::string boot_id = env->BootId();
+  bool rebooted = options.new_epoch_after_reboot && m.epoch != 0 && m.boot_id != boot_id;
+  bool fresh = m.epoch == 0 || rebooted;
   if (fresh) {
+    uint64_t old = m.epoch;
     do m.epoch = env->Random64();
-    while (m.epoch == 0);
+    while (m.epoch == 0 || m.epoch == old);
+    m.next_sequence = 1;
   }
+  m.boot_id = boot_id;
   Result<ReplicaId> id = ReplicaId::Parse(name, m.epoch);
   if (!id.ok()) return id.status();
   std::unique_ptr<Replica> replica(new Replica(*id, env, store, options, m));

@@ -88,6 +88,23 @@ TEST_F(ReplicaTest, FailedPublishReturnsDeltasToTheOutbox) {
   EXPECT_EQ(fresh.Value(), 2);  // both increments travel together
 }
 
+TEST_F(ReplicaTest, RebootMeansNewEpochWithStateKept) {
+  uint64_t first = 0;
+  {
+    auto r = Open();
+    first = r->id().epoch();
+    ASSERT_TRUE(r->Increment("n", 4).ok());
+    ASSERT_TRUE(r->Commit().ok());
+  }
+  EXPECT_EQ(Open()->id().epoch(), first);  // a process restart keeps the epoch
+  env_.SetBootId("sim-boot-2");             // the machine rebooted
+  auto r = Open();
+  EXPECT_NE(r->id().epoch(), first);
+  EXPECT_EQ(std::get<PnCounter>(*r->Find("n")).Value(), 4);
+  ASSERT_TRUE(r->Increment("n", 1).ok());  // a new slot: no reuse of possibly lost old ones
+  EXPECT_EQ(std::get<PnCounter>(*r->Find("n")).Value(), 5);
+}
+
 TEST_F(ReplicaTest, NewStoreMeansNewEpoch) {
   uint64_t first = Open()->id().epoch();
   store_ = NewMemoryStore();

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <string>
 
 namespace regionsync {
 
@@ -29,6 +30,9 @@ class Env {
   virtual uint64_t MonotonicMicros() = 0;
   // A uniformly distributed 64-bit number (seeded in SimEnv).
   virtual uint64_t Random64() = 0;
+  // Changes when the machine reboots (Linux: /proc/sys/kernel/random/boot_id).
+  // Empty if unknown.
+  virtual std::string BootId() = 0;
 
   // Runs `fn` once, `delay_micros` from now (monotonic). Returns an id for Cancel.
   // In RealEnv `fn` runs on the timer thread; in SimEnv inside Run*().
@@ -53,6 +57,9 @@ class SimEnv final : public Env {
   uint64_t WallMillis() override { return start_wall_millis_ + now_micros_ / 1000 + wall_skew_millis_; }
   uint64_t MonotonicMicros() override { return now_micros_; }
   uint64_t Random64() override { return rng_(); }
+  std::string BootId() override { return boot_id_; }
+  // Simulates a reboot of the machine.
+  void SetBootId(std::string id) { boot_id_ = std::move(id); }
   TimerId Schedule(uint64_t delay_micros, std::function<void()> fn) override;
   void Cancel(TimerId id) override;
 
@@ -70,6 +77,7 @@ class SimEnv final : public Env {
   uint64_t now_micros_ = 0;
   int64_t wall_skew_millis_ = 0;
   std::mt19937_64 rng_;
+  std::string boot_id_ = "sim-boot-1";
   TimerId next_id_ = 1;
   // (due time, id) -> callback; the id keeps equal due times in scheduling order.
   std::map<std::pair<uint64_t, TimerId>, std::function<void()>> timers_;

@@ -38,6 +38,7 @@ struct StoreMeta {
   uint64_t epoch = 0;          // 0 = never started: choose a new epoch
   uint64_t last_hlc = 0;       // the clock never restarts below this
   uint64_t next_sequence = 1;  // next envelope sequence number of this epoch
+  std::string boot_id;         // Env::BootId() when this meta was written
   bool operator==(const StoreMeta&) const = default;
 };
 

@@ -39,6 +39,12 @@ namespace regionsync {
 
 struct ReplicaOptions {
   uint64_t max_clock_drift_millis = Hlc::kDefaultMaxDriftMillis;
+  // Start with a new epoch (keeping the stored state) when the machine has
+  // rebooted since the store was last written. Needed when the store's fsync
+  // policy may lose the last commits on power loss: the replica could
+  // otherwise reuse dots that peers already hold. Costs one counter slot per
+  // reboot.
+  bool new_epoch_after_reboot = true;
 };
 
 struct ChangeEvent {
@@ -55,7 +61,8 @@ class Replica {
 
   // Opens the replica named `name` ("<region>/<instance>") on `store`,
   // restoring epoch, clock, keys and unpublished deltas. A store that was
-  // never used gets a new random epoch. DataLoss if stored state is corrupt.
+  // never used gets a new random epoch, and so does one last written before
+  // a reboot (see ReplicaOptions). DataLoss if stored state is corrupt.
   // `env` and `store` must outlive the replica.
   static Result<std::unique_ptr<Replica>> Open(std::string_view name, Env* env, Store* store,
                                                ReplicaOptions options = {});
