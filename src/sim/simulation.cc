@@ -115,12 +115,17 @@ class Run {
   }
 
  private:
+  void Trace(const std::string& what) {
+    if (o_.trace) *o_.trace << cluster_.env().MonotonicMicros() / 1000 << " ms: " << what << "\n";
+  }
+
   void Mix(std::string_view s) {
     for (unsigned char c : s) hash_ = (hash_ ^ c) * 0x100000001b3ULL;
     hash_ = (hash_ ^ 0xff) * 0x100000001b3ULL;
   }
 
   void Start(size_t i) {
+    Trace("start " + cluster_.name(i));
     Status s = cluster_.Restart(i);
     if (!s.ok()) failure_ = "restart of " + cluster_.name(i) + " failed: " + s.ToString();
     restart_at_[i] = 0;
@@ -173,6 +178,7 @@ class Run {
         size_t i = env.Uniform(cluster_.size());
         if (cluster_.up(i)) {
           Harvest(i);
+          Trace("crash " + cluster_.name(i) + ", losing " + std::to_string(pending_[i].size()) + " uncommitted writes");
           pending_[i].clear();  // not committed: lost with the process, never acknowledged
           cluster_.Crash(i);
           restart_at_[i] = env.MonotonicMicros() + 200'000 + env.Uniform(2'000'000);
@@ -182,6 +188,9 @@ class Run {
       case kFaultWipe: Wipe(env.Uniform(cluster_.size())); break;
     }
     cluster_.network().SetFaults(faults);
+    Trace("fault " + std::to_string(kind) + " drop=" + std::to_string(faults.drop) + " dup=" +
+          std::to_string(faults.duplicate) + " delay<=" + std::to_string(faults.max_delay_micros) +
+          " outage=" + std::to_string(faults.outage) + " groups=" + std::to_string(faults.partition.size()));
     Mix("fault" + std::to_string(kind));
   }
 

@@ -10,7 +10,7 @@
 namespace {
 
 int RunSim(int replicas, uint64_t first_seed, uint64_t seeds, const std::string& fault_spec,
-           uint64_t duration_ms, bool verbose) {
+           uint64_t duration_ms, bool verbose, bool trace) {
   uint32_t faults = 0;
   if (!regionsync::ParseFaults(fault_spec, &faults)) {
     std::cerr << "regionsync sim: --faults must be all, none or a list of "
@@ -22,7 +22,11 @@ int RunSim(int replicas, uint64_t first_seed, uint64_t seeds, const std::string&
   std::vector<uint64_t> failed;
   for (uint64_t s = first_seed; s < first_seed + seeds; ++s) {
     regionsync::SimResult r = regionsync::RunSimulation(
-        {.seed = s, .replicas = replicas, .faults = faults, .duration_micros = duration_ms * 1000});
+        {.seed = s,
+         .replicas = replicas,
+         .faults = faults,
+         .duration_micros = duration_ms * 1000,
+         .trace = trace ? &std::cout : nullptr});
     bytes += r.bytes_published;
     ops += r.operations;
     if (r.ok) {
@@ -57,7 +61,7 @@ int main(int argc, char** argv) {
   int replicas = 3;
   uint64_t seed = 1, seeds = 100, duration_ms = 20'000;
   std::string faults = "all";
-  bool verbose = false;
+  bool verbose = false, trace = false;
   CLI::App* sim = app.add_subcommand("sim", "Run the deterministic simulator; exits 1 and prints the seed on failure");
   sim->add_option("--replicas", replicas, "Replicas per run")->check(CLI::Range(2, 64))->capture_default_str();
   sim->add_option("--seed", seed, "First seed")->capture_default_str();
@@ -66,11 +70,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   sim->add_option("--duration-ms", duration_ms, "Virtual time with writes and faults per run")->capture_default_str();
   sim->add_flag("--verbose,-v", verbose, "One line per seed");
+  sim->add_flag("--trace", trace, "Print every fault, crash and restart");
 
   CLI11_PARSE(app, argc, argv);
   try {
     if (*demo) return regionsync::RunDemo(std::cout, demo_seed);
-    if (*sim) return RunSim(replicas, seed, seeds, faults, duration_ms, verbose);
+    if (*sim) return RunSim(replicas, seed, seeds, faults, duration_ms, verbose, trace);
   } catch (const std::exception& e) {
     std::cerr << "regionsync: " << e.what() << "\n";
     return 1;

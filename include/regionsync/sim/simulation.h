@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 
 namespace regionsync {
@@ -38,6 +39,7 @@ struct SimOptions {
   uint64_t duration_micros = 20'000'000;       // virtual time with operations and faults
   uint64_t op_interval_micros = 5'000;         // mean gap between operations (whole cluster)
   uint64_t convergence_deadline_micros = 120'000'000;
+  std::ostream* trace = nullptr;  // when set: one line per fault, crash and restart
 };
 
 struct SimResult {
