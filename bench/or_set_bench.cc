@@ -1,5 +1,6 @@
-// OrSet benchmarks: mutator + delta + join at 1 k and 1 M elements, joins of
-// whole states, encoded sizes and codec throughput.
+// OrSet benchmarks: mutator + delta + join at 1 k and 1 M elements (new
+// elements added, random old ones removed, size held at N), joins of whole
+// states, encoded sizes and codec throughput.
 //
 //   cmake -S . -B build-rel -G Ninja -DCMAKE_BUILD_TYPE=Release
 //   ninja -C build-rel or_set_bench && build-rel/bin/or_set_bench
@@ -10,9 +11,11 @@
 // counters; the replaced system measured 25 ms for the join and 399 KB of JSON.
 #include <benchmark/benchmark.h>
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "regionsync/crdt/or_set.h"
@@ -22,7 +25,7 @@ namespace {
 
 constexpr ActorId kWriter = 0x1111;
 constexpr ActorId kOther = 0x2222;
-constexpr int kBatch = 256;  // ops between untimed resets, so the size stays about N
+constexpr size_t kBatch = 256;  // timed ops between untimed restores of the size
 
 std::vector<std::string> Names(const std::string& prefix, int n) {
   std::vector<std::string> out;
@@ -31,63 +34,123 @@ std::vector<std::string> Names(const std::string& prefix, int n) {
   return out;
 }
 
-// A writer and a receiver replica holding the same N elements, built once
-// per N and reused (each benchmark restores membership after every batch).
+// A writer and a receiver replica holding the same N elements. The writer
+// mutates and the receiver joins every delta, so each op is mutator + delta +
+// join into a replica of size N. Built once per N and shared by the
+// benchmarks below, which all keep the size at N: every element added is a
+// name never used before, and every element removed is drawn uniformly from
+// the whole live set (not from its newest part, nor a fixed few).
 struct ReplicaPair {
   OrSet writer;
   OrSet receiver;
-  std::vector<std::string> names;  // the N elements
+  std::vector<std::string> live;  // the N live elements, in no useful order
+  uint64_t next_name = 0;
+  uint64_t rng = 0x9E3779B97F4A7C15ULL;
+
+  std::string FreshName() {
+    std::string name = "user-";  // not "user-" + ...: g++ 12 warns falsely (-Wrestrict)
+    name += std::to_string(next_name++);
+    return name;
+  }
+  // xorshift64*: cheap enough to sit inside a timed loop.
+  size_t Random(size_t bound) {
+    rng ^= rng >> 12;
+    rng ^= rng << 25;
+    rng ^= rng >> 27;
+    return static_cast<size_t>((rng * 0x2545F4914F6CDD1DULL) % bound);
+  }
+  bool Consistent() const { return writer.size() == live.size() && receiver.size() == live.size(); }
 };
 
-ReplicaPair& Pair(int n) {
-  static std::map<int, std::unique_ptr<ReplicaPair>> cache;
+ReplicaPair& Pair(size_t n) {
+  static std::map<size_t, std::unique_ptr<ReplicaPair>> cache;
   auto& p = cache[n];
   if (!p) {
     p = std::make_unique<ReplicaPair>();
-    p->names = Names("user-", n);
-    for (const std::string& e : p->names) p->receiver.Join(p->writer.Add(kWriter, e));
+    p->live.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      p->live.push_back(p->FreshName());
+      p->receiver.Join(p->writer.Add(kWriter, p->live.back()));
+    }
   }
   return *p;
 }
 
+// Timed: kBatch adds of new elements, each delta joined into the receiver.
+// Untimed: as many removes of random old elements, restoring the size.
 void BM_AddDeltaJoin(benchmark::State& state) {
-  ReplicaPair& p = Pair(static_cast<int>(state.range(0)));
-  const std::vector<std::string> fresh = Names("fresh-", kBatch);
+  ReplicaPair& p = Pair(static_cast<size_t>(state.range(0)));
+  std::vector<std::string> fresh(kBatch);
+  for (std::string& e : fresh) e = p.FreshName();
   for (auto _ : state) {
     for (const std::string& e : fresh) {
       OrSet delta = p.writer.Add(kWriter, e);
       benchmark::DoNotOptimize(p.receiver.Join(delta));
     }
     state.PauseTiming();
-    for (const std::string& e : fresh) p.receiver.Join(p.writer.Remove(e));
+    for (std::string& e : fresh) {
+      std::string& victim = p.live[p.Random(p.live.size())];
+      p.receiver.Join(p.writer.Remove(victim));
+      victim = std::move(e);
+      e = p.FreshName();
+    }
     state.ResumeTiming();
   }
-  state.SetItemsProcessed(state.iterations() * kBatch);
-  state.counters["elements"] = static_cast<double>(p.writer.size());
+  if (!p.Consistent()) state.SkipWithError("replicas lost track of the live set");
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch));
+  state.counters["elements"] = static_cast<double>(p.receiver.size());
 }
 BENCHMARK(BM_AddDeltaJoin)->Arg(1000)->Arg(1000000);
 
+// Timed: kBatch removes of distinct elements drawn uniformly from the whole
+// set, each delta joined into the receiver. Untimed: as many adds of new
+// elements, restoring the size.
 void BM_RemoveDeltaJoin(benchmark::State& state) {
-  ReplicaPair& p = Pair(static_cast<int>(state.range(0)));
-  size_t next = 0;
-  std::vector<const std::string*> batch(kBatch);
+  ReplicaPair& p = Pair(static_cast<size_t>(state.range(0)));
+  const size_t n = p.live.size();
+  // Partial Fisher-Yates: the victims are moved to the tail of `live`.
+  auto pick_victims = [&] {
+    for (size_t k = 0; k < kBatch; ++k) std::swap(p.live[p.Random(n - k)], p.live[n - 1 - k]);
+  };
+  pick_victims();
   for (auto _ : state) {
-    for (int k = 0; k < kBatch; ++k) {
-      batch[k] = &p.names[next];
-      next = (next + 7919) % p.names.size();  // spread over the set, not only its newest part
-    }
-    for (const std::string* e : batch) {
-      OrSet delta = p.writer.Remove(*e);
+    for (size_t k = n - kBatch; k < n; ++k) {
+      OrSet delta = p.writer.Remove(p.live[k]);
       benchmark::DoNotOptimize(p.receiver.Join(delta));
     }
     state.PauseTiming();
-    for (const std::string* e : batch) p.receiver.Join(p.writer.Add(kWriter, *e));
+    for (size_t k = n - kBatch; k < n; ++k) {
+      p.live[k] = p.FreshName();
+      p.receiver.Join(p.writer.Add(kWriter, p.live[k]));
+    }
+    pick_victims();
     state.ResumeTiming();
   }
-  state.SetItemsProcessed(state.iterations() * kBatch);
-  state.counters["elements"] = static_cast<double>(p.writer.size());
+  if (!p.Consistent()) state.SkipWithError("replicas lost track of the live set");
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch));
+  state.counters["elements"] = static_cast<double>(p.receiver.size());
 }
 BENCHMARK(BM_RemoveDeltaJoin)->Arg(1000)->Arg(1000000);
+
+// Everything timed, nothing paused: each pair of ops adds a new element and
+// removes a random old one (both deltas joined into the receiver). A check
+// on the two benchmarks above that the pauses hide nothing.
+void BM_ChurnDeltaJoin(benchmark::State& state) {
+  ReplicaPair& p = Pair(static_cast<size_t>(state.range(0)));
+  for (auto _ : state) {
+    for (size_t k = 0; k < kBatch; ++k) {
+      std::string e = p.FreshName();
+      benchmark::DoNotOptimize(p.receiver.Join(p.writer.Add(kWriter, e)));
+      std::string& victim = p.live[p.Random(p.live.size())];
+      benchmark::DoNotOptimize(p.receiver.Join(p.writer.Remove(victim)));
+      victim = std::move(e);
+    }
+  }
+  if (!p.Consistent()) state.SkipWithError("replicas lost track of the live set");
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch * 2));
+  state.counters["elements"] = static_cast<double>(p.receiver.size());
+}
+BENCHMARK(BM_ChurnDeltaJoin)->Arg(1000)->Arg(1000000);
 
 void BM_JoinDisjoint10k(benchmark::State& state) {
   OrSet a, b;

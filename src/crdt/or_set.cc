@@ -10,24 +10,27 @@ namespace regionsync {
 OrSet OrSet::Add(ActorId actor, std::string_view element) {
   assert(actor != 0);
   const Dot dot = context_.Next(actor);
+  // The new dot's index slot is known now: load it while the element
+  // table is probed, instead of after.
+  index_.Prefetch(dot);
   OrSet delta;
   bool created;
   const EntryId id = entries_.FindOrInsert(element, &created);
-  or_set_internal::DotList& dots = entries_.at(id).dots;
+  or_set_internal::EntryTable::Entry& entry = entries_.at(id);
   // The old dots go into the delta's context, so a receiver drops them too.
-  for (size_t i = 0; i < dots.size(); ++i) {
-    index_.Erase(dots[i]);
-    delta.context_.Insert(dots[i]);
+  for (size_t i = 0; i < entry.dots.size(); ++i) {
+    index_.Erase(entry.dots[i]);
+    delta.context_.Insert(entry.dots[i]);
   }
-  dots.Clear();
-  dots.Insert(dot);
-  index_.Insert(dot, id);
+  entry.dots.Clear();
+  entry.dots.Insert(dot);
+  index_.Insert(dot, id, entry.hash);
   context_.Insert(dot);
 
   delta.context_.Insert(dot);
   const EntryId did = delta.entries_.FindOrInsert(element, &created);
   delta.entries_.at(did).dots.Insert(dot);
-  delta.index_.Insert(dot, did);
+  delta.index_.Insert(dot, did, entry.hash);
   return delta;
 }
 
@@ -54,12 +57,22 @@ std::vector<std::string> OrSet::Elements() const {
   return out;
 }
 
-bool OrSet::RemoveDot(EntryId id, Dot d) {
-  index_.Erase(d);
+bool OrSet::RemoveDot(const or_set_internal::DotIndex::Slot& slot) {
+  // Copied: `slot` lives in the index and the erase below moves slots.
+  const Dot d = slot.dot;
+  const EntryId id = slot.entry;
+  const uint32_t hash = slot.element_hash;
+  entries_.Prefetch(hash);
   or_set_internal::DotList& dots = entries_.at(id).dots;
-  dots.Erase(d);
-  if (!dots.empty()) return false;
-  entries_.Erase(id);
+  const bool last = dots.size() == 1;
+  index_.Erase(d);
+  if (!last) {
+    dots.Erase(d);
+    return false;
+  }
+  // The entry goes with its only dot; the hash from the index lets the
+  // element-table probe start before the entry is in cache.
+  entries_.Erase(id, hash);
   return true;
 }
 
@@ -108,6 +121,9 @@ bool OrSet::Join(const OrSet& other) {
     index_.Reserve(index_.size() + other.index_.size());
   }
   other.entries_.ForEach([&](EntryId, const or_set_internal::EntryTable::Entry& theirs) {
+    // Both probes below are misses in a big set; start them together.
+    entries_.Prefetch(theirs.hash);
+    index_.Prefetch(theirs.dots[0]);
     EntryId mine = or_set_internal::kNoEntry;
     for (size_t i = 0; i < theirs.dots.size(); ++i) {
       const Dot d = theirs.dots[i];
@@ -118,7 +134,7 @@ bool OrSet::Join(const OrSet& other) {
         changed |= created;
       }
       entries_.at(mine).dots.Insert(d);
-      index_.Insert(d, mine);
+      index_.Insert(d, mine, theirs.hash);
     }
   });
 
@@ -134,10 +150,8 @@ bool OrSet::Join(const OrSet& other) {
     ForEachSharedInterval(context_, seen, [&](ActorId actor, uint64_t first, uint64_t last) {
       for (uint64_t c = first;; ++c) {
         const Dot d{actor, c};
-        const EntryId mine = index_.Find(d);
-        if (mine != or_set_internal::kNoEntry && other.index_.Find(d) == or_set_internal::kNoEntry) {
-          changed |= RemoveDot(mine, d);
-        }
+        const or_set_internal::DotIndex::Slot* mine = index_.Lookup(d);
+        if (mine != nullptr && other.index_.Lookup(d) == nullptr) changed |= RemoveDot(*mine);
         if (c == last) break;
       }
       return true;
@@ -145,14 +159,14 @@ bool OrSet::Join(const OrSet& other) {
   } else {
     // Collect first: erasing while walking the slab is fine, but keeping
     // the walk read-only keeps it obviously right.
-    std::vector<std::pair<EntryId, Dot>> removed;
+    std::vector<or_set_internal::DotIndex::Slot> removed;
     entries_.ForEach([&](EntryId id, const or_set_internal::EntryTable::Entry& e) {
       for (size_t i = 0; i < e.dots.size(); ++i) {
         const Dot d = e.dots[i];
-        if (seen.Contains(d) && other.index_.Find(d) == or_set_internal::kNoEntry) removed.push_back({id, d});
+        if (seen.Contains(d) && other.index_.Lookup(d) == nullptr) removed.push_back({d, id, e.hash});
       }
     });
-    for (const auto& [id, d] : removed) changed |= RemoveDot(id, d);
+    for (const or_set_internal::DotIndex::Slot& slot : removed) changed |= RemoveDot(slot);
   }
 
   context_.Join(other.context_);

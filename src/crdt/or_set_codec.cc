@@ -208,7 +208,7 @@ Result<OrSet> OrSet::Decode(std::string_view bytes) {
     if (!created) return InvalidArgument("or_set: duplicate element");
     set.entries_.at(entry).dots.Insert(dot);
     if (set.index_.Find(dot) != or_set_internal::kNoEntry) return InvalidArgument("or_set: duplicate dot");
-    set.index_.Insert(dot, entry);
+    set.index_.Insert(dot, entry, set.entries_.at(entry).hash);
 
     if (pos == next_extra_pos) {
       uint64_t more;
@@ -227,7 +227,7 @@ Result<OrSet> OrSet::Decode(std::string_view bytes) {
         if (!set.context_.Contains(d)) return InvalidArgument("or_set: entry dot outside the context");
         if (set.index_.Find(d) != or_set_internal::kNoEntry) return InvalidArgument("or_set: duplicate dot");
         set.entries_.at(entry).dots.Insert(d);
-        set.index_.Insert(d, entry);
+        set.index_.Insert(d, entry, set.entries_.at(entry).hash);
         prev = d;
       }
       next_extra_pos = kMaxU64;

@@ -1,15 +1,59 @@
-// DotList and DotIndex: the storage underneath OrSet.
+// DotList, EntryTable and DotIndex: the storage underneath OrSet.
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cassert>
+#include <cstdint>
+#include <cstring>
+#include <new>
+#include <string>
 
 #include "regionsync/crdt/or_set.h"
 
 namespace regionsync::or_set_internal {
 
+namespace {
+
+constexpr size_t kHugePage = size_t{2} << 20;
+
+size_t RoundToHugePage(size_t bytes) { return (bytes + kHugePage - 1) & ~(kHugePage - 1); }
+
+}  // namespace
+
+void* AllocateTable(size_t bytes, size_t align) {
+  static_assert(sizeof(EntryTable::Entry) == 64, "an entry should be one cache line");
+  if (bytes < kHugePage) {
+    assert(align <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
+    return ::operator new(bytes);
+  }
+  // Map one huge page more than needed and trim both ends, so the table
+  // starts on a huge-page boundary and every page of it can be a huge one.
+  const size_t size = RoundToHugePage(bytes);
+  void* raw = mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) throw std::bad_alloc();  // what operator new would do
+  const uintptr_t start = reinterpret_cast<uintptr_t>(raw);
+  const uintptr_t aligned = (start + kHugePage - 1) & ~(kHugePage - 1);
+  if (aligned > start) munmap(raw, aligned - start);
+  const uintptr_t tail = start + size + kHugePage - (aligned + size);
+  if (tail > 0) munmap(reinterpret_cast<void*>(aligned + size), tail);
+  void* table = reinterpret_cast<void*>(aligned);
+  // Advice only: without transparent huge pages this is a plain mapping.
+  (void)madvise(table, size, MADV_HUGEPAGE);
+  return table;
+}
+
+void FreeTable(void* p, size_t bytes, size_t /*align*/) {
+  if (bytes < kHugePage) {
+    ::operator delete(p, bytes);
+    return;
+  }
+  munmap(p, RoundToHugePage(bytes));
+}
+
 bool DotList::Contains(Dot d) const {
   if (empty()) return false;
   if (first_ == d) return true;
-  return std::binary_search(more_.begin(), more_.end(), d);
+  return more_ && std::binary_search(more_->begin(), more_->end(), d);
 }
 
 void DotList::Insert(Dot d) {
@@ -19,24 +63,35 @@ void DotList::Insert(Dot d) {
     return;
   }
   if (d < first_) std::swap(d, first_);
-  more_.insert(std::lower_bound(more_.begin(), more_.end(), d), d);
+  if (!more_) more_ = std::make_unique<std::vector<Dot>>();
+  more_->insert(std::lower_bound(more_->begin(), more_->end(), d), d);
 }
 
 bool DotList::Erase(Dot d) {
   if (empty()) return false;
   if (first_ == d) {
-    if (more_.empty()) {
+    if (!more_) {
       first_ = Dot{};
     } else {
-      first_ = more_.front();
-      more_.erase(more_.begin());
+      first_ = more_->front();
+      more_->erase(more_->begin());
+      if (more_->empty()) more_.reset();
     }
     return true;
   }
-  auto it = std::lower_bound(more_.begin(), more_.end(), d);
-  if (it == more_.end() || *it != d) return false;
-  more_.erase(it);
+  if (!more_) return false;
+  auto it = std::lower_bound(more_->begin(), more_->end(), d);
+  if (it == more_->end() || *it != d) return false;
+  more_->erase(it);
+  if (more_->empty()) more_.reset();
   return true;
+}
+
+bool DotList::operator==(const DotList& other) const {
+  if (first_ != other.first_) return false;
+  const size_t n = more_ ? more_->size() : 0;
+  const size_t m = other.more_ ? other.more_->size() : 0;
+  return n == m && (n == 0 || *more_ == *other.more_);
 }
 
 namespace {
@@ -55,40 +110,65 @@ inline uint64_t Mix(Dot d) {
 
 size_t DotIndex::SlotOf(Dot d) const { return static_cast<size_t>(Mix(d)) & (slots_.size() - 1); }
 
-EntryId DotIndex::Find(Dot d) const {
-  if (slots_.empty()) return kNoEntry;
+const DotIndex::Slot* DotIndex::Lookup(Dot d) const {
+  if (slots_.empty()) {
+    for (size_t i = 0; i < size_; ++i) {
+      if (small_[i].dot == d) return &small_[i];
+    }
+    return nullptr;
+  }
   const size_t mask = slots_.size() - 1;
   for (size_t i = SlotOf(d);; i = (i + 1) & mask) {
     const Slot& s = slots_[i];
-    if (s.dot == d) return s.entry;
-    if (s.dot.actor == 0) return kNoEntry;
+    if (s.dot == d) return &s;
+    if (s.dot.actor == 0) return nullptr;
   }
 }
 
-void DotIndex::Insert(Dot d, EntryId entry) {
-  assert(d.actor != 0);
-  // Load factor <= 3/4 keeps linear probes short.
-  if ((size_ + 1) * 4 > slots_.size() * 3) Grow(std::max<size_t>(8, slots_.size() * 2));
+void DotIndex::Insert(Dot d, EntryId entry, uint32_t element_hash) {
+  assert(d.actor != 0 && Find(d) == kNoEntry);
+  if (slots_.empty()) {
+    if (size_ < kSmall) {
+      small_[size_++] = Slot{d, entry, element_hash};
+      return;
+    }
+    Grow(8);
+  } else if ((size_ + 1) * 4 > slots_.size() * 3) {
+    // Load factor <= 3/4 keeps linear probes short.
+    Grow(slots_.size() * 2);
+  }
   const size_t mask = slots_.size() - 1;
   size_t i = SlotOf(d);
-  while (slots_[i].dot.actor != 0) {
-    assert(slots_[i].dot != d);
-    i = (i + 1) & mask;
-  }
-  slots_[i] = Slot{d, entry};
+  while (slots_[i].dot.actor != 0) i = (i + 1) & mask;
+  slots_[i] = Slot{d, entry, element_hash};
   ++size_;
 }
 
 bool DotIndex::Erase(Dot d) {
-  if (slots_.empty()) return false;
+  if (slots_.empty()) {
+    for (size_t i = 0; i < size_; ++i) {
+      if (small_[i].dot == d) {
+        small_[i] = small_[--size_];
+        small_[size_] = Slot{};
+        return true;
+      }
+    }
+    return false;
+  }
   const size_t mask = slots_.size() - 1;
   size_t i = SlotOf(d);
   while (slots_[i].dot != d) {
     if (slots_[i].dot.actor == 0) return false;
     i = (i + 1) & mask;
   }
+  EraseAt(i);
+  return true;
+}
+
+void DotIndex::EraseAt(size_t i) {
   // Backward-shift deletion: pull later members of the probe run into the
   // hole so no tombstones are needed.
+  const size_t mask = slots_.size() - 1;
   size_t hole = i;
   for (size_t j = (i + 1) & mask; slots_[j].dot.actor != 0; j = (j + 1) & mask) {
     size_t home = SlotOf(slots_[j].dot);
@@ -99,48 +179,81 @@ bool DotIndex::Erase(Dot d) {
       hole = j;
     }
   }
-  slots_[hole] = Slot{Dot{}, kNoEntry};
+  slots_[hole] = Slot{};
   --size_;
-  return true;
 }
 
 void DotIndex::Reserve(size_t n) {
+  if (n <= kSmall && slots_.empty()) return;
   size_t want = 8;
   while (want * 3 < n * 4) want *= 2;
   if (want > slots_.size()) Grow(want);
 }
 
 void DotIndex::Clear() {
-  slots_.clear();
-  slots_.shrink_to_fit();
+  TableVector<Slot>().swap(slots_);
+  for (Slot& s : small_) s = Slot{};
   size_ = 0;
 }
 
 void DotIndex::Grow(size_t min_slots) {
-  std::vector<Slot> old;
+  TableVector<Slot> old;
   old.swap(slots_);
-  slots_.assign(min_slots, Slot{Dot{}, kNoEntry});
+  slots_.assign(min_slots, Slot{});
   const size_t mask = slots_.size() - 1;
-  for (const Slot& s : old) {
-    if (s.dot.actor == 0) continue;
+  auto place = [&](const Slot& s) {
     size_t i = SlotOf(s.dot);
     while (slots_[i].dot.actor != 0) i = (i + 1) & mask;
     slots_[i] = s;
+  };
+  if (old.empty()) {
+    for (size_t i = 0; i < size_; ++i) {
+      place(small_[i]);
+      small_[i] = Slot{};
+    }
+  } else {
+    for (const Slot& s : old) {
+      if (s.dot.actor != 0) place(s);
+    }
   }
 }
 
-namespace {
-
-inline uint32_t HashOf(std::string_view s) {
-  const uint64_t h = std::hash<std::string_view>{}(s);
-  return static_cast<uint32_t>(h ^ (h >> 32));
+// Elements are short ids more often than not: eight bytes a step, one
+// multiply each, then a final mix so the low bits (the slot) depend on all.
+uint32_t ElementHash(std::string_view element) {
+  const char* p = element.data();
+  size_t n = element.size();
+  uint64_t h = 0x9E3779B97F4A7C15ULL ^ (static_cast<uint64_t>(n) * 0xC2B2AE3D27D4EB4FULL);
+  while (n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 29;
+    p += 8;
+    n -= 8;
+  }
+  if (n > 0) {
+    uint64_t w = 0;
+    std::memcpy(&w, p, n);
+    h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 29;
+  }
+  h *= 0xC4CEB9FE1A85EC53ULL;
+  h ^= h >> 32;
+  return static_cast<uint32_t>(h);
 }
 
-}  // namespace
+EntryId EntryTable::Scan(std::string_view element, uint32_t hash) const {
+  for (size_t i = 0; i < slab_.size(); ++i) {
+    const Entry& e = slab_[i];
+    if (e.hash == hash && !e.dots.empty() && e.element == element) return static_cast<EntryId>(i);
+  }
+  return kNoEntry;
+}
 
 EntryId EntryTable::Find(std::string_view element) const {
-  if (slots_.empty()) return kNoEntry;
-  const uint32_t hash = HashOf(element);
+  const uint32_t hash = ElementHash(element);
+  if (slots_.empty()) return Scan(element, hash);
   const size_t mask = slots_.size() - 1;
   for (size_t i = SlotOf(hash);; i = (i + 1) & mask) {
     const uint64_t s = slots_[i];
@@ -152,20 +265,7 @@ EntryId EntryTable::Find(std::string_view element) const {
   }
 }
 
-EntryId EntryTable::FindOrInsert(std::string_view element, bool* created) {
-  *created = false;
-  if ((size_ + 1) * 4 > slots_.size() * 3) Grow(std::max<size_t>(8, slots_.size() * 2));
-  const uint32_t hash = HashOf(element);
-  const size_t mask = slots_.size() - 1;
-  size_t i = SlotOf(hash);
-  for (;; i = (i + 1) & mask) {
-    const uint64_t s = slots_[i];
-    if (s == 0) break;
-    if (static_cast<uint32_t>(s >> 32) == hash) {
-      const EntryId id = static_cast<EntryId>(s) - 1;
-      if (slab_[id].element == element) return id;
-    }
-  }
+EntryId EntryTable::NewEntry(std::string_view element, uint32_t hash) {
   EntryId id;
   if (!free_.empty()) {
     id = free_.back();
@@ -178,28 +278,59 @@ EntryId EntryTable::FindOrInsert(std::string_view element, bool* created) {
   Entry& e = slab_[id];
   e.element.assign(element.data(), element.size());
   e.hash = hash;
-  slots_[i] = (static_cast<uint64_t>(hash) << 32) | (static_cast<uint64_t>(id) + 1);
   ++size_;
+  return id;
+}
+
+EntryId EntryTable::FindOrInsert(std::string_view element, bool* created) {
+  *created = false;
+  const uint32_t hash = ElementHash(element);
+  if (slots_.empty()) {
+    const EntryId found = Scan(element, hash);
+    if (found != kNoEntry) return found;
+    if (size_ < kSmall) {
+      *created = true;
+      return NewEntry(element, hash);
+    }
+    Grow(2 * kSmall);
+  } else if ((size_ + 1) * 4 > slots_.size() * 3) {
+    Grow(slots_.size() * 2);
+  }
+  const size_t mask = slots_.size() - 1;
+  size_t i = SlotOf(hash);
+  for (;; i = (i + 1) & mask) {
+    const uint64_t s = slots_[i];
+    if (s == 0) break;
+    if (static_cast<uint32_t>(s >> 32) == hash) {
+      const EntryId id = static_cast<EntryId>(s) - 1;
+      if (slab_[id].element == element) return id;
+    }
+  }
+  const EntryId id = NewEntry(element, hash);
+  slots_[i] = (static_cast<uint64_t>(hash) << 32) | (static_cast<uint64_t>(id) + 1);
   *created = true;
   return id;
 }
 
-void EntryTable::Erase(EntryId id) {
-  Entry& e = slab_[id];
-  const size_t mask = slots_.size() - 1;
-  const uint64_t target = (static_cast<uint64_t>(e.hash) << 32) | (static_cast<uint64_t>(id) + 1);
-  size_t i = SlotOf(e.hash);
-  while (slots_[i] != target) i = (i + 1) & mask;
-  size_t hole = i;
-  for (size_t j = (i + 1) & mask; slots_[j] != 0; j = (j + 1) & mask) {
-    const size_t home = SlotOf(static_cast<uint32_t>(slots_[j] >> 32));
-    const bool home_in_range = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
-    if (!home_in_range) {
-      slots_[hole] = slots_[j];
-      hole = j;
+void EntryTable::Erase(EntryId id, uint32_t hash) {
+  if (!slots_.empty()) {
+    const size_t mask = slots_.size() - 1;
+    const uint64_t target = (static_cast<uint64_t>(hash) << 32) | (static_cast<uint64_t>(id) + 1);
+    size_t i = SlotOf(hash);
+    while (slots_[i] != target) i = (i + 1) & mask;
+    size_t hole = i;
+    for (size_t j = (i + 1) & mask; slots_[j] != 0; j = (j + 1) & mask) {
+      const size_t home = SlotOf(static_cast<uint32_t>(slots_[j] >> 32));
+      const bool home_in_range = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
+      if (!home_in_range) {
+        slots_[hole] = slots_[j];
+        hole = j;
+      }
     }
+    slots_[hole] = 0;
   }
-  slots_[hole] = 0;
+  Entry& e = slab_[id];
+  assert(e.hash == hash);
   e.dots.Clear();
   if (e.element.capacity() > 64) {
     std::string().swap(e.element);  // do not keep a big element's memory around
@@ -215,22 +346,33 @@ void EntryTable::Erase(EntryId id) {
 }
 
 void EntryTable::Reserve(size_t n) {
-  size_t want = 8;
-  while (want * 3 < n * 4) want *= 2;
-  if (want > slots_.size()) Grow(want);
+  if (n > kSmall || !slots_.empty()) {
+    size_t want = 2 * kSmall;
+    while (want * 3 < n * 4) want *= 2;
+    if (want > slots_.size()) Grow(want);
+  }
   if (n > slab_.size()) slab_.reserve(n);
 }
 
 void EntryTable::Grow(size_t min_slots) {
-  std::vector<uint64_t> old;
+  TableVector<uint64_t> old;
   old.swap(slots_);
   slots_.assign(min_slots, 0);
   const size_t mask = slots_.size() - 1;
-  for (uint64_t s : old) {
-    if (s == 0) continue;
+  auto place = [&](uint64_t s) {
     size_t i = SlotOf(static_cast<uint32_t>(s >> 32));
     while (slots_[i] != 0) i = (i + 1) & mask;
     slots_[i] = s;
+  };
+  if (old.empty()) {
+    // Leaving the small form: the slab is the only record of the entries.
+    ForEach([&](EntryId id, const Entry& e) {
+      place((static_cast<uint64_t>(e.hash) << 32) | (static_cast<uint64_t>(id) + 1));
+    });
+  } else {
+    for (uint64_t s : old) {
+      if (s != 0) place(s);
+    }
   }
 }
 

@@ -17,8 +17,10 @@
 // Not thread-safe; one state per key.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -33,53 +35,121 @@ namespace regionsync {
 
 namespace or_set_internal {
 
+// Memory for the big flat tables below. A table of 2 MiB or more is mapped on
+// its own and asked for transparent huge pages: at a million elements every
+// probe is a random access, and with 4 KiB pages each one misses the TLB too.
+void* AllocateTable(size_t bytes, size_t align);
+void FreeTable(void* p, size_t bytes, size_t align);
+
+template <typename T>
+struct TableAllocator {
+  using value_type = T;
+  TableAllocator() = default;
+  template <typename U>
+  TableAllocator(const TableAllocator<U>&) {}  // NOLINT: allocators convert implicitly
+  T* allocate(size_t n) { return static_cast<T*>(AllocateTable(n * sizeof(T), alignof(T))); }
+  void deallocate(T* p, size_t n) { FreeTable(p, n * sizeof(T), alignof(T)); }
+  template <typename U>
+  bool operator==(const TableAllocator<U>&) const { return true; }
+};
+
+template <typename T>
+using TableVector = std::vector<T, TableAllocator<T>>;
+
 // The dots of one element, ascending. Almost always exactly one (more only
-// after concurrent adds), so the first lives inline and costs no allocation.
+// after concurrent adds), so the first lives inline and the rest behind one
+// pointer: 24 bytes, no allocation for the common case.
 class DotList {
  public:
   DotList() = default;
   explicit DotList(Dot d) : first_(d) {}
+  DotList(const DotList& other) : first_(other.first_) {
+    if (other.more_) more_ = std::make_unique<std::vector<Dot>>(*other.more_);
+  }
+  DotList& operator=(const DotList& other) {
+    if (this != &other) *this = DotList(other);
+    return *this;
+  }
+  DotList(DotList&&) noexcept = default;
+  DotList& operator=(DotList&&) noexcept = default;
 
   bool empty() const { return first_.actor == 0; }
-  size_t size() const { return empty() ? 0 : 1 + more_.size(); }
+  size_t size() const { return empty() ? 0 : 1 + (more_ ? more_->size() : 0); }
   // REQUIRES: i < size().
-  Dot operator[](size_t i) const { return i == 0 ? first_ : more_[i - 1]; }
+  Dot operator[](size_t i) const { return i == 0 ? first_ : (*more_)[i - 1]; }
   bool Contains(Dot d) const;
   // Keeps the list ascending. REQUIRES: !Contains(d), d.actor != 0.
   void Insert(Dot d);
   // Returns false if `d` was not there.
   bool Erase(Dot d);
-  void Clear() { first_ = Dot{}; more_.clear(); }
+  void Clear() {
+    first_ = Dot{};
+    more_.reset();
+  }
 
-  bool operator==(const DotList&) const = default;
+  bool operator==(const DotList& other) const;
 
  private:
-  Dot first_;              // actor == 0 means empty
-  std::vector<Dot> more_;  // the rest, ascending, all > first_
+  Dot first_;                               // actor == 0 means empty
+  std::unique_ptr<std::vector<Dot>> more_;  // the rest, ascending, all > first_; null or non-empty
 };
 
 using EntryId = uint32_t;
 inline constexpr EntryId kNoEntry = 0xFFFFFFFFu;
 
+// The 32-bit hash of an element that both tables below keep.
+uint32_t ElementHash(std::string_view element);
+
 // Element -> dots. Entries live in a slab (vector) and are named by their
 // position, which never changes while the entry lives, so the dot index can
 // refer to them with 4 bytes and copies need no fix-up. Lookup by element is
 // an open-addressing table of (32 hash bits, id): one probe touches one
-// 8-byte slot, and the element's bytes only when the hash bits match.
+// 8-byte slot, and the element's bytes only when the hash bits match. An
+// entry is one 64-byte line: element (inline when short), dots and hash.
+// Up to kSmall entries (a delta) there is no table at all: lookups scan the
+// slab, so building a small delta allocates only the slab.
 class EntryTable {
  public:
+  // 64 bytes; a slab big enough to matter starts on a huge page, so each
+  // entry is one cache line. (alignas(64) would make every small delta's
+  // slab an aligned allocation, which malloc serves slowly.)
   struct Entry {
     std::string element;
     DotList dots;  // empty: a free slab slot
     uint32_t hash = 0;
   };
 
+  EntryTable() = default;
+  EntryTable(const EntryTable&) = default;
+  EntryTable& operator=(const EntryTable&) = default;
+  // A moved-from table is empty (and stays usable).
+  EntryTable(EntryTable&& other) noexcept { *this = std::move(other); }
+  EntryTable& operator=(EntryTable&& other) noexcept {
+    slab_ = std::move(other.slab_);
+    free_ = std::move(other.free_);
+    slots_ = std::move(other.slots_);
+    size_ = std::exchange(other.size_, 0);
+    other.slab_.clear();
+    other.free_.clear();
+    other.slots_.clear();
+    return *this;
+  }
+
   EntryId Find(std::string_view element) const;
+  // Starts loading the table slot where an element with this hash begins
+  // its probe, so a caller can overlap that miss with others.
+  void Prefetch(uint32_t hash) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[SlotOf(hash)]);
+  }
   // The entry of `element`, created with no dots if absent (then *created is
   // set). The caller gives it a dot before any other call.
   EntryId FindOrInsert(std::string_view element, bool* created);
   // REQUIRES: `id` is live.
-  void Erase(EntryId id);
+  void Erase(EntryId id) { Erase(id, slab_[id].hash); }
+  // The same, with the entry's hash already known (from the dot index), so
+  // the table probe need not wait for the entry to load.
+  // REQUIRES: `id` is live, hash == at(id).hash.
+  void Erase(EntryId id, uint32_t hash);
   Entry& at(EntryId id) { return slab_[id]; }
   const Entry& at(EntryId id) const { return slab_[id]; }
   size_t size() const { return size_; }
@@ -95,22 +165,56 @@ class EntryTable {
   bool operator==(const EntryTable& other) const;
 
  private:
+  static constexpr size_t kSmall = 8;
+
+  EntryId Scan(std::string_view element, uint32_t hash) const;
+  EntryId NewEntry(std::string_view element, uint32_t hash);
   void Grow(size_t min_slots);
   size_t SlotOf(uint32_t hash) const { return hash & (slots_.size() - 1); }
 
-  std::vector<Entry> slab_;
+  TableVector<Entry> slab_;
   std::vector<EntryId> free_;    // reusable slab positions
-  std::vector<uint64_t> slots_;  // 0: empty; else hash << 32 | id; power-of-two size
+  TableVector<uint64_t> slots_;  // empty (small) or a power of two; 0: empty; else hash << 32 | id + 1
   size_t size_ = 0;
 };
 
 // Open-addressing (linear probing, backward-shift deletion) map from a dot to
-// the entry holding it: 24 bytes a slot, no allocation per insert.
+// the entry holding it and that entry's element hash, so a remove found by
+// dot can reach the element table without waiting for the entry: 24 bytes a
+// slot, no allocation per insert, and none at all up to kSmall dots.
 class DotIndex {
  public:
-  EntryId Find(Dot d) const;
+  struct Slot {
+    Dot dot;  // actor == 0: empty slot
+    EntryId entry = kNoEntry;
+    uint32_t element_hash = 0;
+  };
+
+  DotIndex() = default;
+  DotIndex(const DotIndex&) = default;
+  DotIndex& operator=(const DotIndex&) = default;
+  // A moved-from index is empty (and stays usable).
+  DotIndex(DotIndex&& other) noexcept { *this = std::move(other); }
+  DotIndex& operator=(DotIndex&& other) noexcept {
+    std::copy(other.small_, other.small_ + kSmall, small_);
+    slots_ = std::move(other.slots_);
+    size_ = std::exchange(other.size_, 0);
+    other.slots_.clear();
+    return *this;
+  }
+
+  EntryId Find(Dot d) const {
+    const Slot* s = Lookup(d);
+    return s == nullptr ? kNoEntry : s->entry;
+  }
+  // Starts loading the slot where the probe for `d` begins.
+  void Prefetch(Dot d) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[SlotOf(d)]);
+  }
+  // The slot holding `d`, or null. Valid until the next mutation.
+  const Slot* Lookup(Dot d) const;
   // REQUIRES: Find(d) == kNoEntry, d.actor != 0.
-  void Insert(Dot d, EntryId entry);
+  void Insert(Dot d, EntryId entry, uint32_t element_hash);
   // Returns false if `d` was not there.
   bool Erase(Dot d);
   void Reserve(size_t n);
@@ -118,14 +222,14 @@ class DotIndex {
   size_t size() const { return size_; }
 
  private:
-  struct Slot {
-    Dot dot;  // actor == 0: empty slot
-    EntryId entry;
-  };
+  static constexpr size_t kSmall = 2;
+
   size_t SlotOf(Dot d) const;
   void Grow(size_t min_slots);
+  void EraseAt(size_t i);
 
-  std::vector<Slot> slots_;  // size is 0 or a power of two
+  Slot small_[kSmall];        // the dots while slots_ is empty
+  TableVector<Slot> slots_;   // empty (small) or a power of two
   size_t size_ = 0;
 };
 
@@ -179,9 +283,9 @@ class OrSet {
  private:
   using EntryId = or_set_internal::EntryId;
 
-  // Removes `d` from entry `id` and the index; erases the entry if it became
-  // empty and returns true then.
-  bool RemoveDot(EntryId id, Dot d);
+  // Removes `d` (held in the index slot `slot`) from its entry and the
+  // index; erases the entry if it became empty and returns true then.
+  bool RemoveDot(const or_set_internal::DotIndex::Slot& slot);
   // Live entry ids ordered by their first (smallest) dot: the canonical order.
   std::vector<EntryId> CanonicalOrder() const;
 
