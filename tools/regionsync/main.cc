@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "aws_command.h"
 #include "regionsync/sim/demo.h"
 #include "regionsync/sim/simulation.h"
 
@@ -71,6 +72,8 @@ int main(int argc, char** argv) {
   sim->add_option("--duration-ms", duration_ms, "Virtual time with writes and faults per run")->capture_default_str();
   sim->add_flag("--verbose,-v", verbose, "One line per seed");
   sim->add_flag("--trace", trace, "Print every fault, crash and restart");
+
+  regionsync::AddAwsCommands(app);
 
   CLI11_PARSE(app, argc, argv);
   try {
