@@ -123,6 +123,10 @@ Status Validate(DaemonConfig& c, const std::string& fsync_text) {
   if (c.broker != "inproc" && c.broker != "snssqs") {
     return InvalidArgument("--broker must be inproc or snssqs (got '" + c.broker + "')");
   }
+  if (c.broker == "snssqs" && (c.sns_topic_arn.empty() || (c.sqs_queue_url.empty() && c.sqs_queue_name.empty()))) {
+    return InvalidArgument("--broker snssqs needs --sns-topic-arn and --sqs-queue-url (or --sqs-queue-name); "
+                           "'regionsync aws provision' creates them");
+  }
   if (!c.local_cluster.empty() && c.broker != "inproc") {
     return InvalidArgument("--local-cluster runs over the in-process broker; do not combine it with --broker " + c.broker);
   }
@@ -201,6 +205,11 @@ Result<DaemonConfig> ParseDaemonConfig(int argc, const char* const* argv,
            "Run one replica per region name (comma list) in this process over the in-process broker; "
            "replica ids <name>/a on consecutive ports from --http-port; enables /v1/admin/*")
       ->delimiter(',');
+  b.Option("--aws-region", "aws.region", &c.aws_region, "snssqs: AWS region (default $AWS_REGION, then us-east-1)");
+  b.Option("--aws-endpoint", "aws.endpoint", &c.aws_endpoint, "snssqs: endpoint override (emulators, VPC endpoints)");
+  b.Option("--sns-topic-arn", "aws.sns_topic_arn", &c.sns_topic_arn, "snssqs: topic this replica publishes to");
+  b.Option("--sqs-queue-url", "aws.sqs_queue_url", &c.sqs_queue_url, "snssqs: this replica's queue URL");
+  b.Option("--sqs-queue-name", "aws.sqs_queue_name", &c.sqs_queue_name, "snssqs: queue name (when no URL is given)");
   b.Option("--data-dir", "store.data_dir", &c.data_dir, "Data folder (a local cluster uses <data-dir>/<name>/)");
   b.Option("--store-path", "store.path", &c.store_path, "Store file (default <data-dir>/store.db)");
   b.Option("--fsync", "store.fsync", &fsync_text,

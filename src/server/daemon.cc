@@ -1,5 +1,8 @@
 #include "regionsync/server/daemon.h"
 
+#include "regionsync/broker/snssqs/credentials.h"
+#include "regionsync/broker/snssqs/snssqs_broker.h"
+
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -129,6 +132,24 @@ void InstallAdmin(Daemon::Parts* p) {
 
 }  // namespace
 
+namespace {
+
+Result<std::unique_ptr<SnsSqsBroker>> OpenSnsSqs(const DaemonConfig& config, Env* env) {
+  Result<AwsCredentials> creds = LoadAwsCredentials();
+  if (!creds.ok()) return creds.status();
+  SnsSqsOptions o;
+  o.region = config.aws_region.empty() ? LoadAwsRegion() : config.aws_region;
+  o.endpoint = config.aws_endpoint;
+  o.topic_arn = config.sns_topic_arn;
+  o.queue_url = config.sqs_queue_url;
+  o.queue_name = config.sqs_queue_name;
+  o.max_message_bytes = config.max_message_bytes;
+  o.log = [](const std::string& line) { spdlog::warn("snssqs: {}", line); };
+  return SnsSqsBroker::Open(env, std::move(creds).value(), std::move(o));
+}
+
+}  // namespace
+
 Daemon::Daemon(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 
 Daemon::~Daemon() { (void)Shutdown(); }
@@ -136,17 +157,6 @@ Daemon::~Daemon() { (void)Shutdown(); }
 Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config) {
   auto p = std::make_unique<Parts>();
   p->config = config;
-  if (config.broker == "snssqs") {
-#ifdef REGIONSYNC_HAVE_SNSSQS
-    return InvalidArgument(
-        "--broker snssqs is not built into regionsyncd yet (the SNS/SQS library exists, the daemon's settings "
-        "and wiring for it do not); use --broker inproc");
-#else
-    return InvalidArgument(
-        "--broker snssqs is not built yet (library regionsync_broker_snssqs is missing from this build); "
-        "use --broker inproc");
-#endif
-  }
   p->env = NewRealEnv();
   RS_RETURN_IF_ERROR(LoadKeys(config, p->env.get(), &p->keys));
   p->network = std::make_unique<InprocNetwork>(p->env.get(), InprocOptions{.max_message_bytes = config.max_message_bytes});
@@ -179,7 +189,26 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config) {
       return Status(store.status().code(), "store '" + m.store_path + "': " + store.status().message());
     }
     m.store = std::move(store).value();
-    m.broker = parts->network->Connect(m.name);
+    HttpApi::TransportProbe probe;
+    if (config.broker == "snssqs") {
+      Result<std::unique_ptr<SnsSqsBroker>> broker = OpenSnsSqs(config, parts->env.get());
+      if (!broker.ok()) return Status(broker.status().code(), "snssqs broker: " + broker.status().message());
+      SnsSqsBroker* raw = broker->get();
+      (void)raw;
+      probe = [](NodeSnapshot* s) {
+        s->broker = "snssqs";  // queue depth and DLQ counts: 'regionsync aws status'
+      };
+      m.broker = std::move(broker).value();
+    } else {
+      m.broker = parts->network->Connect(m.name);
+      InprocNetwork* net = parts->network.get();
+      std::string name = m.name;
+      probe = [net, name](NodeSnapshot* s) {
+        s->broker = "inproc";
+        s->queue_depth = net->QueueDepth(name);
+        s->dead_letters = net->DeadLetters(name).size();
+      };
+    }
     SyncOptions options{.name = m.name,
                         .commit_interval_micros = config.commit_interval_millis * 1000,
                         .flush_interval_micros = config.flush_interval_millis * 1000,
@@ -190,13 +219,6 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config) {
     if (!started.ok()) {
       return Status(started.code(), "replica " + m.name + " (store '" + m.store_path + "'): " + started.message());
     }
-    InprocNetwork* net = parts->network.get();
-    std::string name = m.name;
-    HttpApi::TransportProbe probe = [net, name](NodeSnapshot* s) {
-      s->broker = "inproc";
-      s->queue_depth = net->QueueDepth(name);
-      s->dead_letters = net->DeadLetters(name).size();
-    };
     HttpApiOptions api_options{.api_tokens = config.api_tokens,
                                .auth_reads = config.auth_reads,
                                .max_body_bytes = config.max_body_bytes,

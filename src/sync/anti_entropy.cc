@@ -9,8 +9,11 @@ Status AntiEntropy::PublishDigest() {
   pb::Envelope env;
   env.set_kind(pb::DIGEST);
   env.set_digest_buckets(options_.buckets);
-  for (uint64_t h : replica_->BucketHashes(options_.buckets)) env.add_bucket_hashes(h);
-  env.set_key_count(replica_->key_count());
+  {
+    ReplicaLock lock(replica_mu_);
+    for (uint64_t h : replica_->BucketHashes(options_.buckets)) env.add_bucket_hashes(h);
+    env.set_key_count(replica_->key_count());
+  }
   RS_RETURN_IF_ERROR(publisher_->PublishEnvelope(std::move(env)));
   ++stats_.digests_sent;
   return Status::Ok();
@@ -33,14 +36,20 @@ void AntiEntropy::OnDigest(const pb::Envelope& digest) {
 }
 
 Status AntiEntropy::SendRequested() {
-  while (!requested_.empty()) {
-    uint32_t b = *requested_.begin();
-    auto states = replica_->StatesInBucket(b, options_.buckets);
+  for (;;) {
+    uint32_t b = 0;
+    std::vector<std::pair<std::string, AnyCrdt>> states;
+    {
+      ReplicaLock lock(replica_mu_);
+      if (requested_.empty()) return Status::Ok();
+      b = *requested_.begin();
+      states = replica_->StatesInBucket(b, options_.buckets);
+    }
     RS_RETURN_IF_ERROR(publisher_->PublishStates(states));
+    ReplicaLock lock(replica_mu_);
     stats_.states_sent += states.size();
-    requested_.erase(requested_.begin());
+    requested_.erase(b);
   }
-  return Status::Ok();
 }
 
 }  // namespace regionsync

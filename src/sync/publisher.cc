@@ -20,11 +20,14 @@ size_t Publisher::PayloadBudget() const {
 }
 
 Status Publisher::PublishEnvelope(pb::Envelope envelope) {
-  envelope.set_version(kProtocolVersion);
-  envelope.set_origin(replica_->id().name());
-  envelope.set_origin_epoch(replica_->id().epoch());
-  envelope.set_sequence(replica_->NextSequence());
-  envelope.set_hlc_time(replica_->Now());
+  {
+    ReplicaLock lock(replica_mu_);
+    envelope.set_version(kProtocolVersion);
+    envelope.set_origin(replica_->id().name());
+    envelope.set_origin_epoch(replica_->id().epoch());
+    envelope.set_sequence(replica_->NextSequence());
+    envelope.set_hlc_time(replica_->Now());
+  }
   Result<std::string> text = EncodeFrame(envelope, *keys_, options_.frame);
   if (!text.ok()) return text.status();
   Status s = broker_->Publish(*text);
@@ -84,20 +87,27 @@ Status Publisher::PublishEntries(pb::EnvelopeKind kind,
 }
 
 Status Publisher::Flush() {
-  Result<Replica::Outgoing> out = replica_->SealOutbox();
+  Result<Replica::Outgoing> out = [&] {
+    ReplicaLock lock(replica_mu_);
+    return replica_->SealOutbox();
+  }();
   if (!out.ok()) return out.status();
   if (out->deltas.empty()) return Status::Ok();
   ++stats_.flushes;
   Status s;
   if (options_.full_state) {
     std::vector<std::pair<std::string, AnyCrdt>> states;
-    for (const auto& [key, delta] : out->deltas) {
-      if (const AnyCrdt* state = replica_->Find(key)) states.emplace_back(key, *state);
+    {
+      ReplicaLock lock(replica_mu_);
+      for (const auto& [key, delta] : out->deltas) {
+        if (const AnyCrdt* state = replica_->Find(key)) states.emplace_back(key, *state);
+      }
     }
     s = PublishEntries(pb::DELTA, states);
   } else {
     s = PublishEntries(pb::DELTA, out->deltas);
   }
+  ReplicaLock lock(replica_mu_);
   if (s.ok()) {
     replica_->ConfirmPublished(out->generation);
   } else {
@@ -110,7 +120,10 @@ Status Publisher::PublishStates(const std::vector<std::pair<std::string, AnyCrdt
   // Nothing leaves a replica before it is durable: a crash would otherwise
   // lose local writes (and dots) that peers already hold, and the restarted
   // replica would reuse them.
-  RS_RETURN_IF_ERROR(replica_->Commit());
+  {
+    ReplicaLock lock(replica_mu_);
+    RS_RETURN_IF_ERROR(replica_->Commit());
+  }
   return PublishEntries(pb::STATE, entries);
 }
 

@@ -15,17 +15,23 @@ void Subscriber::Error(const std::string& what) {
 Result<size_t> Subscriber::PollOnce() {
   Result<std::vector<BrokerMessage>> batch = broker_->Receive(options_.batch_size);
   if (!batch.ok()) {
+    ReplicaLock lock(replica_mu_);  // guards stats_, which status pages read under it
     ++stats_.receive_failures;
     return batch.status();
   }
   if (batch->empty()) return size_t{0};
-  stats_.received += batch->size();
   std::vector<const BrokerMessage*> to_ack, to_retry;
-  for (const BrokerMessage& m : *batch) (Handle(m) ? to_ack : to_retry).push_back(&m);
-  // Durable before acked: a crash after this commit and before the acks only
-  // causes redelivery, which joins idempotently.
-  if (Status s = replica_->Commit(); !s.ok()) {
-    ++stats_.commit_failures;
+  Status committed;
+  {
+    ReplicaLock lock(replica_mu_);
+    stats_.received += batch->size();
+    for (const BrokerMessage& m : *batch) (Handle(m) ? to_ack : to_retry).push_back(&m);
+    // Durable before acked: a crash after this commit and before the acks
+    // only causes redelivery, which joins idempotently.
+    committed = replica_->Commit();
+    if (!committed.ok()) ++stats_.commit_failures;
+  }
+  if (Status s = committed; !s.ok()) {
     Error("commit failed, " + std::to_string(batch->size()) + " messages left for redelivery: " + s.ToString());
     for (const BrokerMessage& m : *batch) (void)broker_->ChangeVisibility(m.receipt, options_.retry_delay_micros);
     return batch->size();

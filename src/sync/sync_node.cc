@@ -8,7 +8,8 @@ SyncNode::SyncNode(Env* env, Store* store, Broker* broker, const KeyRing* keys, 
     : env_(env), store_(store), broker_(broker), keys_(keys), options_(std::move(options)) {}
 
 SyncNode::~SyncNode() {
-  std::lock_guard lock(mu_);
+  std::lock_guard gate(gate_->mu);  // waits for a running task
+  gate_->open = false;
   for (TimerId id : {commit_timer_, flush_timer_, poll_timer_, ae_timer_}) env_->Cancel(id);
   running_ = false;
 }
@@ -19,41 +20,52 @@ Status SyncNode::Start() {
   if (!r.ok()) return r.status();
   replica_ = std::move(r).value();
   publisher_ = std::make_unique<Publisher>(replica_.get(), broker_, keys_, options_.publisher);
+  publisher_->set_replica_mutex(&mu_);
   anti_entropy_ = std::make_unique<AntiEntropy>(replica_.get(), publisher_.get(), options_.anti_entropy);
+  anti_entropy_->set_replica_mutex(&mu_);
   subscriber_ = std::make_unique<Subscriber>(replica_.get(), broker_, keys_, anti_entropy_.get(),
                                              options_.subscriber);
+  subscriber_->set_replica_mutex(&mu_);
   running_ = true;
-  // Stagger the first anti-entropy round so replicas do not all send at once.
   Arm(&commit_timer_, options_.commit_interval_micros, &SyncNode::CommitTask);
   Arm(&flush_timer_, options_.flush_interval_micros, &SyncNode::FlushTask);
   Arm(&poll_timer_, options_.poll_interval_micros, &SyncNode::PollTask);
+  // Stagger the first anti-entropy round so replicas do not all send at once.
   Arm(&ae_timer_, options_.anti_entropy_interval_micros / 2 + env_->Uniform(options_.anti_entropy_interval_micros / 2 + 1),
       &SyncNode::AntiEntropyTask);
   return Status::Ok();
 }
 
 Status SyncNode::Stop() {
-  std::lock_guard lock(mu_);
+  std::lock_guard gate(gate_->mu);
+  gate_->open = false;
   for (TimerId id : {commit_timer_, flush_timer_, poll_timer_, ae_timer_}) env_->Cancel(id);
   running_ = false;
   if (!replica_) return Status::Ok();
-  Status committed = replica_->Commit();
-  committed_cv_.notify_all();
-  RS_RETURN_IF_ERROR(committed);
+  {
+    std::lock_guard lock(mu_);
+    Status committed = replica_->Commit();
+    committed_cv_.notify_all();
+    RS_RETURN_IF_ERROR(committed);
+  }
   return publisher_->Flush();
 }
 
 void SyncNode::Arm(TimerId* id, uint64_t interval, void (SyncNode::*task)()) {
-  *id = env_->Schedule(interval, [this, task] {
-    std::lock_guard lock(mu_);
-    if (!running_) return;
+  std::shared_ptr<TaskGate> gate = gate_;
+  *id = env_->Schedule(interval, [this, gate, task] {
+    std::lock_guard lock(gate->mu);
+    if (!gate->open) return;
     (this->*task)();
   });
 }
 
 void SyncNode::CommitTask() {
-  // On failure the changes stay dirty and are retried next tick.
-  if (replica_->Commit().ok()) committed_cv_.notify_all();
+  {
+    std::lock_guard lock(mu_);
+    // On failure the changes stay dirty and are retried next tick.
+    if (replica_->Commit().ok()) committed_cv_.notify_all();
+  }
   Arm(&commit_timer_, options_.commit_interval_micros, &SyncNode::CommitTask);
 }
 
@@ -77,19 +89,30 @@ void SyncNode::AntiEntropyTask() {
 }
 
 Status SyncNode::WaitForCommit(uint64_t write, uint64_t timeout_micros) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(timeout_micros);
+  auto tick = std::chrono::microseconds(options_.commit_interval_micros);
   std::unique_lock lock(mu_);
-  bool done = committed_cv_.wait_for(lock, std::chrono::microseconds(timeout_micros), [&] {
-    return !running_ || replica_->committed_writes() >= write;
-  });
-  if (!done || replica_->committed_writes() < write) {
-    return Unavailable("write not durable after " + std::to_string(timeout_micros / 1000) + " ms");
+  for (;;) {
+    if (replica_->committed_writes() >= write) return Status::Ok();
+    if (!running_) return Unavailable("the node stopped before the write was durable");
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return Unavailable("write not durable after " + std::to_string(timeout_micros / 1000) + " ms");
+    }
+    // Normally the commit task's tick wakes us. If it is late (the timer
+    // thread is busy, e.g. a publish waiting on a slow transport), the waiter
+    // commits itself: acknowledgement never depends on the transport.
+    if (!committed_cv_.wait_for(lock, tick, [&] { return replica_->committed_writes() >= write; })) {
+      if (replica_->Commit().ok()) committed_cv_.notify_all();
+    }
   }
-  return Status::Ok();
 }
 
 void SyncNode::RunOnce() {
-  std::lock_guard lock(mu_);
-  (void)replica_->Commit();
+  std::lock_guard gate(gate_->mu);
+  {
+    std::lock_guard lock(mu_);
+    (void)replica_->Commit();
+  }
   (void)publisher_->Flush();
   for (int round = 0; round < 100; ++round) {
     Result<size_t> n = subscriber_->PollOnce();

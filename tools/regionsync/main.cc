@@ -1,10 +1,14 @@
 // regionsync: the command-line tool. Subcommands:
 //   demo   the three-region story over the in-process broker
 //   sim    the deterministic simulator over many seeds
+//   aws    provision and inspect SNS topics and SQS queues
+//   get, inc, dec, set, add, remove, enable, disable, keys, watch, status:
+//          the client of a running regionsyncd (docs/cli.md)
 #include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "aws_command.h"
+#include "client/commands.h"
 #include "regionsync/sim/demo.h"
 #include "regionsync/sim/simulation.h"
 
@@ -74,8 +78,10 @@ int main(int argc, char** argv) {
   sim->add_flag("--trace", trace, "Print every fault, crash and restart");
 
   regionsync::AddAwsCommands(app);
+  regionsync::client::AddClientCommands(app);
 
-  CLI11_PARSE(app, argc, argv);
+  // Usage errors exit 2, like the client commands' other usage errors.
+  if (std::optional<int> code = regionsync::client::ParseCommandLine(app, argc, argv)) return *code;
   try {
     if (*demo) return regionsync::RunDemo(std::cout, demo_seed);
     if (*sim) return RunSim(replicas, seed, seeds, faults, duration_ms, verbose, trace);

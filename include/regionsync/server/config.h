@@ -39,6 +39,13 @@ struct DaemonConfig {
   // Non-empty: one replica per name, all in this process over one in-process
   // broker, replica ids "<name>/a", HTTP ports http_port, http_port+1, ...
   std::vector<std::string> local_cluster;
+  // --broker snssqs (credentials from the AWS environment variables or the
+  // shared credentials file, see docs/aws.md).
+  std::string aws_region;        // empty: $AWS_REGION / $AWS_DEFAULT_REGION / us-east-1
+  std::string aws_endpoint;      // empty: the public AWS endpoints
+  std::string sns_topic_arn;     // where this replica publishes
+  std::string sqs_queue_url;     // this replica's queue (or sqs_queue_name)
+  std::string sqs_queue_name;
 
   // ---- Storage.
   std::string data_dir = "./regionsync-data";

@@ -39,6 +39,9 @@ class AntiEntropy {
  public:
   AntiEntropy(Replica* replica, Publisher* publisher, AntiEntropyOptions options = {});
 
+  // See Publisher::set_replica_mutex.
+  void set_replica_mutex(std::recursive_mutex* mu) { replica_mu_ = mu; }
+
   Status PublishDigest();
   // Compares a peer's digest with this replica's and notes differing buckets.
   // A digest with another bucket count is ignored (counted as received).
@@ -54,7 +57,8 @@ class AntiEntropy {
   Publisher* publisher_;
   AntiEntropyOptions options_;
   AntiEntropyStats stats_;
-  std::set<uint32_t> requested_;
+  std::set<uint32_t> requested_;  // guarded by the replica mutex
+  std::recursive_mutex* replica_mu_ = nullptr;
 };
 
 }  // namespace regionsync

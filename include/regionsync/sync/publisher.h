@@ -20,6 +20,7 @@
 #include "regionsync/broker/broker.h"
 #include "regionsync/proto/envelope.pb.h"
 #include "regionsync/sync/replica.h"
+#include "regionsync/sync/replica_lock.h"
 #include "regionsync/sync/wire/frame.h"
 #include "regionsync/sync/wire/key_ring.h"
 
@@ -48,6 +49,11 @@ class Publisher {
   // All pointers must outlive the publisher.
   Publisher(Replica* replica, Broker* broker, const KeyRing* keys, PublisherOptions options = {});
 
+  // With a mutex set, every access to the replica holds it and broker calls
+  // do not, so local writes go on while a publish waits on the network.
+  // REQUIRES: at most one thread flushes or publishes at a time.
+  void set_replica_mutex(std::recursive_mutex* mu) { replica_mu_ = mu; }
+
   // Publishes everything committed and unsent. OK when there was nothing to send.
   Status Flush();
   // Commits the replica, then publishes `entries` (full states) as STATE
@@ -67,6 +73,7 @@ class Publisher {
   const KeyRing* keys_;
   PublisherOptions options_;
   PublisherStats stats_;
+  std::recursive_mutex* replica_mu_ = nullptr;
 };
 
 }  // namespace regionsync

@@ -23,6 +23,7 @@
 #include "regionsync/broker/broker.h"
 #include "regionsync/sync/anti_entropy.h"
 #include "regionsync/sync/replica.h"
+#include "regionsync/sync/replica_lock.h"
 #include "regionsync/sync/wire/key_ring.h"
 
 namespace regionsync {
@@ -67,6 +68,8 @@ class Subscriber {
   Result<size_t> PollOnce();
 
   void set_error_sink(ErrorSink sink) { error_sink_ = std::move(sink); }
+  // See Publisher::set_replica_mutex: receive and ack run without it.
+  void set_replica_mutex(std::recursive_mutex* mu) { replica_mu_ = mu; }
   const SubscriberStats& stats() const { return stats_; }
   const std::map<std::string, PeerInfo>& peers() const { return peers_; }
 
@@ -83,6 +86,7 @@ class Subscriber {
   SubscriberStats stats_;
   std::map<std::string, PeerInfo> peers_;
   ErrorSink error_sink_;
+  std::recursive_mutex* replica_mu_ = nullptr;
 };
 
 }  // namespace regionsync

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <memory>
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -51,7 +52,7 @@ class SyncNode {
   // Cancels the timers, commits, and tries one last flush. The replica stays
   // readable. Returns the flush status (Unavailable: the outbox keeps it).
   Status Stop();
-  bool running() const { return running_; }
+  bool running() const { return running_.load(); }
 
   // Runs one round of every task now (commit, flush, poll until empty, AE).
   void RunOnce();
@@ -67,7 +68,10 @@ class SyncNode {
   const Publisher& publisher() const { return *publisher_; }
   const Subscriber& subscriber() const { return *subscriber_; }
   const AntiEntropy& anti_entropy() const { return *anti_entropy_; }
-  // Held by every task while it runs; the daemon takes it around client calls.
+  // The replica's lock: held by every access to the replica (commit and poll
+  // tasks, the publisher's and anti-entropy's replica work, and client calls
+  // in the daemon). Broker calls of the flush and anti-entropy tasks run
+  // without it, so local writes go on while the transport is slow or down.
   std::recursive_mutex& mutex() { return mu_; }
 
  private:
@@ -82,9 +86,16 @@ class SyncNode {
   Broker* broker_;
   const KeyRing* keys_;
   SyncOptions options_;
+  // Timer callbacks hold a reference to the gate: Stop() and the destructor
+  // close it, after which no task starts, even one whose timer already fired.
+  struct TaskGate {
+    std::mutex mu;  // held while a task runs: tasks never overlap
+    bool open = true;
+  };
+  std::shared_ptr<TaskGate> gate_ = std::make_shared<TaskGate>();
   std::recursive_mutex mu_;
   std::condition_variable_any committed_cv_;
-  bool running_ = false;
+  std::atomic<bool> running_{false};
   std::unique_ptr<Replica> replica_;
   std::unique_ptr<Publisher> publisher_;
   std::unique_ptr<AntiEntropy> anti_entropy_;
