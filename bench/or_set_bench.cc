@@ -135,6 +135,58 @@ BENCHMARK(BM_RemoveDeltaJoin)->Arg(1000)->Arg(1000000);
 // Everything timed, nothing paused: each pair of ops adds a new element and
 // removes a random old one (both deltas joined into the receiver). A check
 // on the two benchmarks above that the pauses hide nothing.
+// The "add + delta" and "remove + delta": the writer's mutation and
+// the delta it returns, without the receiver's join (the join runs untimed,
+// so both replicas stay in step and the set keeps its size).
+void BM_AddDelta(benchmark::State& state) {
+  ReplicaPair& p = Pair(static_cast<size_t>(state.range(0)));
+  std::vector<std::string> fresh(kBatch);
+  for (std::string& e : fresh) e = p.FreshName();
+  std::vector<OrSet> deltas(kBatch);
+  for (auto _ : state) {
+    for (size_t k = 0; k < kBatch; ++k) deltas[k] = p.writer.Add(kWriter, fresh[k]);
+    state.PauseTiming();
+    for (size_t k = 0; k < kBatch; ++k) {
+      p.receiver.Join(deltas[k]);
+      std::string& victim = p.live[p.Random(p.live.size())];
+      p.receiver.Join(p.writer.Remove(victim));
+      victim = std::move(fresh[k]);
+      fresh[k] = p.FreshName();
+    }
+    state.ResumeTiming();
+  }
+  if (!p.Consistent()) state.SkipWithError("replicas lost track of the live set");
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch));
+  state.counters["elements"] = static_cast<double>(p.writer.size());
+}
+BENCHMARK(BM_AddDelta)->Arg(1000)->Arg(1000000);
+
+void BM_RemoveDelta(benchmark::State& state) {
+  ReplicaPair& p = Pair(static_cast<size_t>(state.range(0)));
+  const size_t n = p.live.size();
+  auto pick_victims = [&] {
+    for (size_t k = 0; k < kBatch; ++k) std::swap(p.live[p.Random(n - k)], p.live[n - 1 - k]);
+  };
+  pick_victims();
+  std::vector<OrSet> deltas(kBatch);
+  for (auto _ : state) {
+    for (size_t k = 0; k < kBatch; ++k) deltas[k] = p.writer.Remove(p.live[n - kBatch + k]);
+    state.PauseTiming();
+    for (size_t k = 0; k < kBatch; ++k) {
+      p.receiver.Join(deltas[k]);
+      std::string& slot = p.live[n - kBatch + k];
+      slot = p.FreshName();
+      p.receiver.Join(p.writer.Add(kWriter, slot));
+    }
+    pick_victims();
+    state.ResumeTiming();
+  }
+  if (!p.Consistent()) state.SkipWithError("replicas lost track of the live set");
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch));
+  state.counters["elements"] = static_cast<double>(p.writer.size());
+}
+BENCHMARK(BM_RemoveDelta)->Arg(1000)->Arg(1000000);
+
 void BM_ChurnDeltaJoin(benchmark::State& state) {
   ReplicaPair& p = Pair(static_cast<size_t>(state.range(0)));
   for (auto _ : state) {
