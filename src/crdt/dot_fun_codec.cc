@@ -6,20 +6,12 @@
 
 #include <algorithm>
 
+#include "crdt/proto_codec.h"
 #include "regionsync/crdt/crdt.h"
 
 namespace regionsync::causal_codec {
 
-std::string Serialize(const google::protobuf::Message& m) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream raw(&out);
-    google::protobuf::io::CodedOutputStream coded(&raw);
-    coded.SetSerializationDeterministic(true);
-    m.SerializeToCodedStream(&coded);
-  }
-  return out;
-}
+std::string Serialize(const google::protobuf::Message& m) { return SerializeDeterministic(m); }
 
 std::string ToJson(const google::protobuf::Message& m) {
   std::string out;

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "regionsync/proto/counters.pb.h"
+#include "crdt/proto_codec.h"
 
 namespace regionsync {
 namespace {
@@ -22,20 +23,6 @@ template <typename Ptr>
 Ptr FindSlot(Ptr b, Ptr e, ActorId actor) {
   return std::lower_bound(b, e, actor,
                           [](const GCounter::SlotEntry& s, ActorId a) { return s.actor < a; });
-}
-
-// Shared shape with pn_counter.cc and lww_register.cc; a common proto codec
-// header would be the place for it once one exists.
-std::string SerializeDeterministic(const google::protobuf::MessageLite& msg) {
-  std::string out;
-  out.reserve(msg.ByteSizeLong());
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    msg.SerializeToCodedStream(&coded);
-  }  // The coded stream trims `out` to the bytes written when it goes away.
-  return out;
 }
 
 }  // namespace

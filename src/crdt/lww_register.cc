@@ -10,22 +10,10 @@
 #include <tuple>
 
 #include "regionsync/proto/lww_register.pb.h"
+#include "crdt/proto_codec.h"
 
 namespace regionsync {
 namespace {
-
-// Same as in g_counter.cc; see the note there.
-std::string SerializeDeterministic(const google::protobuf::MessageLite& msg) {
-  std::string out;
-  out.reserve(msg.ByteSizeLong());
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    msg.SerializeToCodedStream(&coded);
-  }
-  return out;
-}
 
 void ToProto(const LwwRegister& r, pb::LwwRegister* out) {
   out->set_timestamp(r.timestamp());

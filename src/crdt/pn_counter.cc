@@ -7,23 +7,10 @@
 #include <limits>
 
 #include "regionsync/proto/counters.pb.h"
+#include "crdt/proto_codec.h"
 
 namespace regionsync {
 namespace {
-
-// Same as in g_counter.cc; small enough that sharing it would cost more than
-// it saves until a common proto codec header exists.
-std::string SerializeDeterministic(const google::protobuf::MessageLite& msg) {
-  std::string out;
-  out.reserve(msg.ByteSizeLong());
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    msg.SerializeToCodedStream(&coded);
-  }
-  return out;
-}
 
 void ToProto(const PnCounter& c, pb::PnCounter* out) {
   // An empty side is left unset: the canonical form omits it.
