@@ -213,7 +213,10 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config) {
                         .commit_interval_micros = config.commit_interval_millis * 1000,
                         .flush_interval_micros = config.flush_interval_millis * 1000,
                         .poll_interval_micros = config.poll_interval_millis * 1000,
-                        .anti_entropy_interval_micros = config.anti_entropy_interval_millis * 1000};
+                        .anti_entropy_interval_micros = config.anti_entropy_interval_millis * 1000,
+                        .on_receive_error = [name = m.name](const std::string& what) {
+                          spdlog::warn("replica={} msg=\"receive failure\" reason=\"{}\"", name, what);
+                        }};
     m.node = std::make_unique<SyncNode>(parts->env.get(), m.store.get(), m.broker.get(), &parts->keys, options);
     Status started = m.node->Start();
     if (!started.ok()) {

@@ -26,6 +26,7 @@ Status SyncNode::Start() {
   subscriber_ = std::make_unique<Subscriber>(replica_.get(), broker_, keys_, anti_entropy_.get(),
                                              options_.subscriber);
   subscriber_->set_replica_mutex(&mu_);
+  if (options_.on_receive_error) subscriber_->set_error_sink(options_.on_receive_error);
   running_ = true;
   Arm(&commit_timer_, options_.commit_interval_micros, &SyncNode::CommitTask);
   Arm(&flush_timer_, options_.flush_interval_micros, &SyncNode::FlushTask);

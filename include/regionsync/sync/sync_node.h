@@ -15,6 +15,7 @@
 
 #include <memory>
 #include <atomic>
+#include <functional>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -39,6 +40,9 @@ struct SyncOptions {
   PublisherOptions publisher;
   SubscriberOptions subscriber;
   AntiEntropyOptions anti_entropy;
+  // Told about every message the subscriber rejects or entry it skips, with
+  // the reason (the daemon logs it). May be empty.
+  std::function<void(const std::string&)> on_receive_error;
 };
 
 class SyncNode {
