@@ -20,7 +20,7 @@ size_t RoundToHugePage(size_t bytes) { return (bytes + kHugePage - 1) & ~(kHugeP
 
 }  // namespace
 
-void* AllocateTable(size_t bytes, size_t align) {
+void* AllocateTable(size_t bytes, [[maybe_unused]] size_t align) {
   static_assert(sizeof(EntryTable::Entry) == 64, "an entry should be one cache line");
   if (bytes < kHugePage) {
     assert(align <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
@@ -44,7 +44,7 @@ void* AllocateTable(size_t bytes, size_t align) {
 
 void FreeTable(void* p, size_t bytes, size_t /*align*/) {
   if (bytes < kHugePage) {
-    ::operator delete(p, bytes);
+    ::operator delete(p);  // unsized: clang has no sized delete without -fsized-deallocation
     return;
   }
   munmap(p, RoundToHugePage(bytes));
