@@ -26,8 +26,8 @@ def value(port, key):
 def main():
     daemon_bin, cli = sys.argv[1], sys.argv[2]
     if subprocess.run(["bash", FAUXQS, "install"], stdout=subprocess.DEVNULL).returncode != 0:
-        print("fauxqs could not be installed (node/npm missing)")
-        return 77
+        print("FAIL fauxqs could not be installed (node/npm missing); scripts/test installs them")
+        return 1
     log = os.path.join(ROOT, "build", "fauxqs-daemon-test.log") if os.path.isdir(os.path.join(ROOT, "build")) \
         else "/tmp/fauxqs-daemon-test.log"
     port, pid = subprocess.check_output(["bash", FAUXQS, "start", log], text=True).split()
