@@ -158,4 +158,44 @@ nlohmann::json ValueJson(const AnyCrdt& value) {
                     value);
 }
 
+bool HasValue(const AnyCrdt& value) {
+  return std::visit(Overloaded{
+                        [](const GCounter& c) { return c.Value() != 0; },
+                        [](const PnCounter& c) { return c.Value() != 0; },
+                        [](const LwwRegister& r) { return r.Value().has_value(); },
+                        [](const MvRegister& r) { return !r.Values().empty(); },
+                        [](const OrSet& s) { return s.size() != 0; },
+                        [](const EwFlag& f) { return f.Enabled(); },
+                        [](const OrMap& m) { return m.size() != 0; },
+                    },
+                    value);
+}
+
+Result<AnyCrdt> ClearCrdt(AnyCrdt& state, ActorId actor, HlcTimestamp clock_now) {
+  return std::visit(
+      Overloaded{
+          [](GCounter&) -> Result<AnyCrdt> { return InvalidArgument("a grow-only counter cannot be deleted"); },
+          [&](PnCounter& c) -> Result<AnyCrdt> {
+            int64_t v = c.Value();
+            // -(INT64_MIN) overflows: take the magnitude as unsigned.
+            uint64_t magnitude = v < 0 ? uint64_t{0} - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+            return AnyCrdt(v < 0 ? c.Increment(actor, magnitude) : c.Decrement(actor, magnitude));
+          },
+          [&](LwwRegister& r) -> Result<AnyCrdt> { return AnyCrdt(r.Clear(actor, clock_now)); },
+          [](MvRegister& r) -> Result<AnyCrdt> { return AnyCrdt(r.Clear()); },
+          [](OrSet& s) -> Result<AnyCrdt> {
+            OrSet delta;
+            for (const std::string& e : s.Elements()) delta.Join(s.Remove(e));
+            return AnyCrdt(std::move(delta));
+          },
+          [](EwFlag& f) -> Result<AnyCrdt> { return AnyCrdt(f.Disable()); },
+          [](OrMap& m) -> Result<AnyCrdt> {
+            OrMap delta(m.kind());
+            for (const std::string& k : m.Keys()) delta.Join(m.Remove(k));
+            return AnyCrdt(std::move(delta));
+          },
+      },
+      state);
+}
+
 }  // namespace regionsync

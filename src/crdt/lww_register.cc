@@ -23,13 +23,24 @@ void ToProto(const LwwRegister& r, pb::LwwRegister* out) {
 
 }  // namespace
 
-LwwRegister LwwRegister::Assign(ActorId actor, HlcTimestamp clock_now, std::string value) {
+HlcTimestamp LwwRegister::After(HlcTimestamp current, HlcTimestamp clock_now) {
   constexpr HlcTimestamp kMaxTs = std::numeric_limits<HlcTimestamp>::max();
-  HlcTimestamp ts = timestamp_ == kMaxTs ? kMaxTs : std::max(clock_now, timestamp_ + 1);
-  return AssignAt(actor, ts, std::move(value));
+  return current == kMaxTs ? kMaxTs : std::max(clock_now, current + 1);
+}
+
+LwwRegister LwwRegister::Assign(ActorId actor, HlcTimestamp clock_now, std::string value) {
+  return Write(actor, After(timestamp_, clock_now), std::move(value));
 }
 
 LwwRegister LwwRegister::AssignAt(ActorId actor, HlcTimestamp ts, std::string value) {
+  return Write(actor, ts, std::move(value));
+}
+
+LwwRegister LwwRegister::Clear(ActorId actor, HlcTimestamp clock_now) {
+  return Write(actor, After(timestamp_, clock_now), std::nullopt);
+}
+
+LwwRegister LwwRegister::Write(ActorId actor, HlcTimestamp ts, std::optional<std::string> value) {
   assert(actor != 0);
   LwwRegister delta;
   delta.timestamp_ = ts;
@@ -65,12 +76,9 @@ Result<LwwRegister> LwwRegister::Decode(std::string_view bytes) {
   if (!msg.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return InvalidArgument("lww_register: malformed protobuf");
   }
-  if (msg.writer() == 0) {
-    if (msg.timestamp() != 0 || msg.has_value()) {
-      return InvalidArgument("lww_register: a write without a writer");
-    }
-  } else if (!msg.has_value()) {
-    return InvalidArgument("lww_register: a writer without a value");
+  // A writer without a value is a delete; a value without a writer is not a write.
+  if (msg.writer() == 0 && (msg.timestamp() != 0 || msg.has_value())) {
+    return InvalidArgument("lww_register: a write without a writer");
   }
   LwwRegister r;
   r.timestamp_ = msg.timestamp();

@@ -21,6 +21,13 @@ MvRegister MvRegister::Assign(ActorId actor, std::string value) {
   return delta;
 }
 
+MvRegister MvRegister::Clear() {
+  MvRegister delta;
+  store_.AddDotsTo(&delta.context_);
+  store_.Clear();
+  return delta;
+}
+
 std::vector<std::string> MvRegister::Values() const {
   std::vector<std::string> values;
   values.reserve(store_.size());

@@ -13,9 +13,23 @@ using ::testing::ElementsAre;
 
 constexpr ActorId kA = 11, kB = 22;
 
+// One mutation in five is a Clear.
 MvRegister MutateMv(MvRegister& r, ActorId actor, int a, int, int) {
   static const char* kValues[] = {"", "x", "y", "zz"};
+  if (a % 5 == 4) return r.Clear();
   return r.Assign(actor, kValues[a % 4]);
+}
+
+TEST(MvRegisterTest, ClearRemovesObservedValuesOnly) {
+  MvRegister a, b;
+  b.Join(a.Assign(kA, "x"));
+  MvRegister clear = a.Clear();
+  MvRegister concurrent = b.Assign(kB, "y");  // did not see the clear
+  EXPECT_TRUE(a.Values().empty());
+  a.Join(concurrent);
+  b.Join(clear);
+  EXPECT_EQ(a, b);
+  EXPECT_THAT(a.Values(), ElementsAre("y"));
 }
 
 TEST(MvRegisterTest, EmptyHasNoValues) {

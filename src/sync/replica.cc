@@ -79,7 +79,8 @@ Status Replica::Restore() {
       decode_error = DataLoss("stored state of key '" + key + "': " + state.status().ToString());
       return;
     }
-    keys_.emplace(key, Entry(std::move(state).value()));
+    auto [it, inserted] = keys_.emplace(key, Entry(std::move(state).value()));
+    if (inserted) key_order_.push_back(&*it);
   }));
   RS_RETURN_IF_ERROR(decode_error);
   // Every stored generation folds into one open generation: all of it is unsent.
@@ -107,7 +108,10 @@ Status Replica::Restore() {
 
 Replica::Node& Replica::GetOrCreate(std::string_view key, CrdtType type) {
   auto it = keys_.find(key);
-  if (it == keys_.end()) it = keys_.emplace(std::string(key), Entry(EmptyCrdt(type))).first;
+  if (it == keys_.end()) {
+    it = keys_.emplace(std::string(key), Entry(EmptyCrdt(type))).first;
+    key_order_.push_back(&*it);
+  }
   return *it;
 }
 
@@ -338,6 +342,22 @@ Status Replica::MapRemove(std::string_view key, std::string_view field) {
            bool had = m.Contains(field);
            return std::pair{m.Remove(field), had};
          }).status();
+}
+
+Result<bool> Replica::Delete(std::string_view key) {
+  RS_RETURN_IF_ERROR(CheckKey(key));
+  auto it = keys_.find(key);
+  if (it == keys_.end() || !HasValue(it->second.state)) return false;  // nothing observed to remove
+  Result<AnyCrdt> delta = ClearCrdt(it->second.state, id_.actor(), Now());
+  if (!delta.ok()) return Status(delta.status().code(), "key '" + it->first + "': " + delta.status().message());
+  RecordLocal(*it, std::move(delta).value(), /*value_changed=*/true);
+  return true;
+}
+
+size_t Replica::ScanKeys(size_t cursor, size_t count, const KeyVisitor& visit) const {
+  size_t end = std::min(key_order_.size(), cursor + std::max<size_t>(count, 1));
+  for (size_t i = cursor; i < end; ++i) visit(key_order_[i]->first, key_order_[i]->second.state);
+  return end < key_order_.size() ? end : 0;
 }
 
 const AnyCrdt* Replica::Find(std::string_view key) const {

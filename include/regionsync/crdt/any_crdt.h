@@ -55,4 +55,17 @@ std::vector<AnyCrdt> SplitCrdt(const AnyCrdt& delta, size_t max_encoded_bytes);
 // object for a map (values by the map's kind).
 nlohmann::json ValueJson(const AnyCrdt& value);
 
+// False when the value reads as empty: a counter at 0, an unwritten or deleted
+// register, an empty set, MV register or map, a disabled flag.
+bool HasValue(const AnyCrdt& value);
+
+// Observed remove of the whole value, applied to `state`; returns the delta.
+// What a concurrent write keeps: counters subtract the value they observed
+// (concurrent increments survive), registers write "no value" by
+// last-writer-wins, MV registers, sets and maps remove the values and entries
+// they observed (concurrent adds win), flags disable (concurrent enables win).
+// InvalidArgument for a grow-only counter, which cannot go down.
+// REQUIRES: actor != 0.
+Result<AnyCrdt> ClearCrdt(AnyCrdt& state, ActorId actor, HlcTimestamp clock_now);
+
 }  // namespace regionsync

@@ -39,7 +39,12 @@ class LwwRegister {
   // REQUIRES: actor != 0.
   LwwRegister AssignAt(ActorId actor, HlcTimestamp ts, std::string value);
 
-  // nullopt = never written.
+  // Deletes the value: a write of "no value", stamped like Assign, so
+  // deletes and assignments race by last-writer-wins. Returns the delta.
+  // REQUIRES: actor != 0.
+  LwwRegister Clear(ActorId actor, HlcTimestamp clock_now);
+
+  // nullopt = never written, or deleted.
   const std::optional<std::string>& Value() const { return value_; }
   // 0 when never written.
   HlcTimestamp timestamp() const { return timestamp_; }
@@ -59,7 +64,11 @@ class LwwRegister {
   bool operator==(const LwwRegister&) const = default;
 
  private:
-  // Invariant: writer_ == 0 iff !value_, and then timestamp_ == 0.
+  LwwRegister Write(ActorId actor, HlcTimestamp ts, std::optional<std::string> value);
+  static HlcTimestamp After(HlcTimestamp current, HlcTimestamp clock_now);
+
+  // Invariant: writer_ == 0 (never written) implies !value_ and
+  // timestamp_ == 0. A written register without a value was deleted.
   HlcTimestamp timestamp_ = 0;
   ActorId writer_ = 0;
   std::optional<std::string> value_;

@@ -33,6 +33,10 @@ class MvRegister {
   // context of the new dot and every replaced dot.
   // REQUIRES: actor != 0.
   MvRegister Assign(ActorId actor, std::string value);
+  // Observed remove of every value: the register reads empty until a later
+  // or concurrent Assign. Returns the delta (no values; context = the
+  // removed dots).
+  MvRegister Clear();
 
   // Distinct current values, sorted bytewise. Empty if never assigned.
   std::vector<std::string> Values() const;

@@ -95,11 +95,22 @@ class Replica {
   Status MapRemoveElement(std::string_view key, std::string_view field, std::string_view element);
   // Observed-remove of a map entry, whatever the map's kind.
   Status MapRemove(std::string_view key, std::string_view field);
+  // Observed remove of the whole key's value, replicated like any write
+  // (ClearCrdt in any_crdt.h says what concurrent writes keep). The key keeps
+  // its type. Returns true iff the key had a value (HasValue); false changes
+  // nothing. InvalidArgument for a grow-only counter with a value.
+  Result<bool> Delete(std::string_view key);
 
   // ---- Reads.
   const AnyCrdt* Find(std::string_view key) const;
   std::vector<std::string> Keys() const;  // sorted
   size_t key_count() const { return keys_.size(); }
+  // Visits up to `count` keys, in the order this replica first saw them,
+  // from `cursor` (0: the first key). Returns the cursor to go on from, 0
+  // after the last key. No key is visited twice in one pass; a key created
+  // during a pass is visited by it.
+  using KeyVisitor = std::function<void(const std::string& key, const AnyCrdt& value)>;
+  size_t ScanKeys(size_t cursor, size_t count, const KeyVisitor& visit) const;
 
   // ---- Remote changes. Joins `delta` (a delta or a full state) sent by
   // `origin`. TypeMismatch, and nothing changes, if the key holds another type.
@@ -187,6 +198,7 @@ class Replica {
   bool meta_dirty_ = false;
 
   KeyMap keys_;
+  std::vector<const Node*> key_order_;  // creation order, for ScanKeys
   std::vector<Node*> dirty_;
   std::vector<Node*> unsent_;
   uint64_t open_generation_ = 1;
