@@ -9,12 +9,13 @@ ChangeFeed::ChangeFeed(size_t capacity, uint64_t first_id)
   assert(capacity >= 1 && first_id >= 1);
 }
 
-uint64_t ChangeFeed::Append(std::string key, std::string data) {
+uint64_t ChangeFeed::Append(FeedEvent event) {
   uint64_t id;
   {
     std::lock_guard lock(mu_);
     id = next_id_++;
-    ring_.push_back(FeedEvent{id, std::move(key), std::move(data)});
+    event.id = id;
+    ring_.push_back(std::move(event));
     if (ring_.size() > capacity_) ring_.pop_front();
   }
   cv_.notify_all();

@@ -11,9 +11,9 @@ using namespace std::chrono_literals;
 
 TEST(ChangeFeed, NewReaderAtTailSeesOnlyLaterEvents) {
   ChangeFeed feed(10, 1000);
-  feed.Append("a", "1");
+  feed.Append({.key = "a", .origin = "1"});
   uint64_t cursor = feed.last_id();
-  feed.Append("b", "2");
+  feed.Append({.key = "b", .origin = "2"});
   std::vector<FeedEvent> got;
   ASSERT_EQ(feed.Read(&cursor, &got, 0ms), ChangeFeed::kEvents);
   ASSERT_EQ(got.size(), 1u);
@@ -27,7 +27,7 @@ TEST(ChangeFeed, NewReaderAtTailSeesOnlyLaterEvents) {
 
 TEST(ChangeFeed, ResumesFromAnyKeptIdAndResetsBeyond) {
   ChangeFeed feed(3, 1);
-  for (int i = 0; i < 5; ++i) feed.Append("k", std::to_string(i));  // ids 1..5, keeps 3..5
+  for (int i = 0; i < 5; ++i) feed.Append({.key = "k", .origin = std::to_string(i)});  // ids 1..5, keeps 3..5
   EXPECT_EQ(feed.first_kept_id(), 3u);
   std::vector<FeedEvent> got;
   uint64_t cursor = 2;  // has 2, next is 3: still kept
@@ -56,7 +56,7 @@ TEST(ChangeFeed, WaitingReaderWakesOnAppendAndOnClose) {
   ChangeFeed feed(10, 1);
   uint64_t cursor = feed.last_id();
   std::vector<FeedEvent> got;
-  std::thread writer([&] { feed.Append("x", "{}"); });
+  std::thread writer([&] { feed.Append({.key = "x", .origin = "{}"}); });
   EXPECT_EQ(feed.Read(&cursor, &got, 10s), ChangeFeed::kEvents);
   writer.join();
   EXPECT_EQ(got.size(), 1u);
@@ -68,7 +68,7 @@ TEST(ChangeFeed, WaitingReaderWakesOnAppendAndOnClose) {
 TEST(ChangeFeed, ReadHonoursMax) {
   ChangeFeed feed(10, 1);
   uint64_t cursor = 0;
-  for (int i = 0; i < 5; ++i) feed.Append("k", "{}");
+  for (int i = 0; i < 5; ++i) feed.Append({.key = "k", .origin = "{}"});
   std::vector<FeedEvent> got;
   ASSERT_EQ(feed.Read(&cursor, &got, 0ms, 2), ChangeFeed::kEvents);
   EXPECT_EQ(got.size(), 2u);

@@ -410,8 +410,13 @@ struct HttpApi::Impl {
         return true;
       case ChangeFeed::kEvents: {
         std::string out;
+        std::lock_guard lock(node->mutex());
         for (const FeedEvent& e : got) {
-          if (e.key.compare(0, st.prefix.size(), st.prefix) == 0) out += FormatSseEvent(e.id, "change", e.data);
+          if (e.key.compare(0, st.prefix.size(), st.prefix) != 0) continue;
+          const AnyCrdt* value = node->replica().Find(e.key);
+          json data = {{"key", e.key},       {"type", e.type},   {"value", value ? ValueJson(*value) : json()},
+                       {"origin", e.origin}, {"local", e.local}, {"replica", replica_name}};
+          out += FormatSseEvent(e.id, "change", data.dump());
         }
         return out.empty() ? true : send(out);
       }
@@ -563,9 +568,7 @@ HttpApi::HttpApi(SyncNode* node, Env* env, HttpApiOptions options, const Cluster
     std::lock_guard lock(node->mutex());
     impl->replica_name = node->replica().id().name();
     impl->listener_token = node->replica().Subscribe([impl](const ChangeEvent& e) {
-      json data = {{"key", e.key},         {"type", TypeName(e.type)}, {"value", ValueJson(e.value)},
-                   {"origin", e.origin},   {"local", e.local},         {"replica", impl->replica_name}};
-      impl->feed.Append(e.key, data.dump());
+      impl->feed.Append({.key = e.key, .origin = e.origin, .type = TypeName(e.type), .local = e.local});
     });
   }
   impl->Configure();

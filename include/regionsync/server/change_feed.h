@@ -1,13 +1,16 @@
 // ChangeFeed: the bounded in-memory log behind GET /v1/events. The replica's
 // change listener appends one event per observable change (local write or
-// merged remote delta); each SSE client reads from its own cursor. Event ids
+// merged remote delta); each SSE client reads from its own cursor. An event
+// names the key, not its value: the HTTP layer reads the value when it sends
+// the event, so a write costs no rendering (a set of 100 000 members would
+// otherwise be turned into JSON on every SADD). Event ids
 // increase by one per event and start above every id an earlier run of the
 // daemon handed out (they start at wall-clock ms * 1000), so a client that
 // resumes with a Last-Event-ID from before a restart, or one older than the
 // ring keeps, is told to reset instead of silently missing changes.
 //
 //   ChangeFeed feed(/*capacity=*/10'000, env->WallMillis() * 1000);
-//   feed.Append("sessions", R"({"key":"sessions",...})");
+//   feed.Append({.key = "sessions", .origin = "us-east-1/a", .type = "pn_counter", .local = true});
 //   uint64_t cursor = feed.last_id();          // a new client starts at the tail
 //   std::vector<FeedEvent> got;
 //   if (feed.Read(&cursor, &got, 1s) == ChangeFeed::kReset) { /* send a reset event */ }
@@ -27,9 +30,11 @@
 namespace regionsync {
 
 struct FeedEvent {
-  uint64_t id = 0;
+  uint64_t id = 0;  // set by Append
   std::string key;
-  std::string data;  // the JSON payload
+  std::string origin;        // replica whose write caused the change
+  const char* type = "";     // TypeName of the key's type
+  bool local = false;        // this replica's own write
 };
 
 class ChangeFeed {
@@ -39,8 +44,8 @@ class ChangeFeed {
   // REQUIRES: capacity >= 1, first_id >= 1.
   ChangeFeed(size_t capacity, uint64_t first_id);
 
-  // Appends an event and wakes readers. Returns its id.
-  uint64_t Append(std::string key, std::string data);
+  // Appends `event` (its id is assigned) and wakes readers. Returns the id.
+  uint64_t Append(FeedEvent event);
 
   // Appends to `out` the events after `*cursor` (at most `max` of them),
   // waiting up to `timeout` for one, and advances `*cursor` past them.
