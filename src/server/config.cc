@@ -148,6 +148,9 @@ Status Validate(DaemonConfig& c, const std::string& fsync_text) {
     return InvalidArgument("--http-port out of range");
   }
   if (c.http_port == 0 && replicas > 1) return InvalidArgument("--local-cluster needs a fixed --http-port");
+  if (c.resp_port < 0 || c.resp_port + static_cast<int>(replicas) - 1 > 65535) {
+    return InvalidArgument("--resp-port out of range");
+  }
   for (auto [v, name] : {std::pair{c.commit_interval_millis, "--commit-interval-ms"},
                          {c.flush_interval_millis, "--flush-interval-ms"},
                          {c.poll_interval_millis, "--poll-interval-ms"},
@@ -217,6 +220,8 @@ Result<DaemonConfig> ParseDaemonConfig(int argc, const char* const* argv,
            "every <ms> ms (a power loss may lose that window)");
   b.Option("--listen-address", "http.listen_address", &c.listen_address, "Address the HTTP API binds");
   b.Option("--http-port", "http.port", &c.http_port, "HTTP port (0: any free port, single replica only)");
+  b.Option("--resp-port", "resp.port", &c.resp_port,
+           "Redis-protocol port (0: off); a local cluster uses port, port+1, ...");
   b.Option("--http-threads", "http.threads", &c.http_threads, "HTTP worker threads per port; each open /v1/events stream holds one");
   b.Option("--max-body-bytes", "http.max_body_bytes", &c.max_body_bytes, "Largest request body accepted (413 beyond)");
   b.Option("--write-timeout-ms", "http.write_timeout_ms", &c.write_timeout_millis,

@@ -11,6 +11,7 @@
 
 #include "regionsync/broker/inproc_broker.h"
 #include "regionsync/server/http_api.h"
+#include "regionsync/server/resp/resp_server.h"
 #include "regionsync/server/store_factory.h"
 #include "regionsync/sync/sync_node.h"
 #include "regionsync/sync/wire/key_ring.h"
@@ -28,6 +29,7 @@ struct Daemon::Parts {
     std::unique_ptr<Broker> broker;
     std::unique_ptr<SyncNode> node;
     std::unique_ptr<HttpApi> api;
+    std::unique_ptr<RespServer> resp;
   };
 
   DaemonConfig config;
@@ -234,14 +236,22 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config) {
                                       probe);
     int port = config.http_port == 0 ? 0 : config.http_port + static_cast<int>(i);
     RS_RETURN_IF_ERROR(m.api->Listen(config.listen_address, port));
+    std::string resp = "off";
+    if (config.resp_port != 0) {
+      m.resp = std::make_unique<RespServer>(m.node.get(), parts->env.get(),
+                                            RespServerOptions{.api_tokens = config.api_tokens,
+                                                              .write_timeout_micros = config.write_timeout_millis * 1000});
+      RS_RETURN_IF_ERROR(m.resp->Listen(config.listen_address, config.resp_port + static_cast<int>(i)));
+      resp = config.listen_address + ":" + std::to_string(m.resp->port());
+    }
     std::string epoch;
     {
       std::lock_guard lock(m.node->mutex());
       epoch = m.node->replica().id().ToString();
     }
-    spdlog::info("msg=\"replica serving\" replica={} id={} http={}:{} store={} fsync={} keys_signing={}", m.name,
-                 epoch, config.listen_address, m.api->port(), m.store_path, FsyncSettingName(config.fsync),
-                 parts->keys.active()->id);
+    spdlog::info("msg=\"replica serving\" replica={} id={} http={}:{} resp={} store={} fsync={} keys_signing={}",
+                 m.name, epoch, config.listen_address, m.api->port(), resp, m.store_path,
+                 FsyncSettingName(config.fsync), parts->keys.active()->id);
   }
   if (config.api_tokens.empty() && config.listen_address != "127.0.0.1" && config.listen_address != "localhost" &&
       config.listen_address != "::1") {
@@ -257,6 +267,7 @@ Status Daemon::Shutdown() {
   Status first;
   for (auto& m : p->members) {
     if (m->api) m->api->StopAcceptingWrites();
+    if (m->resp) m->resp->Shutdown();  // unanswered writes stay; node->Stop() commits them
   }
   for (auto& m : p->members) {
     if (!m->node || !m->node->running()) continue;

@@ -108,6 +108,12 @@ Status SyncNode::WaitForCommit(uint64_t write, uint64_t timeout_micros) {
   }
 }
 
+Status SyncNode::CommitNow() {
+  Status s = replica_->Commit();
+  if (s.ok()) committed_cv_.notify_all();
+  return s;
+}
+
 void SyncNode::RunOnce() {
   std::lock_guard gate(gate_->mu);
   {

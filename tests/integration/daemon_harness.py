@@ -33,6 +33,15 @@ def free_ports(count, rng=None):
     raise RuntimeError("no free port range")
 
 
+def port_open(port, host="127.0.0.1"):
+    """True when something accepts TCP connections on host:port."""
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
 def wait_until(cond, timeout=10.0, what="condition"):
     deadline = time.monotonic() + timeout
     last = None
@@ -76,8 +85,135 @@ def request(port, method, path, body=None, token=None, headers=None, raw=None, t
     return resp
 
 
+class RespError(str):
+    """An error reply ("-ERR ..."): returned as a value, not raised, so a test
+    can compare it like any other reply."""
+
+
+class Push(list):
+    """A RESP3 push message (">"); a RESP2 subscriber gets plain lists."""
+
+
+class RespIncomplete(Exception):
+    pass
+
+
+class RespConnection:
+    """A Redis-protocol client on one socket that speaks RESP2 and RESP3, kept
+    minimal on purpose: it sends exactly the bytes a test builds (so a test can
+    pipeline any number of commands in one write) and parses replies without
+    interpreting them. Bulk strings come back as str (UTF-8, invalid bytes
+    escaped), errors as RespError, nil as None, maps as dict, RESP3 sets as
+    sorted lists, pushes as Push."""
+
+    def __init__(self, port, host="127.0.0.1", timeout=10.0):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.timeout = timeout
+        self.buf = b""
+
+    @staticmethod
+    def encode(*args):
+        out = [b"*%d\r\n" % len(args)]
+        for a in args:
+            b = a if isinstance(a, bytes) else str(a).encode("utf-8")
+            out.append(b"$%d\r\n%s\r\n" % (len(b), b))
+        return b"".join(out)
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def command(self, *args):
+        self.send(self.encode(*args))
+        return self.read_reply()
+
+    def read_reply(self, timeout=None):
+        """The next reply; raises socket.timeout (an OSError) when none is
+        complete within `timeout` seconds (default: the connection's), keeping
+        any partial reply for the next call."""
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while True:
+            try:
+                value, pos = self._parse(0)
+                self.buf = self.buf[pos:]
+                return value
+            except RespIncomplete:
+                pass
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise socket.timeout("no complete RESP reply within the deadline")
+            self.sock.settimeout(left)
+            chunk = self.sock.recv(1 << 16)
+            if not chunk:
+                raise ConnectionError("server closed the connection")
+            self.buf += chunk
+
+    def _line(self, pos):
+        end = self.buf.find(b"\r\n", pos)
+        if end < 0:
+            raise RespIncomplete()
+        return self.buf[pos:end].decode("utf-8", "surrogateescape"), end + 2
+
+    def _parse(self, pos):
+        if pos >= len(self.buf):
+            raise RespIncomplete()
+        kind = self.buf[pos:pos + 1]
+        line, pos = self._line(pos + 1)
+        if kind == b"+":
+            return line, pos
+        if kind == b"-":
+            return RespError(line), pos
+        if kind == b":":
+            return int(line), pos
+        if kind in (b"$", b"=", b"!"):
+            n = int(line)
+            if n < 0:
+                return None, pos
+            if len(self.buf) < pos + n + 2:
+                raise RespIncomplete()
+            data = self.buf[pos:pos + n].decode("utf-8", "surrogateescape")
+            return (RespError(data) if kind == b"!" else data), pos + n + 2
+        if kind in (b"*", b"~", b">"):
+            n = int(line)
+            if n < 0:
+                return None, pos
+            items = []
+            for _ in range(n):
+                item, pos = self._parse(pos)
+                items.append(item)
+            if kind == b">":
+                return Push(items), pos
+            return (sorted(items, key=repr) if kind == b"~" else items), pos
+        if kind == b"%" or kind == b"|":
+            d = {}
+            for _ in range(int(line)):
+                k, pos = self._parse(pos)
+                v, pos = self._parse(pos)
+                d[k] = v
+            if kind == b"|":  # an attribute precedes the real reply
+                return self._parse(pos)
+            return d, pos
+        if kind == b"_":
+            return None, pos
+        if kind == b"#":
+            return line == "t", pos
+        if kind == b",":
+            return float(line), pos
+        if kind == b"(":
+            return int(line), pos
+        raise ValueError("not a RESP reply: %r" % self.buf[pos - len(line) - 3:pos + 20])
+
+    def close(self):
+        self.sock.close()
+
+
 class Daemon:
-    """One regionsyncd process. `args` are extra flags."""
+    """One regionsyncd process. `args` are extra flags.
+
+    HTTP listens on `ports` consecutive free ports (self.ports, self.port is the
+    first) and the Redis protocol on as many more (self.resp_ports,
+    self.resp_port): --resp-port is always passed, so tests running in parallel
+    never meet on the daemon's default RESP port. A caller that passes its own
+    --resp-port in `args` keeps it (0: RESP off, resp_ports is empty)."""
 
     def __init__(self, binary, args=(), ports=1, env=None, data_dir=None, base_port=None):
         self.binary = binary
@@ -86,9 +222,22 @@ class Daemon:
             self.tmp = tempfile.TemporaryDirectory(prefix="regionsyncd-test-")
             data_dir = self.tmp.name
         self.data_dir = data_dir
-        self.port = base_port or free_ports(ports)
-        self.ports = list(range(self.port, self.port + ports))
         self.args = list(args)
+        own_resp = None
+        if "--resp-port" in self.args:
+            own_resp = int(self.args[self.args.index("--resp-port") + 1])
+        if base_port:
+            self.port = base_port
+            resp_base = free_ports(ports) if own_resp is None else own_resp
+        else:
+            # One range for both protocols: lower half HTTP, upper half RESP.
+            self.port = free_ports(2 * ports if own_resp is None else ports)
+            resp_base = self.port + ports if own_resp is None else own_resp
+        self.ports = list(range(self.port, self.port + ports))
+        self.resp_ports = list(range(resp_base, resp_base + ports)) if resp_base else []
+        self.resp_port = self.resp_ports[0] if self.resp_ports else None
+        if own_resp is None:
+            self.args += ["--resp-port", str(resp_base)]
         self.env = dict(os.environ)
         self.env.pop("REGIONSYNC_API_TOKENS", None)
         self.env.pop("REGIONSYNC_SIGNING_KEYS", None)
@@ -104,6 +253,9 @@ class Daemon:
             for p in self.ports:
                 wait_until(lambda: self.alive() and request(p, "GET", "/healthz").status == 200,
                            timeout=20, what="regionsyncd on port %d (log %s)" % (p, self.log_path))
+            for p in self.resp_ports:
+                wait_until(lambda: self.alive() and port_open(p),
+                           timeout=20, what="regionsyncd RESP on port %d (log %s)" % (p, self.log_path))
         return self
 
     def alive(self):
@@ -161,6 +313,23 @@ class Checks:
             self.passed += 1
         else:
             self.failed.append("%s %s" % (what, detail))
+
+    def eventually(self, what, fn, want, timeout=15.0):
+        """Polls fn() until it returns `want` (a deadline, not a sleep); on
+        timeout records a failure with the last value seen."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                got = fn()
+            except OSError as e:
+                got = e
+            if got == want:
+                self.passed += 1
+                return True
+            if time.monotonic() >= deadline:
+                self.failed.append("%s: got %r, want %r (after %.0f s)" % (what, got, want, timeout))
+                return False
+            time.sleep(0.02)
 
     def status(self, what, resp, code, error=None):
         ok = resp.status == code

@@ -61,6 +61,9 @@ struct DaemonConfig {
   size_t event_buffer = 10'000;   // change events kept for Last-Event-ID resumption
   bool auth_reads = false;        // also require a token for reads (writes always need one when tokens exist)
 
+  // ---- Redis protocol (RESP2/3). 0: off. A local cluster uses resp_port, resp_port+1, ...
+  int resp_port = 6380;
+
   // ---- Sync engine.
   uint64_t commit_interval_millis = 10;
   uint64_t flush_interval_millis = 50;

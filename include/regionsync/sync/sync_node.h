@@ -66,6 +66,10 @@ class SyncNode {
   // write) is durable. Unavailable after `timeout_micros` or if the node
   // stopped. REQUIRES: the caller does not hold mutex().
   Status WaitForCommit(uint64_t write, uint64_t timeout_micros);
+  // Commits now rather than at the next tick, and wakes WaitForCommit
+  // callers: for a server that batches its own clients' writes (one commit
+  // per batch of pipelined commands). REQUIRES: the caller holds mutex().
+  Status CommitNow();
 
   Replica& replica() { return *replica_; }
   const Replica& replica() const { return *replica_; }

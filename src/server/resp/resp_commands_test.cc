@@ -1,0 +1,210 @@
+// The Redis command layer on a simulated node: exact reply bytes, errors worded
+// as Redis words them, nothing changed by a failed command.
+#include "regionsync/server/resp/resp_commands.h"
+
+#include <gtest/gtest.h>
+
+#include "regionsync/broker/inproc_broker.h"
+
+namespace regionsync {
+namespace {
+
+class RespCommandsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(keys_.Add({"k", "resp-commands-test-secret"}).ok());
+    ASSERT_TRUE(node_.Start().ok());
+  }
+  void TearDown() override { (void)node_.Stop(); }
+
+  // Runs one command and returns its reply bytes.
+  std::string Run(std::vector<std::string> args, RespSession* session = nullptr, RespCommands* commands = nullptr) {
+    std::string out;
+    RespSession& s = session ? *session : session_;
+    RespWriter w(&out, s.protocol);
+    std::lock_guard lock(node_.mutex());
+    (commands ? *commands : commands_).Execute(s, args, w);
+    return out;
+  }
+  Replica& replica() { return node_.replica(); }
+
+  SimEnv env_{11};
+  InprocNetwork net_{&env_};
+  KeyRing keys_;
+  std::unique_ptr<Store> store_ = NewMemoryStore();
+  std::unique_ptr<Broker> broker_ = net_.Connect("us-east-1/a");
+  SyncNode node_{&env_, store_.get(), broker_.get(), &keys_, {.name = "us-east-1/a"}};
+  RespServerStats stats_;
+  RespCommands commands_{&node_, &env_, &stats_, {}};
+  RespSession session_;
+};
+
+const std::string kWrongType = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+
+TEST_F(RespCommandsTest, ConnectionCommands) {
+  EXPECT_EQ(Run({"PING"}), "+PONG\r\n");
+  EXPECT_EQ(Run({"ping", "hi"}), "$2\r\nhi\r\n");
+  EXPECT_EQ(Run({"ECHO", "x"}), "$1\r\nx\r\n");
+  EXPECT_EQ(Run({"SELECT", "0"}), "+OK\r\n");
+  EXPECT_EQ(Run({"SELECT", "1"}), "-ERR DB index is out of range\r\n");
+  EXPECT_EQ(Run({"CLIENT", "SETNAME", "worker-1"}), "+OK\r\n");
+  EXPECT_EQ(Run({"CLIENT", "GETNAME"}), "$8\r\nworker-1\r\n");
+  EXPECT_EQ(Run({"CLIENT", "SETNAME", "a b"}),
+            "-ERR Client names cannot contain spaces, newlines or special characters.\r\n");
+  EXPECT_EQ(Run({"AUTH", "x"}).substr(0, 28), "-ERR AUTH <password> called ");
+  EXPECT_EQ(Run({"COMMAND", "COUNT"}).substr(0, 1), ":");
+  EXPECT_NE(Run({"INFO"}).find("# Regionsync\r\nreplica:us-east-1/a\r\n"), std::string::npos);
+  EXPECT_NE(Run({"INFO", "keyspace"}).find("# Keyspace"), std::string::npos);
+}
+
+TEST_F(RespCommandsTest, UnknownCommandsAndArityAnswerLikeRedis) {
+  EXPECT_EQ(Run({"FOO", "a", "b"}), "-ERR unknown command 'FOO', with args beginning with: 'a' 'b' \r\n");
+  EXPECT_EQ(Run({"foo"}), "-ERR unknown command 'foo', with args beginning with: \r\n");
+  EXPECT_EQ(Run({"GET"}), "-ERR wrong number of arguments for 'get' command\r\n");
+  EXPECT_EQ(Run({"get", "a", "b"}), "-ERR wrong number of arguments for 'get' command\r\n");
+  EXPECT_EQ(Run({"MSET", "a", "1", "b"}), "-ERR wrong number of arguments for 'mset' command\r\n");
+  EXPECT_EQ(Run({"HSET", "h", "f"}), "-ERR wrong number of arguments for 'hset' command\r\n");
+  EXPECT_EQ(replica().key_count(), 0u);
+}
+
+TEST_F(RespCommandsTest, StringsAndCounters) {
+  EXPECT_EQ(Run({"GET", "k"}), "$-1\r\n");
+  EXPECT_EQ(Run({"SET", "k", "v"}), "+OK\r\n");
+  EXPECT_EQ(Run({"GET", "k"}), "$1\r\nv\r\n");
+  EXPECT_EQ(Run({"SET", "k", "w", "NX"}), "$-1\r\n");
+  EXPECT_EQ(Run({"SET", "k", "w", "XX", "GET"}), "$1\r\nv\r\n");
+  EXPECT_EQ(Run({"SET", "k", "w", "EX", "10"}), "-ERR regionsync does not support key expiry (SET EX/PX)\r\n");
+  EXPECT_EQ(Run({"SET", "k", "w", "BOGUS"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(Run({"INCR", "n"}), ":1\r\n");
+  EXPECT_EQ(Run({"INCRBY", "n", "41"}), ":42\r\n");
+  EXPECT_EQ(Run({"DECRBY", "n", "2"}), ":40\r\n");
+  EXPECT_EQ(Run({"DECR", "n"}), ":39\r\n");
+  EXPECT_EQ(Run({"GET", "n"}), "$2\r\n39\r\n");
+  EXPECT_EQ(Run({"TYPE", "n"}), "+string\r\n");
+  EXPECT_EQ(Run({"INCRBY", "n", "x"}), "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(Run({"INCRBY", "n", "9223372036854775807"}), "-ERR increment or decrement would overflow\r\n");
+  EXPECT_EQ(Run({"DECRBY", "n", "-9223372036854775808"}), "-ERR decrement would overflow\r\n");
+  EXPECT_EQ(Run({"GET", "n"}), "$2\r\n39\r\n") << "failed increments change nothing";
+  // A key keeps its type: SET vs INCR (docs/redis.md).
+  EXPECT_EQ(Run({"SET", "n", "1"}), kWrongType);
+  EXPECT_EQ(Run({"INCR", "k"}), "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(Run({"SET", "num", "5"}), "+OK\r\n");
+  EXPECT_EQ(Run({"INCR", "num"}), kWrongType);
+  EXPECT_EQ(Run({"MSET", "a", "1", "b", "2"}), "+OK\r\n");
+  EXPECT_EQ(Run({"MGET", "a", "nope", "b", "n"}), "*4\r\n$1\r\n1\r\n$-1\r\n$1\r\n2\r\n$2\r\n39\r\n");
+  EXPECT_EQ(Run({"MSET", "c", "1", "n", "2"}), kWrongType);
+  EXPECT_EQ(Run({"EXISTS", "c"}), ":0\r\n") << "MSET is all or nothing";
+}
+
+TEST_F(RespCommandsTest, SetsAndHashes) {
+  EXPECT_EQ(Run({"SADD", "s", "a", "b", "a"}), ":2\r\n");
+  EXPECT_EQ(Run({"SREM", "s", "a", "zz"}), ":1\r\n");
+  EXPECT_EQ(Run({"SMEMBERS", "s"}), "*1\r\n$1\r\nb\r\n");
+  EXPECT_EQ(Run({"SISMEMBER", "s", "b"}), ":1\r\n");
+  EXPECT_EQ(Run({"SCARD", "s"}), ":1\r\n");
+  EXPECT_EQ(Run({"SREM", "nope", "a"}), ":0\r\n");
+  EXPECT_EQ(replica().Find("nope"), nullptr) << "SREM of a missing key creates nothing";
+  EXPECT_EQ(Run({"HSET", "h", "f", "1", "g", "2"}), ":2\r\n");
+  EXPECT_EQ(Run({"HSET", "h", "f", "3"}), ":0\r\n");
+  EXPECT_EQ(Run({"HGET", "h", "f"}), "$1\r\n3\r\n");
+  EXPECT_EQ(Run({"HLEN", "h"}), ":2\r\n");
+  EXPECT_EQ(Run({"HGETALL", "h"}), "*4\r\n$1\r\nf\r\n$1\r\n3\r\n$1\r\ng\r\n$1\r\n2\r\n");
+  EXPECT_EQ(Run({"HDEL", "h", "f", "x"}), ":1\r\n");
+  EXPECT_EQ(Run({"TYPE", "h"}), "+hash\r\n");
+  EXPECT_EQ(Run({"TYPE", "s"}), "+set\r\n");
+  EXPECT_EQ(Run({"SADD", "h", "x"}), kWrongType);
+  EXPECT_EQ(Run({"HSET", "s", "f", "v"}), kWrongType);
+  EXPECT_EQ(Run({"GET", "s"}), kWrongType);
+  EXPECT_EQ(Run({"SMEMBERS", "h"}), kWrongType);
+  EXPECT_EQ(Run({"HGET", "s", "f"}), kWrongType);
+  EXPECT_EQ(Run({"SCARD", "h"}), kWrongType);
+}
+
+TEST_F(RespCommandsTest, RespThreeRepliesAfterHello) {
+  std::string hello = Run({"HELLO", "3"});
+  EXPECT_EQ(hello.substr(0, 4), "%7\r\n");
+  EXPECT_NE(hello.find("$5\r\nproto\r\n:3\r\n"), std::string::npos);
+  EXPECT_EQ(session_.protocol, 3);
+  EXPECT_EQ(Run({"GET", "missing"}), "_\r\n");
+  Run({"SADD", "s", "a"});
+  EXPECT_EQ(Run({"SMEMBERS", "s"}), "~1\r\n$1\r\na\r\n");
+  Run({"HSET", "h", "f", "v"});
+  EXPECT_EQ(Run({"HGETALL", "h"}), "%1\r\n$1\r\nf\r\n$1\r\nv\r\n");
+  EXPECT_EQ(Run({"HELLO", "4"}), "-NOPROTO unsupported protocol version\r\n");
+}
+
+TEST_F(RespCommandsTest, KeyspaceCommandsSeeOnlyKeysWithAValue) {
+  Run({"SET", "user:1", "a"});
+  Run({"SET", "user:2", "b"});
+  Run({"SADD", "room", "x"});
+  Run({"INCR", "hits"});
+  EXPECT_EQ(Run({"DBSIZE"}), ":4\r\n");
+  EXPECT_EQ(Run({"KEYS", "user:*"}), "*2\r\n$6\r\nuser:1\r\n$6\r\nuser:2\r\n");
+  EXPECT_EQ(Run({"EXISTS", "user:1", "user:1", "nope"}), ":2\r\n");
+  EXPECT_EQ(Run({"DEL", "user:1", "room", "nope"}), ":2\r\n");
+  EXPECT_EQ(Run({"EXISTS", "user:1", "room"}), ":0\r\n");
+  EXPECT_EQ(Run({"TYPE", "room"}), "+none\r\n");
+  EXPECT_EQ(Run({"GET", "user:1"}), "$-1\r\n");
+  EXPECT_EQ(Run({"SCAN", "0", "COUNT", "100"}), "*2\r\n$1\r\n0\r\n*2\r\n$6\r\nuser:2\r\n$4\r\nhits\r\n");
+  EXPECT_EQ(Run({"SCAN", "0", "MATCH", "h*", "TYPE", "string"}), "*2\r\n$1\r\n0\r\n*1\r\n$4\r\nhits\r\n");
+  EXPECT_EQ(Run({"SCAN", "x"}), "-ERR invalid cursor\r\n");
+  EXPECT_EQ(Run({"DECR", "hits"}), ":0\r\n");
+  EXPECT_EQ(Run({"EXISTS", "hits"}), ":0\r\n") << "a counter at 0 reads as absent";
+  EXPECT_EQ(Run({"FLUSHDB"}), "+OK\r\n");
+  EXPECT_EQ(Run({"DBSIZE"}), ":0\r\n");
+  // Deleted keys keep their type.
+  EXPECT_EQ(Run({"SADD", "user:2", "x"}), kWrongType);
+}
+
+TEST_F(RespCommandsTest, ScanWalksEveryKeyInPages) {
+  for (int i = 0; i < 35; ++i) Run({"SET", "k" + std::to_string(i), "v"});
+  std::string cursor = "0";
+  int pages = 0;
+  size_t keys = 0;
+  do {
+    std::string reply = Run({"SCAN", cursor});
+    ASSERT_EQ(reply.substr(0, 5), "*2\r\n$");
+    size_t len_end = reply.find("\r\n", 5);
+    size_t len = std::stoul(reply.substr(5, len_end - 5));
+    cursor = reply.substr(len_end + 2, len);
+    size_t array = reply.find('*', len_end + 2 + len);
+    keys += std::stoul(reply.substr(array + 1));
+    ++pages;
+  } while (cursor != "0" && pages < 100);
+  EXPECT_EQ(keys, 35u);
+  EXPECT_EQ(pages, 4);
+}
+
+TEST_F(RespCommandsTest, AuthGatesEveryCommandWhenTokensExist) {
+  RespCommands guarded(&node_, &env_, &stats_, {.api_tokens = {"secret-token-0123456789"}});
+  RespSession s;
+  EXPECT_EQ(Run({"GET", "k"}, &s, &guarded), "-NOAUTH Authentication required.\r\n");
+  EXPECT_EQ(Run({"AUTH", "wrong"}, &s, &guarded),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+  EXPECT_EQ(Run({"AUTH", "default", "secret-token-0123456789"}, &s, &guarded), "+OK\r\n");
+  EXPECT_EQ(Run({"GET", "k"}, &s, &guarded), "$-1\r\n");
+  RespSession fresh;
+  EXPECT_EQ(Run({"HELLO", "3", "AUTH", "default", "secret-token-0123456789"}, &fresh, &guarded).substr(0, 4), "%7\r\n");
+  EXPECT_TRUE(fresh.authenticated);
+}
+
+TEST_F(RespCommandsTest, LocalWritesNameTheirKeyspaceEvent) {
+  std::vector<std::string> events;
+  {
+    std::lock_guard lock(node_.mutex());
+    replica().Subscribe([&](const ChangeEvent&) {
+      events.push_back(commands_.current_event() ? commands_.current_event() : "?");
+    });
+  }
+  Run({"SET", "a", "1"});
+  Run({"SADD", "s", "x"});
+  Run({"SREM", "s", "x"});
+  Run({"INCRBY", "n", "2"});
+  Run({"HSET", "h", "f", "v"});
+  Run({"DEL", "a"});
+  EXPECT_EQ(events, (std::vector<std::string>{"set", "sadd", "srem", "incrby", "hset", "del"}));
+  EXPECT_EQ(commands_.current_event(), nullptr);
+}
+
+}  // namespace
+}  // namespace regionsync
