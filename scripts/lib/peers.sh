@@ -5,7 +5,9 @@
 # installed before ctest runs tests in parallel, and says where they are:
 #
 #   fauxqs (SNS/SQS emulator, npm, pinned): installed by scripts/lib/fauxqs.sh
-#   REGIONSYNC_FAUXQS_BIN, REGIONSYNC_NATS_SERVER_BIN, REGIONSYNC_REDIS_SERVER_BIN
+#   ioredis (Node Redis client, npm, pinned): installed by scripts/lib/node_clients.sh
+#   REGIONSYNC_FAUXQS_BIN, REGIONSYNC_NODE_PATH (node_modules with ioredis),
+#   REGIONSYNC_NATS_SERVER_BIN, REGIONSYNC_REDIS_SERVER_BIN
 #
 # Usage:
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib/peers.sh"
@@ -25,6 +27,17 @@ rs_prepare_peers() {
       rs_info "fauxqs: $REGIONSYNC_FAUXQS_BIN"
     else
       rs_warn "fauxqs could not be installed; SNS/SQS integration tests will skip or fail"
+    fi
+  fi
+  local node_clients_sh="$RS_ROOT/scripts/lib/node_clients.sh"
+  if [[ -f "$node_clients_sh" ]]; then
+    local node_path
+    # shellcheck source=node_clients.sh
+    if node_path="$(source "$node_clients_sh" && rs_node_clients_install >&2 && printf '%s' "$RS_NODE_CLIENTS_PATH")"; then
+      export REGIONSYNC_NODE_PATH="$node_path"
+      rs_info "ioredis: $REGIONSYNC_NODE_PATH"
+    else
+      rs_warn "ioredis could not be installed; the Node RESP integration test will skip"
     fi
   fi
   if command -v nats-server >/dev/null 2>&1; then

@@ -102,6 +102,7 @@ class RespCommands::Call {
   void Client();
   void Command();
   void Info();
+  void Config();
   void Exists();
   void Type();
   void Del();
@@ -158,7 +159,7 @@ const RespCommands::Table& RespCommands::Commands() {
   static const Table table = {
       {"ping", {&C::Ping, -1}},         {"echo", {&C::Echo, 2}},         {"hello", {&C::Hello, -1}},
       {"auth", {&C::Auth, -2}},         {"select", {&C::Select, 2}},     {"client", {&C::Client, -2}},
-      {"command", {&C::Command, -1}},   {"info", {&C::Info, -1}},        {"exists", {&C::Exists, -2}},
+      {"command", {&C::Command, -1}},   {"info", {&C::Info, -1}},        {"config", {&C::Config, -2}},        {"exists", {&C::Exists, -2}},
       {"type", {&C::Type, 2}},          {"del", {&C::Del, -2}},          {"unlink", {&C::Del, -2}},
       {"keys", {&C::Keys, 2}},          {"scan", {&C::Scan, -2}},        {"dbsize", {&C::DbSize, 1}},
       {"flushdb", {&C::FlushDb, -1}},   {"flushall", {&C::FlushDb, -1}}, {"get", {&C::Get, 2}},
@@ -360,7 +361,8 @@ void RespCommands::Call::Command() {
     out_.Integer(arity);
     out_.SetHeader(0);  // flags
     bool keyed = name != "ping" && name != "echo" && name != "hello" && name != "auth" && name != "select" &&
-                 name != "client" && name != "command" && name != "info" && name != "keys" && name != "scan" &&
+                 name != "client" && name != "command" && name != "info" && name != "config" && name != "keys" &&
+                 name != "scan" &&
                  name != "dbsize" && name != "flushdb" && name != "flushall" && name != "quit" &&
                  name.find("subscribe") == std::string::npos && name != "publish";
     bool many = name == "exists" || name == "del" || name == "unlink" || name == "mget";
@@ -443,6 +445,31 @@ void RespCommands::Call::Info() {
     return;
   }
   out_.Verbatim("txt", text);
+}
+
+// Enough of CONFIG GET for tools that read a few settings (redis-benchmark
+// asks for save and appendonly); settings are regionsyncd's flags.
+void RespCommands::Call::Config() {
+  if (AsciiLower(args_[1]) != "get" || args_.size() < 3) {
+    out_.Error("ERR regionsync supports only CONFIG GET; settings are regionsyncd's flags (regionsyncd --help)");
+    return;
+  }
+  static const std::pair<const char*, const char*> kSettings[] = {
+      {"save", ""}, {"appendonly", "no"}, {"databases", "1"}, {"notify-keyspace-events", "AKE"}};
+  std::vector<std::pair<const char*, const char*>> found;
+  for (const auto& setting : kSettings) {
+    for (size_t i = 2; i < args_.size(); ++i) {
+      if (GlobMatch(AsciiLower(args_[i]), setting.first)) {
+        found.push_back(setting);
+        break;
+      }
+    }
+  }
+  out_.MapHeader(found.size());
+  for (const auto& [name, value] : found) {
+    out_.Bulk(name);
+    out_.Bulk(value);
+  }
 }
 
 // ---- Keyspace.

@@ -55,6 +55,9 @@ TEST_F(RespCommandsTest, ConnectionCommands) {
   EXPECT_EQ(Run({"COMMAND", "COUNT"}).substr(0, 1), ":");
   EXPECT_NE(Run({"INFO"}).find("# Regionsync\r\nreplica:us-east-1/a\r\n"), std::string::npos);
   EXPECT_NE(Run({"INFO", "keyspace"}).find("# Keyspace"), std::string::npos);
+  EXPECT_EQ(Run({"CONFIG", "GET", "save"}), "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
+  EXPECT_EQ(Run({"CONFIG", "GET", "nothing*"}), "*0\r\n");
+  EXPECT_EQ(Run({"CONFIG", "SET", "save", ""}).substr(0, 40), "-ERR regionsync supports only CONFIG GET");
 }
 
 TEST_F(RespCommandsTest, UnknownCommandsAndArityAnswerLikeRedis) {

@@ -1,0 +1,185 @@
+// The Redis-protocol port of regionsyncd through ioredis, the Node.js client
+// most applications use: three connections (one per region) see each other's
+// writes converge; a pipeline answers in order; errors reach the client as
+// ReplyError with Redis's wording; keyspace notifications of a change made in
+// another region arrive on a subscribed connection.
+//
+// usage: NODE_PATH=<dir with ioredis> node resp_node_test.mjs PORT1 PORT2 PORT3
+// (tests/integration/resp_node_test.py starts the cluster and runs this).
+// Prints one line per failure and "resp_node_test: N checks passed, M failed";
+// exits 1 on any failure.
+import { createRequire } from "node:module";
+import { isDeepStrictEqual, inspect } from "node:util";
+
+// ESM imports ignore NODE_PATH; require() honours it.
+const require = createRequire(import.meta.url);
+const Redis = require("ioredis");
+const { ReplyError } = Redis;
+
+const ports = process.argv.slice(2).map(Number);
+if (ports.length !== 3 || ports.some((p) => !Number.isInteger(p) || p <= 0)) {
+  console.error("usage: node resp_node_test.mjs PORT1 PORT2 PORT3");
+  process.exit(2);
+}
+
+let passed = 0;
+const failed = [];
+const show = (v) => inspect(v, { depth: 4, breakLength: Infinity });
+
+function eq(what, got, want) {
+  if (isDeepStrictEqual(got, want)) passed++;
+  else failed.push(`${what}: got ${show(got)}, want ${show(want)}`);
+}
+
+function ok(what, cond, detail = "") {
+  if (cond) passed++;
+  else failed.push(`${what} ${detail}`);
+}
+
+// Polls fn() until it yields `want` or the deadline passes (no fixed sleeps).
+async function eventually(what, fn, want, timeoutMs = 15000) {
+  const deadline = Date.now() + timeoutMs;
+  let got;
+  for (;;) {
+    try {
+      got = await fn();
+    } catch (e) {
+      got = e;
+    }
+    if (isDeepStrictEqual(got, want)) {
+      passed++;
+      return true;
+    }
+    if (Date.now() >= deadline) {
+      failed.push(`${what}: got ${show(got)}, want ${show(want)} (after ${timeoutMs} ms)`);
+      return false;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+// The rejection of a promise (or null when it resolved).
+async function rejection(promise) {
+  try {
+    await promise;
+    return null;
+  } catch (e) {
+    return e;
+  }
+}
+
+function connect(port) {
+  return new Redis({
+    host: "127.0.0.1",
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null, // a test wants the error, not a reconnect loop
+  });
+}
+
+// Runs one group of checks; an exception fails the group, not the run.
+async function section(name, fn) {
+  try {
+    await fn();
+  } catch (e) {
+    failed.push(`${name}: threw ${e && e.stack ? e.stack : show(e)}`);
+  }
+}
+
+const clients = ports.map(connect);
+const [east, west, eu] = clients;
+const subscriber = connect(ports[1]);
+
+async function main() {
+  await section("connect", async () => {
+    for (const c of clients) await c.connect();
+    await subscriber.connect();
+    eq("PING on every region", await Promise.all(clients.map((c) => c.ping())), ["PONG", "PONG", "PONG"]);
+  });
+
+  await section("convergence", async () => {
+    const all = (fn) => Promise.all(clients.map(fn));
+    for (const [i, c] of clients.entries()) {
+      ok(`INCRBY in region ${i}`, typeof (await c.incrby("node:hits", i + 1)) === "number");
+      ok(`INCR in region ${i}`, typeof (await c.incr("node:hits")) === "number");
+    }
+    await eventually("counter converges to the sum", () => all((c) => c.get("node:hits")), ["9", "9", "9"]);
+
+    for (const [i, c] of clients.entries()) eq(`SADD in region ${i}`, await c.sadd("node:online", `user${i}`), 1);
+    await eventually("set converges", () => all(async (c) => (await c.smembers("node:online")).sort()),
+      Array(3).fill(["user0", "user1", "user2"]));
+
+    for (const [i, c] of clients.entries()) eq(`HSET in region ${i}`, await c.hset("node:presence", `user${i}`, `r${i}`), 1);
+    await eventually("hash converges", () => all((c) => c.hgetall("node:presence")),
+      Array(3).fill({ user0: "r0", user1: "r1", user2: "r2" }));
+
+    eq("SET", await east.set("node:flag", "on"), "OK");
+    await eventually("register converges", () => all((c) => c.get("node:flag")), ["on", "on", "on"]);
+  });
+
+  await section("pipeline", async () => {
+    const p = west.pipeline();
+    const want = [];
+    for (let i = 0; i < 200; i++) {
+      p.set(`node:pk${i}`, `v${i}`).incr("node:pctr").get(`node:pk${i}`).sadd("node:pset", `m${i}`)
+        .sismember("node:pset", `m${i % 2 ? i : i + 1}`);
+      want.push([null, "OK"], [null, i + 1], [null, `v${i}`], [null, 1], [null, i % 2 ? 1 : 0]);
+    }
+    eq("pipeline of 1000 mixed commands answers in order", await p.exec(), want);
+  });
+
+  await section("errors", async () => {
+    eq("SET string", await east.set("node:str", "x"), "OK");
+    const e = await rejection(east.sadd("node:str", "y"));
+    ok("WRONGTYPE is a ReplyError", e instanceof ReplyError, `(got ${show(e)})`);
+    eq("WRONGTYPE message", e && e.message, "WRONGTYPE Operation against a key holding the wrong kind of value");
+    const g = await rejection(east.get("node:online"));
+    eq("GET on a set", g && g.message, "WRONGTYPE Operation against a key holding the wrong kind of value");
+    const u = await rejection(east.call("FOOBAR", "a"));
+    ok("unknown command is a ReplyError", u instanceof ReplyError, `(got ${show(u)})`);
+    ok("unknown command message", u && u.message.startsWith("ERR unknown command 'FOOBAR'"), `(got ${show(u && u.message)})`);
+    const a = await rejection(east.call("GET"));
+    eq("wrong arity", a && a.message, "ERR wrong number of arguments for 'get' command");
+    const n = await rejection(east.incrby("node:hits", "abc"));
+    eq("INCRBY non-integer", n && n.message, "ERR value is not an integer or out of range");
+    eq("connection still usable after errors", await east.ping(), "PONG");
+    // An error inside a pipeline fails only its own command.
+    const res = await east.pipeline().set("node:p2", "a").sadd("node:p2", "b").get("node:p2").exec();
+    eq("pipeline with an error: first", res[0], [null, "OK"]);
+    ok("pipeline with an error: second is a ReplyError", res[1][0] instanceof ReplyError, `(got ${show(res[1])})`);
+    eq("pipeline with an error: third", res[2], [null, "a"]);
+  });
+
+  await section("resp3", async () => {
+    // ioredis 5 speaks RESP2 only (no protocol option; its parser does not
+    // read RESP3 maps or pushes), so RESP3 is tested by resp_cli_test.py.
+    console.log("SKIP RESP3: ioredis 5 has no RESP3 support");
+  });
+
+  await section("keyspace notifications", async () => {
+    const got = [];
+    subscriber.on("pmessage", (pattern, channel, message) => got.push([pattern, channel, message]));
+    eq("PSUBSCRIBE count", await subscriber.psubscribe("__keyspace@0__:node:ks*"), 1);
+    await east.sadd("node:ks-set", "a");
+    await east.incrby("node:ks-ctr", 4);
+    await eu.hset("node:ks-hash", "f", "v");
+    await west.set("node:ks-local", "v");
+    const want = [
+      ["__keyspace@0__:node:ks*", "__keyspace@0__:node:ks-set", "sadd"],
+      ["__keyspace@0__:node:ks*", "__keyspace@0__:node:ks-ctr", "incrby"],
+      ["__keyspace@0__:node:ks*", "__keyspace@0__:node:ks-hash", "hset"],
+      ["__keyspace@0__:node:ks*", "__keyspace@0__:node:ks-local", "set"],
+    ];
+    const have = () => want.every((w) => got.some((g) => isDeepStrictEqual(g, w)));
+    await eventually("remote and local changes notify the subscriber in us-west-2", async () => have(), true);
+    if (!have()) console.log("received:", show(got));
+    eq("PUNSUBSCRIBE", await subscriber.punsubscribe("__keyspace@0__:node:ks*"), 0);
+  });
+}
+
+await main();
+await Promise.all([...clients, subscriber].map((c) => c.quit().catch(() => c.disconnect())));
+for (const f of failed) console.log("FAIL", f);
+console.log(`resp_node_test: ${passed} checks passed, ${failed.length} failed`);
+process.exit(failed.length ? 1 : 0);
