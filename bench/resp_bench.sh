@@ -10,13 +10,15 @@
 # (every:1000 is the counterpart of Redis's appendfsync everysec; `always`
 # fsyncs each group commit); the benchmark talks to the first region. Extra
 # regionsyncd flags may be given in $REGIONSYNCD_FLAGS (e.g. "--commit-interval-ms 2").
+# REDIS_AOF=everysec (or always) runs redis-server with its append-only file
+# instead, the same durability class as regionsyncd's every:<ms> (or always).
 # For INCR, SET, GET, SADD and each of (-c 8) and (-c 50 -P 16) the two servers
 # are measured one after the other, alternating which goes first, so machine
 # noise hits both. Prints a Markdown table; ratio = regionsyncd / redis-server.
 #
-# Each write is acknowledged only after its group commit (10 ms interval by
-# default), so without pipelining regionsyncd's write throughput is bounded by
-# clients / commit interval; pipelining and more clients share each commit.
+# Each write is acknowledged only after its group commit: the port commits once
+# per event-loop round, for every command of every client served in that round,
+# so pipelining and more clients share each commit.
 set -euo pipefail
 BIN=${1:-build/bin/regionsyncd}
 N=${2:-200000}
@@ -26,7 +28,7 @@ for tool in redis-server redis-benchmark redis-cli python3; do
 done
 [ -x "$BIN" ] || { echo "regionsyncd not found at $BIN"; exit 2; }
 [[ "$N" =~ ^[0-9]+$ ]] || { echo "requests must be a whole number, got '$N'"; exit 2; }
-"$BIN" --help | grep -q -- --resp-port || { echo "$BIN has no --resp-port (no Redis protocol port)"; exit 2; }
+"$BIN" --help | grep -- --resp-port >/dev/null || { echo "$BIN has no --resp-port (no Redis protocol port)"; exit 2; }
 TMP=$(mktemp -d)
 REDIS_PID=""
 RS_PID=""
@@ -70,7 +72,13 @@ wait_ping() {
 }
 
 REDIS_PORT=$(free_base 1)
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$TMP" \
+REDIS_AOF=${REDIS_AOF:-no}
+if [ "$REDIS_AOF" = no ]; then
+  REDIS_PERSISTENCE=(--appendonly no); REDIS_MODE="no persistence"
+else
+  REDIS_PERSISTENCE=(--appendonly yes --appendfsync "$REDIS_AOF"); REDIS_MODE="appendfsync $REDIS_AOF"
+fi
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' "${REDIS_PERSISTENCE[@]}" --dir "$TMP" \
   >"$TMP/redis-server.log" 2>&1 &
 REDIS_PID=$!
 wait_ping "$REDIS_PORT" "$REDIS_PID" redis-server
@@ -93,7 +101,7 @@ rps() {
   awk -F, -v t="\"${test^^}\"" '$1 == t { gsub(/"/, "", $2); printf "%.0f\n", $2; found = 1 } END { if (!found) print "error" }' <<<"$out"
 }
 
-echo "regionsyncd RESP benchmark: $N requests per run, regionsyncd --fsync $FSYNC ${REGIONSYNCD_FLAGS:-}(3-region local cluster, sync on), redis-server $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p') (no persistence), $(nproc) cores, $(date -u +%FT%TZ)"
+echo "regionsyncd RESP benchmark: $N requests per run, regionsyncd --fsync $FSYNC ${REGIONSYNCD_FLAGS:-}(3-region local cluster, sync on), redis-server $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p') ($REDIS_MODE), $(nproc) cores, $(date -u +%FT%TZ)"
 echo
 echo "| command | clients/pipeline | redis-server req/s | regionsyncd req/s | ratio |"
 echo "|---|---|---:|---:|---:|"

@@ -192,7 +192,7 @@ Result<DaemonConfig> ParseDaemonConfig(int argc, const char* const* argv,
   DaemonConfig c;
   std::string fsync_text = "always";
   CLI::App app{
-      "regionsyncd: one regionsync replica (or a local cluster of them) behind an HTTP API.\n"
+      "regionsyncd: one regionsync replica (or a local cluster of them) behind an HTTP API and a Redis-protocol port.\n"
       "Every setting may be given in the TOML file named by --config; a flag overrides the file.\n"
       "Secrets are never flags: HMAC signing keys come from $REGIONSYNC_SIGNING_KEYS (\"id:secret,...\")\n"
       "or --signing-keys-file; API bearer tokens from $REGIONSYNC_API_TOKENS (\"tok1,tok2\") or\n"

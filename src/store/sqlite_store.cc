@@ -193,6 +193,12 @@ Status SqliteStore::Init() {
   RS_RETURN_IF_ERROR(Exec(options_.fsync == FsyncPolicy::kAlways ? "PRAGMA synchronous = FULL"
                                                                   : "PRAGMA synchronous = NORMAL",
                           "setting the fsync policy"));
+  if (options_.fsync == FsyncPolicy::kEveryInterval) {
+    // The sync thread checkpoints every interval. SQLite's own checkpoint
+    // after 1000 WAL pages would fsync inside a commit, on the path of the
+    // writes waiting for it; it stays only as a bound on the WAL's size.
+    RS_RETURN_IF_ERROR(Exec("PRAGMA wal_autocheckpoint = 16384", "setting the checkpoint size"));
+  }
   RS_RETURN_IF_ERROR(InitSchema());
   RS_RETURN_IF_ERROR(Prepare());
   if (options_.fsync == FsyncPolicy::kEveryInterval) {

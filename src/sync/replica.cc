@@ -178,22 +178,31 @@ Result<T*> Replica::MutateAs(std::string_view key, std::optional<OrMapKind> kind
 }
 
 Result<int64_t> Replica::Increment(std::string_view key, int64_t by) {
-  const AnyCrdt* existing = Find(key);
-  if (existing != nullptr && std::holds_alternative<GCounter>(*existing)) {
+  // One lookup: this is the hottest write (INCR).
+  RS_RETURN_IF_ERROR(CheckKey(key));
+  auto it = keys_.find(key);
+  if (it != keys_.end() && std::holds_alternative<GCounter>(it->second.state)) {
     if (by < 0) return InvalidArgument("key '" + std::string(key) + "' is a grow-only counter: cannot decrement");
     Result<uint64_t> v = IncrementGrowOnly(key, static_cast<uint64_t>(by));
     if (!v.ok()) return v.status();
     return static_cast<int64_t>(std::min<uint64_t>(*v, INT64_MAX));
   }
+  if (it != keys_.end() && !std::holds_alternative<PnCounter>(it->second.state)) {
+    return TypeMismatch("key '" + std::string(key) + "' holds a " + TypeName(TypeOf(it->second.state)) +
+                        ", not a " + TypeName(PnCounter::kType));
+  }
+  Node& node = it != keys_.end() ? *it : GetOrCreate(key, PnCounter::kType);
+  PnCounter& counter = std::get<PnCounter>(node.second.state);
+  int64_t result;
+  if (__builtin_add_overflow(counter.Value(), by, &result)) {
+    return InvalidArgument("increment or decrement would overflow");
+  }
+  // -(INT64_MIN) overflows: take the magnitude as unsigned.
+  uint64_t magnitude = by < 0 ? uint64_t{0} - static_cast<uint64_t>(by) : static_cast<uint64_t>(by);
   ActorId actor = id_.actor();
-  Result<PnCounter*> c = MutateAs<PnCounter>(key, std::nullopt, [&](PnCounter& s) {
-    // -(INT64_MIN) overflows: take the magnitude as unsigned.
-    uint64_t magnitude = by < 0 ? uint64_t{0} - static_cast<uint64_t>(by) : static_cast<uint64_t>(by);
-    PnCounter d = by < 0 ? s.Decrement(actor, magnitude) : s.Increment(actor, magnitude);
-    return std::pair{std::move(d), by != 0};
-  });
-  if (!c.ok()) return c.status();
-  return (*c)->Value();
+  PnCounter delta = by < 0 ? counter.Decrement(actor, magnitude) : counter.Increment(actor, magnitude);
+  RecordLocal(node, AnyCrdt(std::move(delta)), by != 0);
+  return counter.Value();
 }
 
 Result<uint64_t> Replica::IncrementGrowOnly(std::string_view key, uint64_t by) {
@@ -392,8 +401,14 @@ Status Replica::Commit() {
     return Status::Ok();
   }
   StoreBatch batch;
-  meta_.last_hlc = clock_.last();
-  batch.meta = meta_;
+  // The store keeps a bound a second ahead of the clock rather than the
+  // clock itself, so most commits need not rewrite the meta row. A restarted
+  // replica's clock starts at the bound: it never reissues a timestamp.
+  if (meta_dirty_ || clock_.last() > meta_.last_hlc) {
+    constexpr HlcTimestamp kClockLease = HlcFromMillis(1000);
+    meta_.last_hlc = std::max(meta_.last_hlc, clock_.last() + kClockLease);
+    batch.meta = meta_;
+  }
   for (Node* node : dirty_) {
     const Entry& e = node->second;
     batch.put_state[node->first] = StoredValue{TypeOf(e.state), EncodeCrdt(e.state)};

@@ -72,7 +72,8 @@ class Replica {
   // ---- Local writes. Errors: InvalidArgument (empty key or field),
   // TypeMismatch (the key holds another type); nothing changes on error.
   // Counter: a PN counter, or the key's G counter when it is one (then `by`
-  // must be >= 0). Returns the new value.
+  // must be >= 0). Returns the new value. InvalidArgument if a PN counter's
+  // value would overflow int64.
   Result<int64_t> Increment(std::string_view key, int64_t by);
   // Explicitly a G counter (grow-only).
   Result<uint64_t> IncrementGrowOnly(std::string_view key, uint64_t by);

@@ -704,33 +704,19 @@ void RespCommands::Call::DecrBy() {
 }
 
 void RespCommands::Call::IncrementBy(int64_t by) {
-  const AnyCrdt* v = replica_.Find(args_[1]);
-  int64_t current = 0;
-  if (v != nullptr) {
-    if (const auto* c = std::get_if<PnCounter>(v)) {
-      current = c->Value();
-    } else if (const auto* g = std::get_if<GCounter>(v)) {
-      current = static_cast<int64_t>(std::min<uint64_t>(g->Value(), std::numeric_limits<int64_t>::max()));
-    } else if (const auto* r = std::get_if<LwwRegister>(v); r != nullptr && r->Value()) {
-      // A string key: Redis would parse it; ours stays a register (see docs/redis.md).
-      out_.Error(ParseInt64(*r->Value()) ? kWrongType : kNotInteger);
-      return;
-    } else {
-      out_.Error(kWrongType);
-      return;
-    }
-  }
-  int64_t result;
-  if (__builtin_add_overflow(current, by, &result)) {
-    out_.Error("ERR increment or decrement would overflow");
-    return;
-  }
   Event("incrby");
   Result<int64_t> n = replica_.Increment(args_[1], by);
-  if (!n.ok()) {
-    Fail(n.status());
-  } else {
+  if (n.ok()) {
     out_.Integer(*n);
+    return;
+  }
+  if (n.status().code() == StatusCode::kTypeMismatch) {
+    // A string key: Redis would parse it; ours stays a register (docs/redis.md).
+    const auto* r = std::get_if<LwwRegister>(replica_.Find(args_[1]));
+    bool number = r == nullptr || !r->Value() || ParseInt64(*r->Value());
+    out_.Error(number ? kWrongType : kNotInteger);
+  } else {
+    Fail(n.status());  // "ERR increment or decrement would overflow", as Redis says it
   }
 }
 
