@@ -33,7 +33,11 @@ bool ApiAuth::Allows(std::string_view authorization, bool write) const {
       return false;
     }
   }
-  std::string digest = Digest(authorization.substr(kScheme.size()));
+  return Matches(authorization.substr(kScheme.size()));
+}
+
+bool ApiAuth::Matches(std::string_view token) const {
+  std::string digest = Digest(token);
   bool ok = false;
   for (const std::string& d : token_digests_) {
     ok |= CRYPTO_memcmp(d.data(), digest.data(), d.size()) == 0;

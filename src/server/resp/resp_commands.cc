@@ -183,10 +183,10 @@ const std::vector<std::pair<const char*, int>>& ServerCommands() {
 }  // namespace
 
 RespCommands::RespCommands(SyncNode* node, Env* env, const RespServerStats* stats, RespCommandsOptions options)
-    : node_(node), env_(env), stats_(stats), options_(std::move(options)) {}
+    : node_(node), env_(env), stats_(stats), options_(std::move(options)), auth_(options_.api_tokens, false) {}
 
 bool RespCommands::Authorized(const RespSession& session, std::string_view lower_name) const {
-  if (options_.api_tokens.empty() || session.authenticated) return true;
+  if (!auth_.enabled() || session.authenticated) return true;
   return lower_name == "auth" || lower_name == "hello" || lower_name == "quit";
 }
 
@@ -232,9 +232,7 @@ void RespCommands::Call::Ping() {
 }
 
 bool RespCommands::Call::AuthMatches(std::string_view user, std::string_view password) const {
-  if (user != "default") return false;
-  const auto& tokens = self_->options_.api_tokens;
-  return std::find(tokens.begin(), tokens.end(), password) != tokens.end();
+  return user == "default" && self_->auth_.Matches(password);
 }
 
 void RespCommands::Call::Auth() {
@@ -242,7 +240,7 @@ void RespCommands::Call::Auth() {
     out_.Error(kSyntax);
     return;
   }
-  if (self_->options_.api_tokens.empty()) {
+  if (!self_->auth_.enabled()) {
     out_.Error(
         "ERR AUTH <password> called without any password configured for the default user. "
         "Are you sure your configuration is correct?");
@@ -277,7 +275,7 @@ void RespCommands::Call::Hello() {
   for (; i < args_.size(); ++i) {
     std::string opt = AsciiLower(args_[i]);
     if (opt == "auth" && i + 2 < args_.size()) {
-      if (self_->options_.api_tokens.empty() || !AuthMatches(args_[i + 1], args_[i + 2])) {
+      if (!self_->auth_.enabled() || !AuthMatches(args_[i + 1], args_[i + 2])) {
         out_.Error("WRONGPASS invalid username-password pair or user is disabled.");
         return;
       }

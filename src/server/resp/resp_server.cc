@@ -27,6 +27,9 @@ constexpr size_t kReadChunk = 16 * 1024;
 // socket: a client that pipelines without reading cannot grow memory.
 constexpr size_t kMaxPendingOutput = 1 << 20;
 constexpr uint64_t kCommitRetryMicros = 10'000;
+// A subscriber that reads slower than messages arrive is disconnected once
+// this much waits for it (Redis's client-output-buffer-limit for pub/sub).
+constexpr size_t kMaxSubscriberBacklog = 32 << 20;
 
 // The event of a change not made by this port's commands (merged from
 // another region, or an HTTP write).
@@ -285,6 +288,12 @@ void Connection::SubscriptionReply(RespWriter& w, const std::string& kind, const
 
 void Connection::Push(const std::vector<std::string>& words) {
   if (closed_) return;
+  if (out_.size() + sending_.size() > kMaxSubscriberBacklog) {
+    spdlog::warn("msg=\"closing a Redis subscriber that does not keep up\" client={} backlog_bytes={}", session_.id,
+                 out_.size() + sending_.size());
+    Close();
+    return;
+  }
   RespWriter w(&out_, session_.protocol);
   w.PushHeader(words.size());
   for (const std::string& word : words) w.Bulk(word);
@@ -316,6 +325,7 @@ void Connection::Flush() {
   asio::async_write(socket_, asio::buffer(sending_),
                     [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
                       self->writing_ = false;
+                      self->sending_.clear();
                       if (ec) {
                         self->Close();
                         return;

@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "regionsync/server/auth.h"
 #include "regionsync/server/resp/resp_writer.h"
 #include "regionsync/sync/sync_node.h"
 
@@ -78,6 +79,7 @@ class RespCommands {
   Env* env_;
   const RespServerStats* stats_;
   RespCommandsOptions options_;
+  ApiAuth auth_;
   const char* current_event_ = nullptr;
   std::string name_;  // scratch: the lower-cased command name
 };
