@@ -1,0 +1,768 @@
+// File format of the log (version 1).
+//
+// The log is a sequence of files `<prefix>.<seq>`, seq a decimal number
+// (written with at least 8 digits) that grows by one per file; the files of
+// one log form a contiguous range of seqs. A file is a sequence of records,
+// each the bytes of one Commit, written with one write():
+//
+//   record  := length:u32le  payload_crc:u32le  header_crc:u32le  payload
+//   payload_crc = Mask(crc32(payload)), header_crc = Mask(crc32(first 8 bytes))
+//   payload := version:varint(=1) has_meta:u8
+//              [epoch:varint last_hlc:varint next_sequence:varint boot_id:str]
+//              n:varint { delete_state key:str }
+//              n:varint { put_state key:str type:varint bytes:str }
+//              n:varint { delete_outbox generation:varint }
+//              n:varint { put_outbox generation:varint key:str type:varint bytes:str }
+//   str     := length:varint bytes
+//
+// The header has its own checksum so that a scan for "is anything valid after
+// this bad spot" can reject almost every byte offset without reading a
+// payload. Mask (from leveldb) keeps an all-zero header, which a crash can
+// leave behind, from checking out.
+
+#include "regionsync/store/log_store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace regionsync {
+namespace {
+
+constexpr uint64_t kFormatVersion = 1;
+constexpr size_t kHeaderSize = 12;
+constexpr uint32_t kMaskDelta = 0xa282ead8u;
+
+std::string ErrnoText(int error) { return std::error_code(error, std::generic_category()).message(); }
+
+uint32_t Crc(const char* data, size_t size) {
+  return static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(data), static_cast<uInt>(size)));
+}
+uint32_t Mask(uint32_t crc) { return ((crc >> 15) | (crc << 17)) + kMaskDelta; }
+
+void PutFixed32(char* out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+uint32_t GetFixed32(const char* in) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<unsigned char>(in[i])) << (8 * i);
+  return v;
+}
+
+void PutVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+void PutString(std::string* out, std::string_view s) {
+  PutVarint(out, s.size());
+  out->append(s);
+}
+void PutType(std::string* out, CrdtType type) { PutVarint(out, static_cast<uint32_t>(type)); }
+
+// Reads a payload; the first malformed field makes ok() false for good.
+class PayloadReader {
+ public:
+  explicit PayloadReader(std::string_view data) : data_(data) {}
+  bool ok() const { return ok_; }
+  bool done() const { return data_.empty(); }
+
+  uint64_t Varint() {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64 && !data_.empty(); shift += 7) {
+      auto byte = static_cast<unsigned char>(data_.front());
+      data_.remove_prefix(1);
+      v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) return v;
+    }
+    ok_ = false;
+    return 0;
+  }
+  // A count of elements of at least one byte each, so a corrupt count cannot
+  // make the decoder loop (or allocate) far beyond the payload.
+  uint64_t Count() {
+    uint64_t n = Varint();
+    if (n > data_.size()) ok_ = false;
+    return ok_ ? n : 0;
+  }
+  std::string String() {
+    uint64_t n = Varint();
+    if (!ok_ || n > data_.size()) {
+      ok_ = false;
+      return {};
+    }
+    std::string s(data_.substr(0, n));
+    data_.remove_prefix(n);
+    return s;
+  }
+  CrdtType Type() {
+    uint64_t v = Varint();
+    if (v > static_cast<uint64_t>(INT32_MAX)) ok_ = false;
+    return static_cast<CrdtType>(ok_ ? static_cast<int>(v) : 0);
+  }
+  StoredValue Value() {
+    StoredValue value;
+    value.type = Type();
+    value.bytes = String();
+    return value;
+  }
+
+ private:
+  std::string_view data_;
+  bool ok_ = true;
+};
+
+// Appends one record holding `batch` to `out`; false if it is too big.
+bool EncodeRecord(const StoreBatch& batch, std::string* out) {
+  size_t start = out->size();
+  out->append(kHeaderSize, '\0');
+  PutVarint(out, kFormatVersion);
+  out->push_back(batch.meta ? 1 : 0);
+  if (batch.meta) {
+    PutVarint(out, batch.meta->epoch);
+    PutVarint(out, batch.meta->last_hlc);
+    PutVarint(out, batch.meta->next_sequence);
+    PutString(out, batch.meta->boot_id);
+  }
+  PutVarint(out, batch.delete_state.size());
+  for (const std::string& key : batch.delete_state) PutString(out, key);
+  PutVarint(out, batch.put_state.size());
+  for (const auto& [key, value] : batch.put_state) {
+    PutString(out, key);
+    PutType(out, value.type);
+    PutString(out, value.bytes);
+  }
+  PutVarint(out, batch.delete_outbox_generations.size());
+  for (uint64_t generation : batch.delete_outbox_generations) PutVarint(out, generation);
+  PutVarint(out, batch.put_outbox.size());
+  for (const auto& [generation_key, value] : batch.put_outbox) {
+    PutVarint(out, generation_key.first);
+    PutString(out, generation_key.second);
+    PutType(out, value.type);
+    PutString(out, value.bytes);
+  }
+  char* header = out->data() + start;
+  size_t payload_size = out->size() - start - kHeaderSize;
+  if (payload_size > UINT32_MAX) return false;
+  PutFixed32(header, static_cast<uint32_t>(payload_size));
+  PutFixed32(header + 4, Mask(Crc(header + kHeaderSize, payload_size)));
+  PutFixed32(header + 8, Mask(Crc(header, 8)));
+  return true;
+}
+
+Result<StoreBatch> DecodePayload(std::string_view payload) {
+  PayloadReader in(payload);
+  uint64_t version = in.Varint();
+  if (in.ok() && version != kFormatVersion) {
+    return DataLoss("log record has format version " + std::to_string(version) + ", this build reads " +
+                    std::to_string(kFormatVersion));
+  }
+  StoreBatch batch;
+  uint64_t has_meta = in.Varint();
+  if (has_meta > 1) return DataLoss("log record: bad meta flag");
+  if (has_meta == 1) {
+    StoreMeta meta;
+    meta.epoch = in.Varint();
+    meta.last_hlc = in.Varint();
+    meta.next_sequence = in.Varint();
+    meta.boot_id = in.String();
+    batch.meta = std::move(meta);
+  }
+  for (uint64_t n = in.Count(); n > 0 && in.ok(); --n) batch.delete_state.insert(in.String());
+  for (uint64_t n = in.Count(); n > 0 && in.ok(); --n) {
+    std::string key = in.String();
+    batch.put_state[std::move(key)] = in.Value();
+  }
+  for (uint64_t n = in.Count(); n > 0 && in.ok(); --n) batch.delete_outbox_generations.insert(in.Varint());
+  for (uint64_t n = in.Count(); n > 0 && in.ok(); --n) {
+    uint64_t generation = in.Varint();
+    std::string key = in.String();
+    batch.put_outbox[{generation, std::move(key)}] = in.Value();
+  }
+  if (!in.ok() || !in.done()) return DataLoss("log record is malformed");
+  return batch;
+}
+
+// The size of the valid record at `offset` of `data`, or 0 if there is none.
+size_t ValidRecordAt(std::string_view data, size_t offset, std::string_view* payload) {
+  if (data.size() - offset < kHeaderSize) return 0;
+  const char* header = data.data() + offset;
+  if (GetFixed32(header + 8) != Mask(Crc(header, 8))) return 0;
+  uint32_t length = GetFixed32(header);
+  if (length == 0 || data.size() - offset - kHeaderSize < length) return 0;
+  if (GetFixed32(header + 4) != Mask(Crc(header + kHeaderSize, length))) return 0;
+  *payload = data.substr(offset + kHeaderSize, length);
+  return kHeaderSize + length;
+}
+
+// Makes applying `into` equal to applying `into` and then `later` (what
+// replay and the background apply rely on). Moves from `later` if an rvalue.
+template <typename Batch>
+void MergeBatch(StoreBatch& into, Batch&& later) {
+  auto take = [](auto& x) -> decltype(auto) {
+    if constexpr (std::is_rvalue_reference_v<Batch&&>) {
+      return std::move(x);
+    } else {
+      return x;
+    }
+  };
+  if (later.meta) into.meta = take(later.meta);
+  // A batch deletes before it puts, so its deletes merge first.
+  for (const std::string& key : later.delete_state) {
+    into.put_state.erase(key);
+    into.delete_state.insert(key);
+  }
+  for (auto& [key, value] : later.put_state) {
+    into.delete_state.erase(key);
+    into.put_state.insert_or_assign(key, take(value));
+  }
+  for (uint64_t generation : later.delete_outbox_generations) {
+    // Stays a deletion too: the inner store may hold rows of it.
+    into.put_outbox.erase(into.put_outbox.lower_bound({generation, std::string()}),
+                          generation == UINT64_MAX
+                              ? into.put_outbox.end()
+                              : into.put_outbox.lower_bound({generation + 1, std::string()}));
+    into.delete_outbox_generations.insert(generation);
+  }
+  for (auto& [generation_key, value] : later.put_outbox) into.put_outbox.insert_or_assign(generation_key, take(value));
+}
+
+Status SyncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    int error = errno;
+    return Unavailable("opening log directory " + dir + ": " + ErrnoText(error));
+  }
+  int rc = ::fsync(fd);
+  int error = errno;
+  ::close(fd);
+  if (rc != 0) return Unavailable("fsync of log directory " + dir + ": " + ErrnoText(error));
+  return Status::Ok();
+}
+
+Result<std::string> ReadWholeFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int error = errno;
+    return Unavailable("opening log file " + path + ": " + ErrnoText(error));
+  }
+  std::string data;
+  struct stat st;
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) data.reserve(static_cast<size_t>(st.st_size));
+  char buffer[1 << 16];
+  while (true) {
+    ssize_t n = ::read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int error = errno;
+      ::close(fd);
+      return Unavailable("reading log file " + path + ": " + ErrnoText(error));
+    }
+    if (n == 0) break;
+    data.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return data;
+}
+
+struct LogFile {
+  uint64_t seq = 0;
+  std::string path;
+  int fd = -1;
+};
+
+std::string LogPath(const std::string& prefix, uint64_t seq) {
+  std::string digits = std::to_string(seq);
+  if (digits.size() < 8) digits.insert(0, 8 - digits.size(), '0');
+  return prefix + "." + digits;
+}
+
+// The log files of `prefix`, by seq.
+Result<std::vector<LogFile>> ListLogFiles(const std::string& dir, const std::string& base,
+                                          const std::string& prefix) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) {
+    int error = errno;
+    return Unavailable("listing log directory " + dir + ": " + ErrnoText(error));
+  }
+  std::vector<LogFile> files;
+  while (struct dirent* entry = ::readdir(d)) {
+    std::string_view name = entry->d_name;
+    if (name.size() <= base.size() + 1 || name.substr(0, base.size()) != base || name[base.size()] != '.') continue;
+    std::string_view digits = name.substr(base.size() + 1);
+    if (digits.size() > 19 || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      continue;
+    }
+    LogFile file;
+    file.seq = std::stoull(std::string(digits));
+    file.path = dir + "/" + std::string(name);
+    files.push_back(std::move(file));
+  }
+  ::closedir(d);
+  std::sort(files.begin(), files.end(), [](const LogFile& a, const LogFile& b) { return a.seq < b.seq; });
+  for (size_t i = 1; i < files.size(); ++i) {
+    if (files[i].seq == files[i - 1].seq) {
+      return DataLoss("log files " + files[i - 1].path + " and " + files[i].path + " have the same number");
+    }
+    if (files[i].seq != files[i - 1].seq + 1) {
+      return DataLoss("log file " + LogPath(prefix, files[i - 1].seq + 1) + " is missing between " +
+                      files[i - 1].path + " and " + files[i].path);
+    }
+  }
+  return files;
+}
+
+class LogStoreImpl final : public LogStore {
+ public:
+  LogStoreImpl(std::unique_ptr<Store> inner, std::string prefix, LogStoreOptions options);
+  ~LogStoreImpl() override;
+  Status Init();
+
+  Result<StoreMeta> LoadMeta() override;
+  Status ForEachState(const std::function<void(const std::string&, const StoredValue&)>& fn) override;
+  Status ForEachOutbox(const std::function<void(uint64_t, const std::string&, const StoredValue&)>& fn) override;
+  Status Commit(const StoreBatch& batch) override;
+  Status ApplyNow() override { return ApplyPending(/*rotate=*/true); }
+  LogStoreStats stats() override {
+    std::lock_guard lock(mu_);
+    return stats_;
+  }
+  void CrashForTesting() override { Abandon(); }
+  // Stops the thread and closes the log, applying and deleting nothing.
+  void Abandon();
+
+ private:
+  Status Replay();
+  // Creates log file `seq` and makes its directory entry durable.
+  Result<LogFile> CreateLogFile(uint64_t seq);
+  // Applies every pending batch to the inner store; with `rotate`, first
+  // moves appends to a new log file so the old one can be deleted after.
+  Status ApplyPending(bool rotate);
+  // Deletes retired_ in order. REQUIRES: apply_mu_ held.
+  Status DeleteRetired();
+  void SyncLog();
+  void BackgroundLoop();
+  void StopThread();
+
+  const std::unique_ptr<Store> inner_;
+  const std::string prefix_;
+  const LogStoreOptions options_;
+  std::string dir_;
+
+  // Serializes applies, so an older batch never reaches the inner store after
+  // a newer one, and guards the lifetime of log fds. Taken before mu_.
+  std::mutex apply_mu_;
+  uint64_t next_seq_ = 1;
+  // Taken batches whose inner Commit failed; applied in front of newer ones.
+  StoreBatch retained_;
+  // Closed log files whose records are all in retained_ or applied. Deleted
+  // oldest first, so the files left after a crash are always a suffix of the
+  // log (replaying a suffix over the inner store is harmless, a gap is not).
+  std::deque<LogFile> retired_;
+
+  std::mutex mu_;
+  std::condition_variable work_cv_;     // wakes the background thread
+  std::condition_variable applied_cv_;  // an apply finished
+  LogFile current_;                     // written under mu_; swapped under apply_mu_ too
+  std::string record_;                  // encode buffer, reused
+  StoreBatch pending_;
+  size_t pending_bytes_ = 0;    // log bytes of pending_
+  size_t in_flight_bytes_ = 0;  // log bytes taken by an apply, not yet applied
+  bool unsynced_ = false;       // kEveryInterval: appends since the last fdatasync
+  bool apply_requested_ = false;
+  bool closing_ = false;
+  bool crashed_ = false;
+  // A failed append or fdatasync may have left a torn record or lost
+  // acknowledged ones, so it fails every later Commit.
+  Status error_;
+  Status last_apply_error_;
+  LogStoreStats stats_;
+  std::thread thread_;
+};
+
+LogStoreImpl::LogStoreImpl(std::unique_ptr<Store> inner, std::string prefix, LogStoreOptions options)
+    : inner_(std::move(inner)), prefix_(std::move(prefix)), options_(options) {
+  size_t slash = prefix_.rfind('/');
+  dir_ = slash == std::string::npos ? "." : slash == 0 ? "/" : prefix_.substr(0, slash);
+}
+
+Status LogStoreImpl::Init() {
+  RS_RETURN_IF_ERROR(Replay());
+  Result<LogFile> file = CreateLogFile(next_seq_);
+  if (!file.ok()) return file.status();
+  current_ = std::move(file).value();
+  ++next_seq_;
+  if (options_.background_apply) thread_ = std::thread([this] { BackgroundLoop(); });
+  return Status::Ok();
+}
+
+Status LogStoreImpl::Replay() {
+  size_t slash = prefix_.rfind('/');
+  std::string base = slash == std::string::npos ? prefix_ : prefix_.substr(slash + 1);
+  Result<std::vector<LogFile>> files = ListLogFiles(dir_, base, prefix_);
+  if (!files.ok()) return files.status();
+  if (files->empty()) return Status::Ok();
+
+  StoreBatch merged;
+  std::string torn_at;  // where the first bad record is, once found
+  for (const LogFile& file : *files) {
+    Result<std::string> data = ReadWholeFile(file.path);
+    if (!data.ok()) return data.status();
+    ++stats_.replayed_files;
+    size_t offset = 0;
+    if (torn_at.empty()) {
+      std::string_view payload;
+      while (size_t size = ValidRecordAt(*data, offset, &payload)) {
+        Result<StoreBatch> batch = DecodePayload(payload);
+        if (!batch.ok()) {
+          return DataLoss(file.path + " at offset " + std::to_string(offset) + ": " + batch.status().message());
+        }
+        MergeBatch(merged, std::move(batch).value());
+        ++stats_.replayed_records;
+        offset += size;
+      }
+      if (offset == data->size()) continue;
+      torn_at = file.path + " at offset " + std::to_string(offset);
+    }
+    // A crash tears only the last append, so nothing valid may follow.
+    stats_.dropped_tail_bytes += data->size() - offset;
+    for (size_t at = offset; at < data->size(); ++at) {
+      std::string_view payload;
+      if (ValidRecordAt(*data, at, &payload) != 0) {
+        if (!options_.drop_after_bad_record) {
+          return DataLoss("log record in " + torn_at + " is corrupt but a valid record follows it in " + file.path +
+                          " at offset " + std::to_string(at) + "; the log was damaged by more than a crash");
+        }
+        ++stats_.dropped_valid_records;
+      }
+    }
+  }
+  if (!merged.empty()) RS_RETURN_IF_ERROR(inner_->Commit(merged));
+  for (const LogFile& file : *files) {
+    if (::unlink(file.path.c_str()) != 0 && errno != ENOENT) {
+      int error = errno;
+      return Unavailable("deleting replayed log file " + file.path + ": " + ErrnoText(error));
+    }
+  }
+  RS_RETURN_IF_ERROR(SyncDir(dir_));
+  next_seq_ = files->back().seq + 1;
+  return Status::Ok();
+}
+
+Result<LogFile> LogStoreImpl::CreateLogFile(uint64_t seq) {
+  LogFile file;
+  file.seq = seq;
+  file.path = LogPath(prefix_, seq);
+  file.fd = ::open(file.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+  if (file.fd < 0) {
+    int error = errno;
+    return Unavailable("creating log file " + file.path + ": " + ErrnoText(error));
+  }
+  // fdatasync of the file does not make its directory entry durable.
+  Status status = SyncDir(dir_);
+  if (!status.ok()) {
+    ::close(file.fd);
+    ::unlink(file.path.c_str());
+    return status;
+  }
+  return file;
+}
+
+LogStoreImpl::~LogStoreImpl() {
+  if (crashed_) return;
+  StopThread();
+  Status status = ApplyPending(/*rotate=*/false);
+  std::lock_guard apply_lock(apply_mu_);
+  std::lock_guard lock(mu_);
+  if (current_.fd >= 0) ::close(current_.fd);
+  // Everything in the current file is applied once the retired files are
+  // gone; deleting it earlier could leave a gap.
+  if (status.ok() && retired_.empty() && pending_.empty() && retained_.empty()) {
+    if (::unlink(current_.path.c_str()) == 0) (void)SyncDir(dir_);
+  }
+}
+
+void LogStoreImpl::StopThread() {
+  {
+    std::lock_guard lock(mu_);
+    closing_ = true;
+  }
+  work_cv_.notify_all();
+  applied_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void LogStoreImpl::Abandon() {
+  StopThread();
+  std::lock_guard apply_lock(apply_mu_);
+  std::lock_guard lock(mu_);
+  if (current_.fd >= 0) ::close(current_.fd);
+  current_.fd = -1;
+  crashed_ = true;
+}
+
+Status LogStoreImpl::Commit(const StoreBatch& batch) {
+  std::unique_lock lock(mu_);
+  assert(!crashed_);
+  if (!error_.ok()) return error_;
+  if (batch.empty()) return Status::Ok();
+  // Bounded memory: wait for the background apply instead of growing.
+  while (pending_bytes_ + in_flight_bytes_ >= options_.max_pending_bytes) {
+    if (!thread_.joinable() || closing_) {
+      lock.unlock();
+      RS_RETURN_IF_ERROR(ApplyPending(/*rotate=*/true));
+      lock.lock();
+    } else {
+      if (!last_apply_error_.ok()) {
+        return ResourceExhausted("log store: " + std::to_string(pending_bytes_ + in_flight_bytes_) +
+                                 " bytes wait for the inner store, which failed: " + last_apply_error_.ToString());
+      }
+      apply_requested_ = true;
+      work_cv_.notify_one();
+      applied_cv_.wait(lock);
+    }
+    if (!error_.ok()) return error_;
+  }
+
+  record_.clear();
+  if (!EncodeRecord(batch, &record_)) {
+    size_t size = record_.size();
+    std::string().swap(record_);
+    return InvalidArgument("log store: a batch of " + std::to_string(size) + " bytes is over the 4 GiB limit");
+  }
+  std::string_view data = record_;
+  while (!data.empty()) {
+    ssize_t n = ::write(current_.fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int error = errno;
+      error_ = Unavailable("appending to log file " + current_.path + ": " + ErrnoText(error) +
+                           " (the log store refuses further commits)");
+      return error_;
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  bool wake = pending_.empty();
+  if (options_.fsync == FsyncPolicy::kAlways) {
+    if (::fdatasync(current_.fd) != 0) {
+      int error = errno;
+      error_ = DataLoss("fdatasync of log file " + current_.path + ": " + ErrnoText(error) +
+                        " (the log store refuses further commits)");
+      return error_;
+    }
+  } else if (!unsynced_) {
+    unsynced_ = true;
+    wake = true;
+  }
+  MergeBatch(pending_, batch);
+  pending_bytes_ += record_.size();
+  ++stats_.appended_records;
+  // A huge batch should not pin its buffer for the life of the store.
+  if (record_.capacity() > (1 << 20)) std::string().swap(record_);
+  if (wake) work_cv_.notify_one();
+  return Status::Ok();
+}
+
+Status LogStoreImpl::ApplyPending(bool rotate) {
+  std::lock_guard apply_lock(apply_mu_);
+  bool have_pending;
+  {
+    std::lock_guard lock(mu_);
+    if (crashed_) return Status::Ok();
+    have_pending = !pending_.empty();
+  }
+  // Created before taking mu_ (it fsyncs the directory), so appends go on.
+  std::optional<LogFile> next;
+  if (rotate && have_pending) {
+    Result<LogFile> file = CreateLogFile(next_seq_);
+    if (file.ok()) {
+      next = std::move(file).value();
+      ++next_seq_;
+    } else {
+      // Not fatal: the batches are applied anyway and the current file,
+      // which then holds applied records too, is replayed harmlessly.
+      std::lock_guard lock(mu_);
+      ++stats_.rotation_failures;
+    }
+  }
+  StoreBatch taken;
+  LogFile old;
+  bool old_unsynced = false;
+  {
+    std::lock_guard lock(mu_);
+    if (next) {
+      old = std::exchange(current_, std::move(*next));
+      old_unsynced = unsynced_;
+      unsynced_ = false;
+    }
+    std::swap(taken, pending_);
+    in_flight_bytes_ += pending_bytes_;
+    pending_bytes_ = 0;
+  }
+  if (old.fd >= 0) {
+    // The interval promise covers the retired file too, in case the apply fails.
+    if (old_unsynced && ::fdatasync(old.fd) != 0) {
+      int error = errno;
+      std::lock_guard lock(mu_);
+      if (error_.ok()) error_ = DataLoss("fdatasync of log file " + old.path + ": " + ErrnoText(error));
+    }
+    ::close(old.fd);
+    old.fd = -1;
+    retired_.push_back(std::move(old));
+  }
+  if (!retained_.empty()) {
+    MergeBatch(retained_, std::move(taken));
+    taken = std::move(retained_);
+    retained_ = StoreBatch();
+  }
+  Status status = taken.empty() ? Status::Ok() : inner_->Commit(taken);
+  {
+    std::lock_guard lock(mu_);
+    if (status.ok()) {
+      in_flight_bytes_ = 0;
+      if (!taken.empty()) ++stats_.applies;
+    } else {
+      ++stats_.apply_failures;
+    }
+    last_apply_error_ = status;
+  }
+  applied_cv_.notify_all();
+  if (!status.ok()) {
+    retained_ = std::move(taken);
+    return status;
+  }
+  return DeleteRetired();
+}
+
+Status LogStoreImpl::DeleteRetired() {
+  if (retired_.empty()) return Status::Ok();
+  while (!retired_.empty()) {
+    const LogFile& file = retired_.front();
+    if (::unlink(file.path.c_str()) != 0 && errno != ENOENT) {
+      int error = errno;
+      return Unavailable("deleting applied log file " + file.path + ": " + ErrnoText(error));
+    }
+    retired_.pop_front();
+  }
+  // Not required for correctness (replaying applied files is harmless); it
+  // keeps the deletions in order across a power loss on any file system.
+  return SyncDir(dir_);
+}
+
+void LogStoreImpl::SyncLog() {
+  std::lock_guard apply_lock(apply_mu_);  // keeps current_.fd open
+  int fd;
+  std::string path;
+  {
+    std::lock_guard lock(mu_);
+    if (!unsynced_ || crashed_) return;
+    unsynced_ = false;
+    fd = current_.fd;
+    path = current_.path;
+  }
+  if (::fdatasync(fd) != 0) {
+    int error = errno;
+    std::lock_guard lock(mu_);
+    if (error_.ok()) {
+      error_ = DataLoss("background fdatasync of log file " + path + ": " + ErrnoText(error) +
+                        " (recently acknowledged batches may be lost)");
+    }
+  }
+}
+
+void LogStoreImpl::BackgroundLoop() {
+  using Clock = std::chrono::steady_clock;
+  const auto apply_interval = std::chrono::milliseconds(options_.apply_interval_millis);
+  const auto sync_interval = std::chrono::milliseconds(options_.fsync_interval_millis);
+  const bool interval_sync = options_.fsync == FsyncPolicy::kEveryInterval;
+  auto next_apply = Clock::now() + apply_interval;
+  auto next_sync = Clock::now();
+  std::unique_lock lock(mu_);
+  while (!closing_) {
+    auto now = Clock::now();
+    // retained_ is guarded by apply_mu_; a failed apply is visible here as
+    // in_flight_bytes_ > 0 (nothing else applies while this thread waits).
+    bool has_work = !pending_.empty() || in_flight_bytes_ > 0;
+    if (apply_requested_ || (has_work && now >= next_apply)) {
+      apply_requested_ = false;
+      lock.unlock();
+      (void)ApplyPending(/*rotate=*/true);  // a failure is retried next interval
+      lock.lock();
+      next_apply = Clock::now() + apply_interval;
+      continue;
+    }
+    if (interval_sync && unsynced_ && now >= next_sync) {
+      lock.unlock();
+      SyncLog();
+      lock.lock();
+      next_sync = Clock::now() + sync_interval;
+      continue;
+    }
+    auto deadline = Clock::time_point::max();
+    if (has_work) deadline = next_apply;
+    if (interval_sync && unsynced_) deadline = std::min(deadline, next_sync);
+    if (deadline == Clock::time_point::max()) {
+      work_cv_.wait(lock);
+    } else {
+      work_cv_.wait_until(lock, deadline);
+    }
+  }
+}
+
+Result<StoreMeta> LogStoreImpl::LoadMeta() {
+  RS_RETURN_IF_ERROR(ApplyPending(/*rotate=*/true));
+  return inner_->LoadMeta();
+}
+
+Status LogStoreImpl::ForEachState(const std::function<void(const std::string&, const StoredValue&)>& fn) {
+  RS_RETURN_IF_ERROR(ApplyPending(/*rotate=*/true));
+  return inner_->ForEachState(fn);
+}
+
+Status LogStoreImpl::ForEachOutbox(const std::function<void(uint64_t, const std::string&, const StoredValue&)>& fn) {
+  RS_RETURN_IF_ERROR(ApplyPending(/*rotate=*/true));
+  return inner_->ForEachOutbox(fn);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LogStore>> LogStore::Open(std::unique_ptr<Store> inner, std::string log_prefix,
+                                                 LogStoreOptions options) {
+  assert(inner != nullptr);
+  assert(options.fsync != FsyncPolicy::kEveryInterval || options.fsync_interval_millis > 0);
+  auto store = std::make_unique<LogStoreImpl>(std::move(inner), std::move(log_prefix), options);
+  Status status = store->Init();
+  if (!status.ok()) {
+    store->Abandon();  // keeps the log files: a later open replays them
+    return status;
+  }
+  return std::unique_ptr<LogStore>(std::move(store));
+}
+
+Result<std::unique_ptr<Store>> OpenLogStore(std::unique_ptr<Store> inner, std::string log_prefix,
+                                            LogStoreOptions options) {
+  Result<std::unique_ptr<LogStore>> store = LogStore::Open(std::move(inner), std::move(log_prefix), options);
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<Store>(std::move(store).value());
+}
+
+}  // namespace regionsync
