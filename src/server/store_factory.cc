@@ -1,13 +1,16 @@
 #include "regionsync/server/store_factory.h"
 
+#include <spdlog/spdlog.h>
+
 #include <filesystem>
 #include <system_error>
 
+#include "regionsync/store/log_store.h"
 #include "regionsync/store/sqlite_store.h"
 
 namespace regionsync {
 
-const char* DaemonStoreKind() { return "sqlite"; }
+const char* DaemonStoreKind() { return "sqlite+log"; }
 
 Result<std::unique_ptr<Store>> OpenDaemonStore(const std::string& path, const FsyncSetting& fsync) {
   std::filesystem::path parent = std::filesystem::path(path).parent_path();
@@ -16,10 +19,26 @@ Result<std::unique_ptr<Store>> OpenDaemonStore(const std::string& path, const Fs
     std::filesystem::create_directories(parent, ec);
     if (ec) return Unavailable("cannot create data folder '" + parent.string() + "': " + ec.message());
   }
-  SqliteStoreOptions options;
+  // The SQLite file holds the state; a commit is an append to the log in
+  // front of it, applied to SQLite in the background (docs/durability.md).
+  // SQLite itself syncs every apply: the log is deleted right after.
+  Result<std::unique_ptr<Store>> sqlite = OpenSqliteStore(path, SqliteStoreOptions{.fsync = FsyncPolicy::kAlways});
+  if (!sqlite.ok()) return sqlite.status();
+  LogStoreOptions options;
   options.fsync = fsync.always ? FsyncPolicy::kAlways : FsyncPolicy::kEveryInterval;
   if (!fsync.always) options.fsync_interval_millis = fsync.interval_millis;
-  return OpenSqliteStore(path, options);
+  options.drop_after_bad_record = !fsync.always;  // a power loss may leave a hole in the unsynced window
+  Result<std::unique_ptr<LogStore>> store = LogStore::Open(std::move(sqlite).value(), path + ".log", options);
+  if (!store.ok()) return store.status();
+  LogStoreStats stats = (*store)->stats();
+  if (stats.replayed_records > 0 || stats.dropped_tail_bytes > 0) {
+    spdlog::log(stats.dropped_valid_records > 0 ? spdlog::level::warn : spdlog::level::info,
+                "msg=\"replayed the store's log\" store={} files={} records={} dropped_tail_bytes={} "
+                "dropped_records_after_a_hole={}",
+                path, stats.replayed_files, stats.replayed_records, stats.dropped_tail_bytes,
+                stats.dropped_valid_records);
+  }
+  return std::unique_ptr<Store>(std::move(store).value());
 }
 
 }  // namespace regionsync

@@ -1,5 +1,6 @@
 // OpenDaemonStore: the one place that decides which Store backs a daemon
-// replica (the SQLite store, WAL mode, with the configured fsync policy).
+// replica: the SQLite store (WAL mode) behind a write-ahead log with the
+// configured fsync policy.
 // Creates the folder of `path` if needed.
 //
 //   Result<std::unique_ptr<Store>> store = OpenDaemonStore("/var/lib/rs/store.db", config.fsync);
@@ -15,7 +16,7 @@
 namespace regionsync {
 
 Result<std::unique_ptr<Store>> OpenDaemonStore(const std::string& path, const FsyncSetting& fsync);
-// "sqlite" (or "memory" when built without a durable store); shown by /v1/status.
+// "sqlite+log"; shown by /v1/status.
 const char* DaemonStoreKind();
 
 }  // namespace regionsync
