@@ -189,7 +189,6 @@ void Connection::Process() {
   Replica& replica = server_->node().replica();
   if (parser_.buffered_bytes() > 0 && !closing_) {
     std::lock_guard lock(server_->node().mutex());
-    uint64_t writes_before = replica.local_writes();
     RespWriter w(&out_, session_.protocol);
     while (out_.size() < kMaxPendingOutput) {
       Result<bool> got = parser_.Next(&args_);
@@ -213,7 +212,9 @@ void Connection::Process() {
       }
       if (closing_) break;
     }
-    if (replica.local_writes() != writes_before) last_write_ = replica.local_writes();
+    // Replies wait for every write made so far, this client's or not: no
+    // client is ever shown a value that is not durable yet.
+    last_write_ = replica.local_writes();
     awaiting_commit_ = last_write_ > replica.committed_writes();
   }
   if (awaiting_commit_) {

@@ -123,6 +123,19 @@ TEST_F(RespServerTest, PipelinedCommandsAnswerInOrderAfterTheirCommit) {
   EXPECT_EQ(east_.replica().local_writes(), 1000u);
 }
 
+TEST_F(RespServerTest, ReadsWaitForOtherClientsWritesToCommit) {
+  {
+    std::lock_guard lock(east_.mutex());  // another client's write, not committed (the tick is a minute away)
+    ASSERT_TRUE(east_.replica().Set("k", "v").ok());
+    ASSERT_LT(east_.replica().committed_writes(), east_.replica().local_writes());
+  }
+  Client c(east_resp_.port());
+  c.Send(Command({"GET", "k"}));
+  EXPECT_EQ(c.Read(7), "$1\r\nv\r\n");
+  std::lock_guard lock(east_.mutex());
+  EXPECT_EQ(east_.replica().committed_writes(), east_.replica().local_writes()) << "shown only once durable";
+}
+
 TEST_F(RespServerTest, InlineCommandsAndQuit) {
   Client c(east_resp_.port());
   c.Send("PING\r\nSET a \"x y\"\r\nGET a\r\nQUIT\r\nPING\r\n");
