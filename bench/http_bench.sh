@@ -6,9 +6,9 @@
 #
 #   bench/http_bench.sh [path/to/regionsyncd] [seconds per run, default 10]
 #
-# Each write is acknowledged only after its group commit (commit interval
-# 10 ms), so one connection is bounded by commit latency; more connections
-# share each commit.
+# Each write is acknowledged only after its group commit (the writer commits
+# at once; writers arriving meanwhile share the next commit), so one
+# connection is bounded by commit latency; more connections share commits.
 set -euo pipefail
 BIN=${1:-build/bin/regionsyncd}
 DUR=${2:-10}

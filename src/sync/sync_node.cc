@@ -99,12 +99,14 @@ Status SyncNode::WaitForCommit(uint64_t write, uint64_t timeout_micros) {
     if (std::chrono::steady_clock::now() >= deadline) {
       return Unavailable("write not durable after " + std::to_string(timeout_micros / 1000) + " ms");
     }
-    // Normally the commit task's tick wakes us. If it is late (the timer
-    // thread is busy, e.g. a publish waiting on a slow transport), the waiter
-    // commits itself: acknowledgement never depends on the transport.
-    if (!committed_cv_.wait_for(lock, tick, [&] { return replica_->committed_writes() >= write; })) {
-      if (replica_->Commit().ok()) committed_cv_.notify_all();
+    // Commit now rather than at the next tick: writers that queue on the
+    // lock meanwhile share the following commit (group commit without the
+    // timer's latency). A failing store is retried once a tick.
+    if (replica_->Commit().ok()) {
+      committed_cv_.notify_all();
+      continue;
     }
+    committed_cv_.wait_for(lock, tick, [&] { return replica_->committed_writes() >= write; });
   }
 }
 

@@ -61,10 +61,11 @@ class SyncNode {
   // Runs one round of every task now (commit, flush, poll until empty, AE).
   void RunOnce();
 
-  // For threaded use (RealEnv): blocks until the group commit that includes
-  // local write number `write` (Replica::local_writes() right after the
-  // write) is durable. Unavailable after `timeout_micros` or if the node
-  // stopped. REQUIRES: the caller does not hold mutex().
+  // For threaded use (RealEnv): returns once local write number `write`
+  // (Replica::local_writes() right after the write) is durable, committing
+  // now if no other thread's commit covered it yet (writers that queue
+  // meanwhile share the next commit). Unavailable after `timeout_micros` or
+  // if the node stopped. REQUIRES: the caller does not hold mutex().
   Status WaitForCommit(uint64_t write, uint64_t timeout_micros);
   // Commits now rather than at the next tick, and wakes WaitForCommit
   // callers: for a server that batches its own clients' writes (one commit
