@@ -331,12 +331,14 @@ TEST_F(LogStoreTest, BackgroundThreadAppliesAndDeletesFiles) {
 }
 
 
-// Commits `batches` with no apply and crashes, returning the saved log files
-// and the size the newest had before the last batch.
+// Commits `batches` with no apply and crashes, returning the saved log files,
+// the size the newest had before the last batch, and where each batch's
+// record ends in the newest file.
 struct CrashedLog {
   std::map<std::string, std::string> files;  // file name -> bytes
   std::string newest;
   size_t newest_size_before_last = 0;
+  std::vector<size_t> ends;
 };
 
 CrashedLog CommitAndCrash(LogStoreTest* test, const std::string& dir, const std::vector<StoreBatch>& batches,
@@ -345,6 +347,7 @@ CrashedLog CommitAndCrash(LogStoreTest* test, const std::string& dir, const std:
   for (size_t i = 0; i < batches.size(); ++i) {
     if (i + 1 == batches.size()) log.newest_size_before_last = fs::file_size(LogFiles(dir).back());
     EXPECT_TRUE(store->Commit(batches[i]).ok());
+    log.ends.push_back(fs::file_size(LogFiles(dir).back()));
   }
   store->CrashForTesting();
   store.reset();
@@ -410,17 +413,11 @@ TEST_F(LogStoreTest, ZerosAfterTheLastRecordAreATornTail) {
 
 TEST_F(LogStoreTest, CorruptByteInAMiddleRecordIsDataLoss) {
   std::vector<StoreBatch> batches = FiveBatches();
-  auto store = Open(dir_.prefix());
-  ASSERT_NE(store, nullptr);
-  std::vector<size_t> ends;
-  for (const StoreBatch& b : batches) {
-    ASSERT_TRUE(store->Commit(b).ok());
-    ends.push_back(fs::file_size(LogFiles(dir_.path()).back()));
-  }
-  store->CrashForTesting();
-  store.reset();
-  std::string name = LogFiles(dir_.path()).back().filename().string();
-  std::string full = ReadFile(LogFiles(dir_.path()).back());
+  CrashedLog log = CommitAndCrash(this, dir_.path(), batches, Open(dir_.prefix()));
+  ASSERT_EQ(log.ends.size(), 5u);
+  const std::string& name = log.newest;
+  const std::string& full = log.files[name];
+  const std::vector<size_t>& ends = log.ends;
   // Every byte of the third record, header included.
   for (size_t at = ends[1]; at < ends[2]; ++at) {
     SCOPED_TRACE("corrupt byte " + std::to_string(at));
@@ -442,19 +439,12 @@ TEST_F(LogStoreTest, CorruptByteInAMiddleRecordIsDataLoss) {
 // opens with the batches before the hole.
 TEST_F(LogStoreTest, DropAfterBadRecordKeepsTheBatchesBeforeIt) {
   std::vector<StoreBatch> batches = FiveBatches();
-  auto store = Open(dir_.prefix());
-  ASSERT_NE(store, nullptr);
-  std::vector<size_t> ends;
-  for (const StoreBatch& b : batches) {
-    ASSERT_TRUE(store->Commit(b).ok());
-    ends.push_back(fs::file_size(LogFiles(dir_.path()).back()));
-  }
-  store->CrashForTesting();
-  store.reset();
-  std::string name = LogFiles(dir_.path()).back().filename().string();
-  std::string data = ReadFile(LogFiles(dir_.path()).back());
-  std::fill(data.begin() + static_cast<std::ptrdiff_t>(ends[1]), data.begin() + static_cast<std::ptrdiff_t>(ends[2]),
-            '\0');  // the third record never reached the disk
+  CrashedLog log = CommitAndCrash(this, dir_.path(), batches, Open(dir_.prefix()));
+  ASSERT_EQ(log.ends.size(), 5u);
+  const std::string& name = log.newest;
+  std::string data = log.files[name];
+  std::fill(data.begin() + static_cast<std::ptrdiff_t>(log.ends[1]),
+            data.begin() + static_cast<std::ptrdiff_t>(log.ends[2]), '\0');  // the third record never reached the disk
   LogStoreOptions options = ManualOptions();
   options.drop_after_bad_record = true;
   Reopened r = ReopenCopy({{name, data}}, options);
