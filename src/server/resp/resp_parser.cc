@@ -278,23 +278,30 @@ RespParser::Progress RespParser::ParseInline(std::vector<std::string>* args) {
   return args->empty() ? Progress::kSkipped : Progress::kCommand;
 }
 
+RespParser::Progress RespParser::ReadNumberLine(const char* kind, int64_t* n) {
+  bool too_long = false;
+  const size_t cr = FindLineEnd('\r', &too_long);
+  if (cr == kNotFound) {
+    return too_long ? Fail(std::string("Protocol error: too big ") + kind + " count string") : Progress::kNeedMore;
+  }
+  // Redis also waits for the byte after '\r' (and, like Redis, does not
+  // check that it is '\n').
+  if (cr + 1 >= size_) return Progress::kNeedMore;
+  if (!ParseLength(data_.get() + cursor_ + 1, cr - cursor_ - 1, n)) {
+    return Fail(std::string("Protocol error: invalid ") + (kind[0] == 'm' ? "multibulk" : "bulk") + " length");
+  }
+  AdvanceTo(cr + 2);
+  return Progress::kCommand;
+}
+
 RespParser::Progress RespParser::ParseMultibulk(std::vector<std::string>* args) {
   const char* const data = data_.get();
   if (stage_ == Stage::kMultibulkCount) {
-    bool too_long = false;
-    const size_t cr = FindLineEnd('\r', &too_long);
-    if (cr == kNotFound) {
-      return too_long ? Fail("Protocol error: too big mbulk count string") : Progress::kNeedMore;
-    }
-    // Redis also waits for the byte after '\r' (and, like Redis, does not
-    // check that it is '\n').
-    if (cr + 1 >= size_) return Progress::kNeedMore;
     int64_t count = 0;
-    if (!ParseLength(data + cursor_ + 1, cr - cursor_ - 1, &count) ||
-        (count > 0 && static_cast<uint64_t>(count) > limits_.max_args)) {
+    if (Progress p = ReadNumberLine("mbulk", &count); p != Progress::kCommand) return p;
+    if (count > 0 && static_cast<uint64_t>(count) > limits_.max_args) {
       return Fail("Protocol error: invalid multibulk length");
     }
-    AdvanceTo(cr + 2);
     if (count <= 0) {
       FinishCommand();
       return Progress::kSkipped;
@@ -312,18 +319,11 @@ RespParser::Progress RespParser::ParseMultibulk(std::vector<std::string>* args) 
       if (data[cursor_] != '$') {
         return Fail(std::string("Protocol error: expected '$', got '") + data[cursor_] + "'");
       }
-      bool too_long = false;
-      const size_t cr = FindLineEnd('\r', &too_long);
-      if (cr == kNotFound) {
-        return too_long ? Fail("Protocol error: too big bulk count string") : Progress::kNeedMore;
-      }
-      if (cr + 1 >= size_) return Progress::kNeedMore;
       int64_t size = 0;
-      if (!ParseLength(data + cursor_ + 1, cr - cursor_ - 1, &size) || size < 0 ||
-          static_cast<uint64_t>(size) > limits_.max_bulk_bytes) {
+      if (Progress p = ReadNumberLine("bulk", &size); p != Progress::kCommand) return p;
+      if (size < 0 || static_cast<uint64_t>(size) > limits_.max_bulk_bytes) {
         return Fail("Protocol error: invalid bulk length");
       }
-      AdvanceTo(cr + 2);
       bulk_size_ = static_cast<size_t>(size);
       stage_ = Stage::kBulkData;
     }

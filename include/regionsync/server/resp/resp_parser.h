@@ -80,6 +80,9 @@ class RespParser {
 
   Progress ParseInline(std::vector<std::string>* args);
   Progress ParseMultibulk(std::vector<std::string>* args);
+  // Reads the number of the "*<n>\r\n" (kind "mbulk") or "$<n>\r\n" (kind
+  // "bulk") line at the cursor and moves past the line. kCommand when read.
+  Progress ReadNumberLine(const char* kind, int64_t* n);
   // Position of `terminator` in the line starting at cursor_, or npos if it
   // has not arrived. Sets *too_long when more than max_inline_bytes precede it.
   size_t FindLineEnd(char terminator, bool* too_long);
