@@ -206,6 +206,17 @@ struct HttpApi::Impl {
     });
   }
 
+  // A read answers only once every local write it could reflect is durable
+  // (another client's write may be applied but not yet committed): no client
+  // is shown a write less durable than an acknowledged one. Commits at once
+  // if needed.
+  bool AwaitDurable(uint64_t seen_writes, Response& res) {
+    Status s = node->WaitForCommit(seen_writes, options.write_timeout_micros);
+    if (s.ok()) return true;
+    SendError(res, 503, "value read but not yet durable: " + s.message());
+    return false;
+  }
+
   // ---- Routes.
   void RegisterKeyRoutes() {
     Route("GET", "/v1/keys", false, [this](const Request& req, Response& res) {
@@ -219,10 +230,13 @@ struct HttpApi::Impl {
         limit = std::stoul(l);
       }
       std::vector<std::string> keys;
+      uint64_t seen;
       {
         std::lock_guard lock(node->mutex());
         keys = node->replica().Keys();
+        seen = node->replica().local_writes();
       }
+      if (!AwaitDurable(seen, res)) return;
       json out = json::array();
       size_t matched = 0;
       for (const std::string& k : keys) {
@@ -234,12 +248,15 @@ struct HttpApi::Impl {
     Route("GET", kKey, false, [this](const Request& req, Response& res) {
       std::string key = req.matches[1];
       json body;
+      uint64_t seen;
       {
         std::lock_guard lock(node->mutex());
         const AnyCrdt* v = node->replica().Find(key);
         if (v == nullptr) return SendError(res, 404, "no key '" + key + "'");
         body = KeyJson(key, *v);
+        seen = node->replica().local_writes();
       }
+      if (!AwaitDurable(seen, res)) return;
       SendJson(res, body);
     });
     Route("PUT", kKey, true, [this](const Request& req, Response& res) {
@@ -300,6 +317,7 @@ struct HttpApi::Impl {
     Route("GET", kField, false, [this](const Request& req, Response& res) {
       std::string key = req.matches[1], field = req.matches[2];
       json body;
+      uint64_t seen;
       {
         std::lock_guard lock(node->mutex());
         const AnyCrdt* v = node->replica().Find(key);
@@ -308,7 +326,9 @@ struct HttpApi::Impl {
         json value = ValueJson(*v);
         if (!value.contains(field)) return SendError(res, 404, "no field '" + field + "' in '" + key + "'");
         body = {{"key", key}, {"field", field}, {"value", value[field]}};
+        seen = node->replica().local_writes();
       }
+      if (!AwaitDurable(seen, res)) return;
       SendJson(res, body);
     });
     Route("PUT", kField, true, [this](const Request& req, Response& res) {
