@@ -1,0 +1,142 @@
+// Internal to the Redis port's command layer (resp_*_commands.cc): the
+// one-command execution context and the helpers the command files share.
+#pragma once
+
+#include <charconv>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "regionsync/server/resp/resp_commands.h"
+
+namespace regionsync {
+namespace resp_internal {
+
+inline constexpr const char* kNotInteger = "ERR value is not an integer or out of range";
+inline constexpr const char* kSyntax = "ERR syntax error";
+inline constexpr const char* kRedisVersion = "7.0.0";  // the Redis command set we follow
+
+// Redis's string2ll: an optional '-', digits, no spaces, no '+', in range.
+inline std::optional<int64_t> ParseInt64(std::string_view s) {
+  if (s.empty() || s.size() > 20 || s[0] == '+') return std::nullopt;
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && AsciiLower(a) == AsciiLower(b);
+}
+
+// What Redis's TYPE says for each of our types.
+inline const char* RedisType(const AnyCrdt& v) {
+  switch (TypeOf(v)) {
+    case pb::LWW_REGISTER:
+    case pb::PN_COUNTER:
+    case pb::G_COUNTER:
+      return "string";
+    case pb::OR_SET:
+      return "set";
+    case pb::OR_MAP: {
+      OrMapKind k = std::get<OrMap>(v).kind();
+      return k == OrMapKind::kRegister || k == OrMapKind::kUnset ? "hash" : "or_map";
+    }
+    default:
+      return TypeName(TypeOf(v));  // mv_register, ew_flag: regionsync-only types
+  }
+}
+
+// The string value of a register or counter; nullopt if it has none or the key holds another type.
+inline std::optional<std::string> StringValue(const AnyCrdt& v) {
+  if (const auto* r = std::get_if<LwwRegister>(&v)) return r->Value();
+  if (const auto* c = std::get_if<PnCounter>(&v)) {
+    return c->Value() == 0 ? std::nullopt : std::optional(std::to_string(c->Value()));
+  }
+  if (const auto* g = std::get_if<GCounter>(&v)) {
+    return g->Value() == 0 ? std::nullopt : std::optional(std::to_string(g->Value()));
+  }
+  return std::nullopt;
+}
+
+inline bool IsStringType(const AnyCrdt& v) {
+  return std::holds_alternative<LwwRegister>(v) || std::holds_alternative<PnCounter>(v) ||
+         std::holds_alternative<GCounter>(v);
+}
+
+// A map that HSET may write: of LWW registers, or not yet typed.
+inline bool IsHash(const AnyCrdt& v) {
+  const auto* m = std::get_if<OrMap>(&v);
+  return m != nullptr && (m->kind() == OrMapKind::kRegister || m->kind() == OrMapKind::kUnset);
+}
+
+}  // namespace resp_internal
+
+// One command being executed: its arguments, its session and where the reply goes.
+class RespCommands::Call {
+ public:
+  Call(RespCommands* self, RespSession& session, const std::vector<std::string>& args, RespWriter& out)
+      : self_(self), session_(session), args_(args), out_(out), replica_(self->node_->replica()) {}
+
+  void Ping();
+  void Echo() { out_.Bulk(args_[1]); }
+  void Hello();
+  void Auth();
+  void Select();
+  void Client();
+  void Command();
+  void Info();
+  void Config();
+  void Exists();
+  void Type();
+  void Del();
+  void Keys();
+  void Scan();
+  void DbSize();
+  void FlushDb();
+  void Get();
+  void Set();
+  void MGet();
+  void MSet();
+  void Incr() { IncrementBy(1); }
+  void Decr() { IncrementBy(-1); }
+  void IncrBy();
+  void DecrBy();
+  void SAdd();
+  void SRem();
+  void SMembers();
+  void SIsMember();
+  void SCard();
+  void HSet();
+  void HGet();
+  void HDel();
+  void HGetAll();
+  void HLen();
+
+ private:
+  // The key's state when it has a value (HasValue), else nullptr.
+  const AnyCrdt* Live(std::string_view key) const {
+    const AnyCrdt* v = replica_.Find(key);
+    return v != nullptr && HasValue(*v) ? v : nullptr;
+  }
+  // Answers a replica error: WRONGTYPE for a type mismatch, ERR otherwise.
+  void Fail(const Status& s) {
+    if (s.code() == StatusCode::kTypeMismatch) {
+      out_.Error(RespCommands::kWrongType);
+    } else {
+      out_.Error("ERR " + s.message());
+    }
+  }
+  void IncrementBy(int64_t by);
+  void Event(const char* name) { self_->current_event_ = name; }
+  bool AuthMatches(std::string_view user, std::string_view password) const;
+
+  RespCommands* self_;
+  RespSession& session_;
+  const std::vector<std::string>& args_;
+  RespWriter& out_;
+  Replica& replica_;
+};
+
+}  // namespace regionsync

@@ -1,0 +1,320 @@
+// The data commands of the Redis port: strings and counters, sets, hashes.
+#include <limits>
+
+#include "server/resp/resp_call.h"
+
+namespace regionsync {
+
+using resp_internal::kNotInteger;
+using resp_internal::kSyntax;
+using resp_internal::ParseInt64;
+using resp_internal::StringValue;
+using resp_internal::IsStringType;
+using resp_internal::IsHash;
+
+// ---- Strings.
+
+void RespCommands::Call::Get() {
+  const AnyCrdt* v = replica_.Find(args_[1]);
+  if (v == nullptr) {
+    out_.Null();
+  } else if (!IsStringType(*v)) {
+    if (HasValue(*v)) {
+      out_.Error(kWrongType);
+    } else {
+      out_.Null();
+    }
+  } else if (std::optional<std::string> s = StringValue(*v)) {
+    out_.Bulk(*s);
+  } else {
+    out_.Null();
+  }
+}
+
+void RespCommands::Call::Set() {
+  bool nx = false, xx = false, get = false;
+  for (size_t i = 3; i < args_.size(); ++i) {
+    std::string opt = AsciiLower(args_[i]);
+    if (opt == "nx" && !xx) {
+      nx = true;
+    } else if (opt == "xx" && !nx) {
+      xx = true;
+    } else if (opt == "get") {
+      get = true;
+    } else if (opt == "ex" || opt == "px" || opt == "exat" || opt == "pxat" || opt == "keepttl") {
+      out_.Error("ERR regionsync does not support key expiry (SET EX/PX)");
+      return;
+    } else {
+      out_.Error(kSyntax);
+      return;
+    }
+  }
+  const AnyCrdt* v = replica_.Find(args_[1]);
+  if (v != nullptr && !std::holds_alternative<LwwRegister>(*v)) {
+    out_.Error(kWrongType);  // a counter stays a counter: SET would lose concurrent increments
+    return;
+  }
+  std::optional<std::string> old = v != nullptr ? StringValue(*v) : std::nullopt;
+  if ((nx && old) || (xx && !old)) {
+    if (get && old) {
+      out_.Bulk(*old);
+    } else {
+      out_.Null();
+    }
+    return;
+  }
+  Event("set");
+  Status s = replica_.Set(args_[1], args_[2]);
+  if (!s.ok()) {
+    Fail(s);
+  } else if (!get) {
+    out_.SimpleString("OK");
+  } else if (old) {
+    out_.Bulk(*old);
+  } else {
+    out_.Null();
+  }
+}
+
+void RespCommands::Call::MGet() {
+  out_.ArrayHeader(args_.size() - 1);
+  for (size_t i = 1; i < args_.size(); ++i) {
+    const AnyCrdt* v = replica_.Find(args_[i]);
+    std::optional<std::string> s = v != nullptr ? StringValue(*v) : std::nullopt;
+    if (s) {
+      out_.Bulk(*s);
+    } else {
+      out_.Null();
+    }
+  }
+}
+
+void RespCommands::Call::MSet() {
+  if (args_.size() % 2 != 1) {
+    out_.Error("ERR wrong number of arguments for 'mset' command");
+    return;
+  }
+  for (size_t i = 1; i < args_.size(); i += 2) {  // check first: all or nothing
+    const AnyCrdt* v = replica_.Find(args_[i]);
+    if (v != nullptr && !std::holds_alternative<LwwRegister>(*v)) {
+      out_.Error(kWrongType);
+      return;
+    }
+  }
+  Event("set");
+  for (size_t i = 1; i < args_.size(); i += 2) {
+    Status s = replica_.Set(args_[i], args_[i + 1]);
+    if (!s.ok()) {
+      Fail(s);
+      return;
+    }
+  }
+  out_.SimpleString("OK");
+}
+
+void RespCommands::Call::IncrBy() {
+  std::optional<int64_t> by = ParseInt64(args_[2]);
+  if (!by) {
+    out_.Error(kNotInteger);
+    return;
+  }
+  IncrementBy(*by);
+}
+
+void RespCommands::Call::DecrBy() {
+  std::optional<int64_t> by = ParseInt64(args_[2]);
+  if (!by) {
+    out_.Error(kNotInteger);
+  } else if (*by == std::numeric_limits<int64_t>::min()) {
+    out_.Error("ERR decrement would overflow");
+  } else {
+    IncrementBy(-*by);
+  }
+}
+
+void RespCommands::Call::IncrementBy(int64_t by) {
+  Event("incrby");
+  Result<int64_t> n = replica_.Increment(args_[1], by);
+  if (n.ok()) {
+    out_.Integer(*n);
+    return;
+  }
+  if (n.status().code() == StatusCode::kTypeMismatch) {
+    // A string key: Redis would parse it; ours stays a register (docs/redis.md).
+    const auto* r = std::get_if<LwwRegister>(replica_.Find(args_[1]));
+    bool number = r == nullptr || !r->Value() || ParseInt64(*r->Value());
+    out_.Error(number ? kWrongType : kNotInteger);
+  } else {
+    Fail(n.status());  // "ERR increment or decrement would overflow", as Redis says it
+  }
+}
+
+// ---- Sets.
+
+void RespCommands::Call::SAdd() {
+  Event("sadd");
+  int64_t added = 0;
+  for (size_t i = 2; i < args_.size(); ++i) {
+    Result<bool> a = replica_.Add(args_[1], args_[i]);
+    if (!a.ok()) {  // only the first can fail (type mismatch): nothing was added
+      Fail(a.status());
+      return;
+    }
+    added += *a;
+  }
+  out_.Integer(added);
+}
+
+void RespCommands::Call::SRem() {
+  const AnyCrdt* v = Live(args_[1]);
+  if (v == nullptr) {
+    out_.Integer(0);
+    return;
+  }
+  if (!std::holds_alternative<OrSet>(*v)) {
+    out_.Error(kWrongType);
+    return;
+  }
+  Event("srem");
+  int64_t removed = 0;
+  for (size_t i = 2; i < args_.size(); ++i) {
+    Result<bool> r = replica_.Remove(args_[1], args_[i]);
+    removed += r.ok() && *r;
+  }
+  out_.Integer(removed);
+}
+
+void RespCommands::Call::SMembers() {
+  const AnyCrdt* v = Live(args_[1]);
+  if (v == nullptr) {
+    out_.SetHeader(0);
+    return;
+  }
+  const auto* set = std::get_if<OrSet>(v);
+  if (set == nullptr) {
+    out_.Error(kWrongType);
+    return;
+  }
+  std::vector<std::string> elements = set->Elements();
+  out_.SetHeader(elements.size());
+  for (const std::string& e : elements) out_.Bulk(e);
+}
+
+void RespCommands::Call::SIsMember() {
+  const AnyCrdt* v = Live(args_[1]);
+  if (v != nullptr && !std::holds_alternative<OrSet>(*v)) {
+    out_.Error(kWrongType);
+    return;
+  }
+  out_.Integer(v != nullptr && std::get<OrSet>(*v).Contains(args_[2]) ? 1 : 0);
+}
+
+void RespCommands::Call::SCard() {
+  const AnyCrdt* v = Live(args_[1]);
+  if (v != nullptr && !std::holds_alternative<OrSet>(*v)) {
+    out_.Error(kWrongType);
+    return;
+  }
+  out_.Integer(v == nullptr ? 0 : static_cast<int64_t>(std::get<OrSet>(*v).size()));
+}
+
+// ---- Hashes.
+
+void RespCommands::Call::HSet() {
+  if (args_.size() % 2 != 0) {
+    out_.Error("ERR wrong number of arguments for '" + AsciiLower(args_[0]) + "' command");
+    return;
+  }
+  const AnyCrdt* v = replica_.Find(args_[1]);
+  if (v != nullptr && !IsHash(*v)) {
+    out_.Error(kWrongType);
+    return;
+  }
+  for (size_t i = 2; i < args_.size(); i += 2) {
+    if (args_[i].empty()) {
+      out_.Error("ERR regionsync hashes do not support an empty field name");
+      return;
+    }
+  }
+  Event("hset");
+  int64_t created = 0;
+  for (size_t i = 2; i < args_.size(); i += 2) {
+    v = replica_.Find(args_[1]);
+    bool had = v != nullptr && std::get<OrMap>(*v).Contains(args_[i]);
+    Status s = replica_.MapSet(args_[1], args_[i], args_[i + 1]);
+    if (!s.ok()) {
+      Fail(s);
+      return;
+    }
+    created += !had;
+  }
+  if (AsciiLower(args_[0]) == "hmset") {
+    out_.SimpleString("OK");
+  } else {
+    out_.Integer(created);
+  }
+}
+
+void RespCommands::Call::HGet() {
+  const AnyCrdt* v = Live(args_[1]);
+  if (v != nullptr && !IsHash(*v)) {
+    out_.Error(kWrongType);
+    return;
+  }
+  std::optional<std::string> value = v == nullptr ? std::nullopt : std::get<OrMap>(*v).Register(args_[2]);
+  if (value) {
+    out_.Bulk(*value);
+  } else {
+    out_.Null();
+  }
+}
+
+void RespCommands::Call::HDel() {
+  const AnyCrdt* v = Live(args_[1]);
+  if (v == nullptr) {
+    out_.Integer(0);
+    return;
+  }
+  if (!IsHash(*v)) {
+    out_.Error(kWrongType);
+    return;
+  }
+  Event("hdel");
+  int64_t removed = 0;
+  for (size_t i = 2; i < args_.size(); ++i) {
+    v = replica_.Find(args_[1]);
+    if (args_[i].empty() || !std::get<OrMap>(*v).Contains(args_[i])) continue;
+    removed += replica_.MapRemove(args_[1], args_[i]).ok();
+  }
+  out_.Integer(removed);
+}
+
+void RespCommands::Call::HGetAll() {
+  const AnyCrdt* v = Live(args_[1]);
+  if (v == nullptr) {
+    out_.MapHeader(0);
+    return;
+  }
+  if (!IsHash(*v)) {
+    out_.Error(kWrongType);
+    return;
+  }
+  const OrMap& m = std::get<OrMap>(*v);
+  std::vector<std::string> fields = m.Keys();
+  out_.MapHeader(fields.size());
+  for (const std::string& f : fields) {
+    out_.Bulk(f);
+    out_.Bulk(m.Register(f).value_or(""));
+  }
+}
+
+void RespCommands::Call::HLen() {
+  const AnyCrdt* v = Live(args_[1]);
+  if (v != nullptr && !IsHash(*v)) {
+    out_.Error(kWrongType);
+    return;
+  }
+  out_.Integer(v == nullptr ? 0 : static_cast<int64_t>(std::get<OrMap>(*v).size()));
+}
+
+}  // namespace regionsync
