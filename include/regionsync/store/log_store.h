@@ -4,7 +4,7 @@
 // batches and applies them to the inner store every apply_interval_millis
 // (one inner Commit), then deletes the log files they were in. Opening
 // replays what a crash left in the log into the inner store. The file and
-// record format is described at the top of src/store/log_store.cc.
+// record format is described at the top of src/store/log_record.h.
 //
 //   Result<std::unique_ptr<Store>> sqlite = OpenSqliteStore(path);  // kAlways
 //   if (!sqlite.ok()) return sqlite.status();
