@@ -2,9 +2,10 @@
 """Crash test of the real regionsyncd: a local cluster of three replicas takes
 writes on every port while it is killed with SIGKILL at random moments (at
 least 20 times, seeded); after each restart every acknowledged write is
-present, and at the end all replicas agree.
+present, and at the end all replicas agree. Writes go over HTTP, or with
+--protocol resp over the Redis port, 16 pipelined commands at a time.
 
-Usage: daemon_crash_test.py <regionsyncd> [--seed N] [--rounds N] [--fsync always|every:<ms>]
+Usage: daemon_crash_test.py <regionsyncd> [--seed N] [--rounds N] [--fsync always|every:<ms>] [--protocol http|resp]
 Replay a failure with the seed it prints."""
 import argparse
 import http.client
@@ -16,7 +17,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from daemon_harness import Checks, Daemon, request, wait_until  # noqa: E402
+from daemon_harness import Checks, Daemon, RespConnection, RespError, request, wait_until  # noqa: E402
 
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1"]
 
@@ -55,6 +56,37 @@ class Writer(threading.Thread):
             conn.close()
 
 
+class RespWriter(Writer):
+    """The same writes over the Redis port, 16 pipelined per round trip; a
+    reply that is not an error acknowledges its command."""
+
+    def run(self):
+        n = 0
+        try:
+            conn = RespConnection(self.port, timeout=5)
+            while not self.stop.is_set():
+                batch, kinds = [], []
+                for _ in range(16):
+                    n += 1
+                    if n % 2:
+                        batch.append(conn.encode("INCR", "count-" + self.region))
+                        kinds.append("inc")
+                    else:
+                        elem = "r%d-%s-%d" % (self.round_no, self.region, n)
+                        batch.append(conn.encode("SADD", "elements", elem))
+                        kinds.append(elem)
+                conn.send(b"".join(batch))
+                for kind in kinds:
+                    if isinstance(conn.read_reply(), RespError):
+                        continue
+                    if kind == "inc":
+                        self.acked["inc"] += 1
+                    else:
+                        self.acked["elements"].add(kind)
+        except (OSError, ConnectionError):
+            pass  # the daemon was killed
+
+
 def check_acked(c, d, acked, round_no):
     for i, region in enumerate(REGIONS):
         p = d.ports[i]
@@ -80,10 +112,11 @@ def main():
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--rounds", type=int, default=24)
     ap.add_argument("--fsync", default="always")
+    ap.add_argument("--protocol", choices=["http", "resp"], default="http")
     a = ap.parse_args()
     seed = a.seed if a.seed is not None else random.SystemRandom().randrange(1 << 30)
-    print("daemon_crash_test seed=%d rounds=%d fsync=%s (replay: --seed %d)" % (seed, a.rounds, a.fsync, seed),
-          flush=True)
+    print("daemon_crash_test seed=%d rounds=%d fsync=%s protocol=%s (replay: --seed %d)"
+          % (seed, a.rounds, a.fsync, a.protocol, seed), flush=True)
     rng = random.Random(seed)
     c = Checks()
     d = Daemon(a.binary, ["--local-cluster", ",".join(REGIONS), "--fsync", a.fsync,
@@ -98,7 +131,10 @@ def main():
             print("SKIP: this regionsyncd keeps state in memory; nothing survives kill -9")
             return 77
         for round_no in range(a.rounds):
-            writers = [Writer(d.ports[i], REGIONS[i], round_no, acked[REGIONS[i]]) for i in range(3)]
+            if a.protocol == "resp":
+                writers = [RespWriter(d.resp_ports[i], REGIONS[i], round_no, acked[REGIONS[i]]) for i in range(3)]
+            else:
+                writers = [Writer(d.ports[i], REGIONS[i], round_no, acked[REGIONS[i]]) for i in range(3)]
             for w in writers:
                 w.start()
             # A random moment: right after start up to ~0.6 s of writes.
@@ -130,7 +166,8 @@ def main():
         d.cleanup()
     rc = c.finish("daemon_crash_test seed=%d" % seed)
     if rc:
-        print("replay: %s %s --seed %d --rounds %d --fsync %s" % (sys.executable, __file__, seed, a.rounds, a.fsync))
+        print("replay: %s %s --seed %d --rounds %d --fsync %s --protocol %s"
+              % (sys.executable, __file__, seed, a.rounds, a.fsync, a.protocol))
     return rc
 
 
