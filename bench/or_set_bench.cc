@@ -132,9 +132,6 @@ void BM_RemoveDeltaJoin(benchmark::State& state) {
 }
 BENCHMARK(BM_RemoveDeltaJoin)->Arg(1000)->Arg(1000000);
 
-// Everything timed, nothing paused: each pair of ops adds a new element and
-// removes a random old one (both deltas joined into the receiver). A check
-// on the two benchmarks above that the pauses hide nothing.
 // The "add + delta" and "remove + delta": the writer's mutation and
 // the delta it returns, without the receiver's join (the join runs untimed,
 // so both replicas stay in step and the set keeps its size).
@@ -187,6 +184,29 @@ void BM_RemoveDelta(benchmark::State& state) {
 }
 BENCHMARK(BM_RemoveDelta)->Arg(1000)->Arg(1000000);
 
+// A lookup of a random live element, the least any op on it must do: in
+// cache at 1 k elements, one trip to memory at 1 M. The difference between
+// the two is what one cache miss costs on this machine, and no op at 1 M can
+// be closer to its 1 k rate than that allows (see docs/BENCHMARKS.md).
+void BM_Contains(benchmark::State& state) {
+  ReplicaPair& p = Pair(static_cast<size_t>(state.range(0)));
+  std::vector<std::string> probes(kBatch);
+  size_t found = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    for (std::string& e : probes) e = p.live[p.Random(p.live.size())];
+    state.ResumeTiming();
+    for (const std::string& e : probes) found += p.writer.Contains(e) ? 1 : 0;
+  }
+  if (found != state.iterations() * kBatch) state.SkipWithError("a live element was not found");
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch));
+  state.counters["elements"] = static_cast<double>(p.writer.size());
+}
+BENCHMARK(BM_Contains)->Arg(1000)->Arg(1000000);
+
+// Everything timed, nothing paused: each pair of ops adds a new element and
+// removes a random old one (both deltas joined into the receiver). A check
+// on BM_AddDeltaJoin and BM_RemoveDeltaJoin that the pauses hide nothing.
 void BM_ChurnDeltaJoin(benchmark::State& state) {
   ReplicaPair& p = Pair(static_cast<size_t>(state.range(0)));
   for (auto _ : state) {

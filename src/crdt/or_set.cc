@@ -7,40 +7,46 @@
 
 namespace regionsync {
 
+// Both mutators start loading the lines they will need (the element's
+// slot; for an add, the new dot's index slot too) and build the delta while
+// those arrive: in a big set they are cache misses, in a small one free.
 OrSet OrSet::Add(ActorId actor, std::string_view element) {
   assert(actor != 0);
   const Dot dot = context_.Next(actor);
-  // The new dot's index slot is known now: load it while the element
-  // table is probed, instead of after.
+  const uint32_t hash = or_set_internal::ElementHash(element);
+  entries_.Prefetch(hash);
   index_.Prefetch(dot);
-  OrSet delta;
-  bool created;
-  const EntryId id = entries_.FindOrInsert(element, &created);
-  or_set_internal::EntryTable::Entry& entry = entries_.at(id);
-  // The old dots go into the delta's context, so a receiver drops them too.
-  for (size_t i = 0; i < entry.dots.size(); ++i) {
-    index_.Erase(entry.dots[i]);
-    delta.context_.Insert(entry.dots[i]);
-  }
-  entry.dots.Clear();
-  entry.dots.Insert(dot);
-  index_.Insert(dot, id, entry.hash);
-  context_.Insert(dot);
 
+  OrSet delta;
   delta.context_.Insert(dot);
-  const EntryId did = delta.entries_.FindOrInsert(element, &created);
+  bool created;
+  const EntryId did = delta.entries_.FindOrInsert(element, hash, &created);
   delta.entries_.at(did).dots.Insert(dot);
-  delta.index_.Insert(dot, did, entry.hash);
+  delta.index_.Insert(dot, hash);
+
+  const EntryId id = entries_.FindOrInsert(element, hash, &created);
+  or_set_internal::DotList& dots = entries_.at(id).dots;
+  // The old dots go into the delta's context, so a receiver drops them too.
+  for (size_t i = 0; i < dots.size(); ++i) {
+    index_.EraseLater(dots[i]);
+    delta.context_.Insert(dots[i]);
+  }
+  dots.Clear();
+  dots.Insert(dot);
+  index_.Insert(dot, hash);
+  context_.Insert(dot);
   return delta;
 }
 
 OrSet OrSet::Remove(std::string_view element) {
+  const uint32_t hash = or_set_internal::ElementHash(element);
+  entries_.Prefetch(hash);
   OrSet delta;
-  const EntryId id = entries_.Find(element);
+  const EntryId id = entries_.Find(element, hash);
   if (id == or_set_internal::kNoEntry) return delta;
   const or_set_internal::DotList& dots = entries_.at(id).dots;
   for (size_t i = 0; i < dots.size(); ++i) {
-    index_.Erase(dots[i]);
+    index_.EraseLater(dots[i]);
     delta.context_.Insert(dots[i]);
   }
   entries_.Erase(id);
@@ -57,22 +63,23 @@ std::vector<std::string> OrSet::Elements() const {
   return out;
 }
 
+bool OrSet::HoldsDot(Dot d) const {
+  const or_set_internal::DotIndex::Slot* slot = index_.Lookup(d);
+  return slot != nullptr && entries_.FindDot(slot->element_hash, d) != or_set_internal::kNoEntry;
+}
+
 bool OrSet::RemoveDot(const or_set_internal::DotIndex::Slot& slot) {
   // Copied: `slot` lives in the index and the erase below moves slots.
   const Dot d = slot.dot;
-  const EntryId id = slot.entry;
-  const uint32_t hash = slot.element_hash;
-  entries_.Prefetch(hash);
-  or_set_internal::DotList& dots = entries_.at(id).dots;
-  const bool last = dots.size() == 1;
+  const EntryId id = entries_.FindDot(slot.element_hash, d);
   index_.Erase(d);
-  if (!last) {
+  if (id == or_set_internal::kNoEntry) return false;  // removed here already
+  or_set_internal::DotList& dots = entries_.at(id).dots;
+  if (dots.size() > 1) {
     dots.Erase(d);
     return false;
   }
-  // The entry goes with its only dot; the hash from the index lets the
-  // element-table probe start before the entry is in cache.
-  entries_.Erase(id, hash);
+  entries_.Erase(id);  // the entry goes with its only dot
   return true;
 }
 
@@ -130,11 +137,11 @@ bool OrSet::Join(const OrSet& other) {
       if (context_.Contains(d)) continue;
       if (mine == or_set_internal::kNoEntry) {
         bool created;
-        mine = entries_.FindOrInsert(theirs.element, &created);
+        mine = entries_.FindOrInsert(theirs.element, theirs.hash, &created);
         changed |= created;
       }
       entries_.at(mine).dots.Insert(d);
-      index_.Insert(d, mine, theirs.hash);
+      index_.Insert(d, theirs.hash);
     }
   });
 
@@ -151,19 +158,18 @@ bool OrSet::Join(const OrSet& other) {
       for (uint64_t c = first;; ++c) {
         const Dot d{actor, c};
         const or_set_internal::DotIndex::Slot* mine = index_.Lookup(d);
-        if (mine != nullptr && other.index_.Lookup(d) == nullptr) changed |= RemoveDot(*mine);
+        if (mine != nullptr && !other.HoldsDot(d)) changed |= RemoveDot(*mine);
         if (c == last) break;
       }
       return true;
     });
   } else {
-    // Collect first: erasing while walking the slab is fine, but keeping
-    // the walk read-only keeps it obviously right.
+    // Collect first: an erase shifts later entries back, under the walk.
     std::vector<or_set_internal::DotIndex::Slot> removed;
-    entries_.ForEach([&](EntryId id, const or_set_internal::EntryTable::Entry& e) {
+    entries_.ForEach([&](EntryId, const or_set_internal::EntryTable::Entry& e) {
       for (size_t i = 0; i < e.dots.size(); ++i) {
         const Dot d = e.dots[i];
-        if (seen.Contains(d) && other.index_.Lookup(d) == nullptr) removed.push_back({d, id, e.hash});
+        if (seen.Contains(d) && !other.HoldsDot(d)) removed.push_back({d, e.hash});
       }
     });
     for (const or_set_internal::DotIndex::Slot& slot : removed) changed |= RemoveDot(slot);

@@ -68,7 +68,7 @@ class Cursor {
 
 std::vector<or_set_internal::EntryId> OrSet::CanonicalOrder() const {
   // Sort (first dot, id) pairs: contiguous keys sort faster than ids that
-  // would chase into the slab on every comparison. Dots are unique across
+  // would chase into the table on every comparison. Dots are unique across
   // entries, so first dots give a strict order; comparing (actor, counter)
   // equals comparing (actor index, counter).
   std::vector<std::pair<Dot, EntryId>> keyed;
@@ -207,8 +207,8 @@ Result<OrSet> OrSet::Decode(std::string_view bytes) {
     const EntryId entry = set.entries_.FindOrInsert(element, &created);
     if (!created) return InvalidArgument("or_set: duplicate element");
     set.entries_.at(entry).dots.Insert(dot);
-    if (set.index_.Find(dot) != or_set_internal::kNoEntry) return InvalidArgument("or_set: duplicate dot");
-    set.index_.Insert(dot, entry, set.entries_.at(entry).hash);
+    if (set.index_.Lookup(dot) != nullptr) return InvalidArgument("or_set: duplicate dot");
+    set.index_.Insert(dot, set.entries_.at(entry).hash);
 
     if (pos == next_extra_pos) {
       uint64_t more;
@@ -225,9 +225,9 @@ Result<OrSet> OrSet::Decode(std::string_view bytes) {
         Dot d{actors[idx].actor, c + 1};
         if (!(prev < d)) return InvalidArgument("or_set: dots of an entry must ascend");
         if (!set.context_.Contains(d)) return InvalidArgument("or_set: entry dot outside the context");
-        if (set.index_.Find(d) != or_set_internal::kNoEntry) return InvalidArgument("or_set: duplicate dot");
+        if (set.index_.Lookup(d) != nullptr) return InvalidArgument("or_set: duplicate dot");
         set.entries_.at(entry).dots.Insert(d);
-        set.index_.Insert(d, entry, set.entries_.at(entry).hash);
+        set.index_.Insert(d, set.entries_.at(entry).hash);
         prev = d;
       }
       next_extra_pos = kMaxU64;

@@ -106,6 +106,13 @@ inline uint64_t Mix(Dot d) {
   return h;
 }
 
+// Backward-shift deletion: the member at `j` may move back into the hole
+// unless its home slot lies cyclically in (hole, j].
+inline bool MayFillHole(size_t hole, size_t home, size_t j) {
+  const bool home_in_range = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
+  return !home_in_range;
+}
+
 }  // namespace
 
 size_t DotIndex::SlotOf(Dot d) const { return static_cast<size_t>(Mix(d)) & (slots_.size() - 1); }
@@ -125,22 +132,24 @@ const DotIndex::Slot* DotIndex::Lookup(Dot d) const {
   }
 }
 
-void DotIndex::Insert(Dot d, EntryId entry, uint32_t element_hash) {
-  assert(d.actor != 0 && Find(d) == kNoEntry);
+void DotIndex::Insert(Dot d, uint32_t element_hash) {
+  assert(d.actor != 0 && Lookup(d) == nullptr);
   if (slots_.empty()) {
     if (size_ < kSmall) {
-      small_[size_++] = Slot{d, entry, element_hash};
+      small_[size_++] = Slot{d, element_hash};
       return;
     }
     Grow(8);
   } else if ((size_ + 1) * 4 > slots_.size() * 3) {
-    // Load factor <= 3/4 keeps linear probes short.
-    Grow(slots_.size() * 2);
+    // Load factor <= 3/4 keeps linear probes short. Queued erasures may
+    // make room without growing.
+    ErasePending();
+    if ((size_ + 1) * 4 > slots_.size() * 3) Grow(slots_.size() * 2);
   }
   const size_t mask = slots_.size() - 1;
   size_t i = SlotOf(d);
   while (slots_[i].dot.actor != 0) i = (i + 1) & mask;
-  slots_[i] = Slot{d, entry, element_hash};
+  slots_[i] = Slot{d, element_hash};
   ++size_;
 }
 
@@ -165,16 +174,29 @@ bool DotIndex::Erase(Dot d) {
   return true;
 }
 
+void DotIndex::EraseLater(Dot d) {
+  if (slots_.empty()) {
+    Erase(d);
+    return;
+  }
+  // In a big index each erase is a cache miss of its own; a batch lets the
+  // misses overlap instead of each one stalling the mutation that caused it.
+  if (pending_.capacity() == 0) pending_.reserve(kBatch);
+  pending_.push_back(d);
+  if (pending_.size() == kBatch) ErasePending();
+}
+
+void DotIndex::ErasePending() {
+  for (const Dot& d : pending_) Prefetch(d);
+  for (const Dot& d : pending_) Erase(d);  // false if a join already dropped it
+  pending_.clear();
+}
+
 void DotIndex::EraseAt(size_t i) {
-  // Backward-shift deletion: pull later members of the probe run into the
-  // hole so no tombstones are needed.
   const size_t mask = slots_.size() - 1;
   size_t hole = i;
   for (size_t j = (i + 1) & mask; slots_[j].dot.actor != 0; j = (j + 1) & mask) {
-    size_t home = SlotOf(slots_[j].dot);
-    // Move j into the hole unless its home lies cyclically in (hole, j].
-    bool home_in_range = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
-    if (!home_in_range) {
+    if (MayFillHole(hole, SlotOf(slots_[j].dot), j)) {
       slots_[hole] = slots_[j];
       hole = j;
     }
@@ -193,10 +215,12 @@ void DotIndex::Reserve(size_t n) {
 void DotIndex::Clear() {
   TableVector<Slot>().swap(slots_);
   for (Slot& s : small_) s = Slot{};
+  pending_.clear();
   size_ = 0;
 }
 
 void DotIndex::Grow(size_t min_slots) {
+  ErasePending();
   TableVector<Slot> old;
   old.swap(slots_);
   slots_.assign(min_slots, Slot{});
@@ -243,136 +267,110 @@ uint32_t ElementHash(std::string_view element) {
   return static_cast<uint32_t>(h);
 }
 
-EntryId EntryTable::Scan(std::string_view element, uint32_t hash) const {
-  for (size_t i = 0; i < slab_.size(); ++i) {
-    const Entry& e = slab_[i];
-    if (e.hash == hash && !e.dots.empty() && e.element == element) return static_cast<EntryId>(i);
-  }
-  return kNoEntry;
-}
-
-EntryId EntryTable::Find(std::string_view element) const {
-  const uint32_t hash = ElementHash(element);
-  if (slots_.empty()) return Scan(element, hash);
-  const size_t mask = slots_.size() - 1;
-  for (size_t i = SlotOf(hash);; i = (i + 1) & mask) {
-    const uint64_t s = slots_[i];
-    if (s == 0) return kNoEntry;
-    if (static_cast<uint32_t>(s >> 32) == hash) {
-      const EntryId id = static_cast<EntryId>(s) - 1;
-      if (slab_[id].element == element) return id;
+EntryId EntryTable::Find(std::string_view element, uint32_t hash) const {
+  if (mask_ == 0) {
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      const Entry& e = slots_[i];
+      if (e.hash == hash && e.element == element) return static_cast<EntryId>(i);
     }
+    return kNoEntry;
+  }
+  for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+    const Entry& e = slots_[i];
+    if (e.dots.empty()) return kNoEntry;
+    if (e.hash == hash && e.element == element) return static_cast<EntryId>(i);
   }
 }
 
-EntryId EntryTable::NewEntry(std::string_view element, uint32_t hash) {
-  EntryId id;
-  if (!free_.empty()) {
-    id = free_.back();
-    free_.pop_back();
-  } else {
-    assert(slab_.size() < kNoEntry - 1);
-    id = static_cast<EntryId>(slab_.size());
-    slab_.emplace_back();
+EntryId EntryTable::FindDot(uint32_t hash, Dot d) const {
+  if (mask_ == 0) {
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      if (slots_[i].hash == hash && slots_[i].dots.Contains(d)) return static_cast<EntryId>(i);
+    }
+    return kNoEntry;
   }
-  Entry& e = slab_[id];
+  for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+    const Entry& e = slots_[i];
+    if (e.dots.empty()) return kNoEntry;
+    if (e.hash == hash && e.dots.Contains(d)) return static_cast<EntryId>(i);
+  }
+}
+
+EntryId EntryTable::FindOrInsert(std::string_view element, uint32_t hash, bool* created) {
+  *created = false;
+  if (mask_ == 0) {
+    const EntryId found = Find(element, hash);
+    if (found != kNoEntry) return found;
+    if (size_ < kSmall) {
+      assert(slots_.size() == size_);
+      slots_.emplace_back();
+      slots_.back().element.assign(element.data(), element.size());
+      slots_.back().hash = hash;
+      ++size_;
+      *created = true;
+      return static_cast<EntryId>(size_ - 1);
+    }
+    Grow(2 * kSmall);
+  } else if ((size_ + 1) * 4 > (mask_ + 1) * 3) {
+    Grow(2 * (mask_ + 1));
+  }
+  size_t i = hash & mask_;
+  for (;; i = (i + 1) & mask_) {
+    const Entry& e = slots_[i];
+    if (e.dots.empty()) break;
+    if (e.hash == hash && e.element == element) return static_cast<EntryId>(i);
+  }
+  Entry& e = slots_[i];
   e.element.assign(element.data(), element.size());
   e.hash = hash;
   ++size_;
-  return id;
-}
-
-EntryId EntryTable::FindOrInsert(std::string_view element, bool* created) {
-  *created = false;
-  const uint32_t hash = ElementHash(element);
-  if (slots_.empty()) {
-    const EntryId found = Scan(element, hash);
-    if (found != kNoEntry) return found;
-    if (size_ < kSmall) {
-      *created = true;
-      return NewEntry(element, hash);
-    }
-    Grow(2 * kSmall);
-  } else if ((size_ + 1) * 4 > slots_.size() * 3) {
-    Grow(slots_.size() * 2);
-  }
-  const size_t mask = slots_.size() - 1;
-  size_t i = SlotOf(hash);
-  for (;; i = (i + 1) & mask) {
-    const uint64_t s = slots_[i];
-    if (s == 0) break;
-    if (static_cast<uint32_t>(s >> 32) == hash) {
-      const EntryId id = static_cast<EntryId>(s) - 1;
-      if (slab_[id].element == element) return id;
-    }
-  }
-  const EntryId id = NewEntry(element, hash);
-  slots_[i] = (static_cast<uint64_t>(hash) << 32) | (static_cast<uint64_t>(id) + 1);
   *created = true;
-  return id;
+  return static_cast<EntryId>(i);
 }
 
-void EntryTable::Erase(EntryId id, uint32_t hash) {
-  if (!slots_.empty()) {
-    const size_t mask = slots_.size() - 1;
-    const uint64_t target = (static_cast<uint64_t>(hash) << 32) | (static_cast<uint64_t>(id) + 1);
-    size_t i = SlotOf(hash);
-    while (slots_[i] != target) i = (i + 1) & mask;
-    size_t hole = i;
-    for (size_t j = (i + 1) & mask; slots_[j] != 0; j = (j + 1) & mask) {
-      const size_t home = SlotOf(static_cast<uint32_t>(slots_[j] >> 32));
-      const bool home_in_range = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
-      if (!home_in_range) {
-        slots_[hole] = slots_[j];
-        hole = j;
-      }
-    }
-    slots_[hole] = 0;
+void EntryTable::Erase(EntryId id) {
+  --size_;
+  if (mask_ == 0) {
+    if (id + 1 != slots_.size()) slots_[id] = std::move(slots_.back());
+    slots_.pop_back();
+    return;
   }
-  Entry& e = slab_[id];
-  assert(e.hash == hash);
+  size_t hole = id;
+  for (size_t j = (hole + 1) & mask_; !slots_[j].dots.empty(); j = (j + 1) & mask_) {
+    if (MayFillHole(hole, slots_[j].hash & mask_, j)) {
+      slots_[hole] = std::move(slots_[j]);
+      hole = j;
+    }
+  }
+  Entry& e = slots_[hole];
   e.dots.Clear();
   if (e.element.capacity() > 64) {
     std::string().swap(e.element);  // do not keep a big element's memory around
   } else {
     e.element.clear();
   }
-  if (id + 1 == slab_.size()) {
-    slab_.pop_back();
-  } else {
-    free_.push_back(id);
-  }
-  --size_;
 }
 
 void EntryTable::Reserve(size_t n) {
-  if (n > kSmall || !slots_.empty()) {
-    size_t want = 2 * kSmall;
-    while (want * 3 < n * 4) want *= 2;
-    if (want > slots_.size()) Grow(want);
+  if (n <= kSmall && mask_ == 0) {
+    slots_.reserve(n);
+    return;
   }
-  if (n > slab_.size()) slab_.reserve(n);
+  size_t want = 2 * kSmall;
+  while (want * 3 < n * 4) want *= 2;
+  if (want > mask_ + 1) Grow(want);
 }
 
-void EntryTable::Grow(size_t min_slots) {
-  TableVector<uint64_t> old;
+void EntryTable::Grow(size_t slots) {
+  TableVector<Entry> old;
   old.swap(slots_);
-  slots_.assign(min_slots, 0);
-  const size_t mask = slots_.size() - 1;
-  auto place = [&](uint64_t s) {
-    size_t i = SlotOf(static_cast<uint32_t>(s >> 32));
-    while (slots_[i] != 0) i = (i + 1) & mask;
-    slots_[i] = s;
-  };
-  if (old.empty()) {
-    // Leaving the small form: the slab is the only record of the entries.
-    ForEach([&](EntryId id, const Entry& e) {
-      place((static_cast<uint64_t>(e.hash) << 32) | (static_cast<uint64_t>(id) + 1));
-    });
-  } else {
-    for (uint64_t s : old) {
-      if (s != 0) place(s);
-    }
+  slots_ = TableVector<Entry>(slots);
+  mask_ = slots - 1;
+  for (Entry& e : old) {
+    if (e.dots.empty()) continue;
+    size_t i = e.hash & mask_;
+    while (!slots_[i].dots.empty()) i = (i + 1) & mask_;
+    slots_[i] = std::move(e);
   }
 }
 
@@ -381,7 +379,7 @@ bool EntryTable::operator==(const EntryTable& other) const {
   bool equal = true;
   ForEach([&](EntryId, const Entry& e) {
     if (!equal) return;
-    const EntryId id = other.Find(e.element);
+    const EntryId id = other.Find(e.element, e.hash);
     equal = id != kNoEntry && other.at(id).dots == e.dots;
   });
   return equal;

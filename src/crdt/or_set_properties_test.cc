@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <random>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -18,6 +19,14 @@ namespace {
 const std::vector<std::string>& Alphabet() {
   static const std::vector<std::string> kAlphabet = {"a", "b", "c", "", std::string("\0\xff", 2), "apple"};
   return kAlphabet;
+}
+
+// Most steps pick one of the few elements above, so concurrent adds and
+// removes of one element are common; the rest pick from 16 more, so states
+// also outgrow the small (unhashed) form of the element table.
+std::string ElementOf(int arg) {
+  if (arg < 48) return Alphabet()[arg % Alphabet().size()];
+  return "e" + std::to_string(arg - 48);
 }
 
 ActorId ActorOf(int replica) { return 0x100 + replica * 0x9E3779B97F4A7C15ULL; }
@@ -38,7 +47,7 @@ History Run(const std::vector<Step>& steps, int n_replicas) {
   for (const auto& [r0, kind, arg] : steps) {
     const int r = r0 % n_replicas;
     OrSet& me = h.replicas[r];
-    const std::string& e = Alphabet()[arg % Alphabet().size()];
+    const std::string e = ElementOf(arg);
     switch (kind % 4) {
       case 0: h.deltas.push_back(me.Add(ActorOf(r), e)); break;
       case 1: h.deltas.push_back(me.Remove(e)); break;
@@ -100,7 +109,7 @@ RC_GTEST_PROP(OrSetProperties, JoinReturnsWhetherMembershipChanged, ()) {
 RC_GTEST_PROP(OrSetProperties, JoiningMutatorDeltaEqualsMutation, ()) {
   History h = Run(*GenSteps(), 3);
   const int r = *rc::gen::inRange(0, 3);
-  const std::string e = *rc::gen::elementOf(Alphabet());
+  const std::string e = ElementOf(*rc::gen::inRange(0, 64));
   const bool add = *rc::gen::arbitrary<bool>();
   OrSet mutated = h.replicas[r];
   OrSet delta = add ? mutated.Add(ActorOf(r), e) : mutated.Remove(e);
@@ -171,6 +180,43 @@ RC_GTEST_PROP(OrSetProperties, SplitDeltaPiecesJoinToTheWhole, ()) {
   OrSet by_pieces = target;
   for (const OrSet& p : pieces) by_pieces.Join(p);
   RC_ASSERT(by_pieces.Encode() == Joined(target, whole).Encode());
+}
+
+// Thousands of elements: the hashed tables grow, shift entries back on
+// erase and drop removed dots from the index in batches. A writer's value
+// must match a plain std::set, and a receiver fed the deltas (with an
+// occasional full-state join) must equal the writer at every check.
+RC_GTEST_PROP(OrSetProperties, BigSetsMatchAReferenceSet, ()) {
+  const int universe = *rc::gen::inRange(100, 3000);
+  const int steps = *rc::gen::inRange(1000, 6000);
+  std::mt19937_64 rng(*rc::gen::arbitrary<uint64_t>());
+  OrSet writer, receiver;
+  std::set<std::string> reference;
+  for (int i = 0; i < steps; ++i) {
+    const std::string e = "m" + std::to_string(rng() % universe);
+    const bool add = rng() % 3 != 0 || reference.size() < 10;
+    OrSet delta = add ? writer.Add(ActorOf(static_cast<int>(rng() % 2)), e) : writer.Remove(e);
+    if (add) {
+      reference.insert(e);
+    } else {
+      reference.erase(e);
+    }
+    receiver.Join(delta);
+    if (rng() % 500 == 0) {
+      OrSet copy = writer;  // a full-state join must change nothing now
+      RC_ASSERT(!receiver.Join(copy));
+      RC_ASSERT(receiver == writer);
+    }
+  }
+  RC_ASSERT(writer.size() == reference.size());
+  const std::vector<std::string> elements = writer.Elements();
+  RC_ASSERT(std::vector<std::string>(reference.begin(), reference.end()) == elements);
+  for (const std::string& e : reference) RC_ASSERT(writer.Contains(e));
+  RC_ASSERT(receiver == writer);
+  RC_ASSERT(receiver.Encode() == writer.Encode());
+  Result<OrSet> decoded = OrSet::Decode(writer.Encode());
+  RC_ASSERT(decoded.ok());
+  RC_ASSERT(decoded.value() == writer);
 }
 
 }  // namespace

@@ -101,7 +101,7 @@ std::vector<OrSet> OrSet::SplitDelta(size_t max_encoded_bytes) const {
         const EntryId id = piece.entries_.FindOrInsert(e.element, &created);
         piece.entries_.at(id).dots = e.dots;
         for (size_t i = 0; i < e.dots.size(); ++i) {
-          piece.index_.Insert(e.dots[i], id, e.hash);
+          piece.index_.Insert(e.dots[i], e.hash);
           piece.context_.Insert(e.dots[i]);
         }
       } else {

@@ -151,6 +151,43 @@ TEST(OrSetTest, ProbeAndScanPathsAgree) {
   EXPECT_EQ(b_scan, a);
 }
 
+// A big set's index drops removed dots in batches, so right after a remove it
+// may still list them. A join must read such a dot as removed, before and
+// after the batch is applied (this test: the scan path; the next: the probe
+// path).
+TEST(OrSetTest, RemovedDotsReadAsRemovedBeforeTheIndexCatchesUp) {
+  OrSet a;
+  for (int i = 0; i < 100; ++i) (void)a.Add(kA, "x" + std::to_string(i));
+  const OrSet a_start = a;
+  for (int removed = 1; removed <= 40; ++removed) {  // past two batches
+    (void)a.Remove("x" + std::to_string(removed));
+    OrSet scan = a_start;  // shares every dot of a: the scan path
+    EXPECT_TRUE(scan.Join(a)) << removed;
+    EXPECT_EQ(scan, a) << removed;
+    EXPECT_FALSE(scan.Contains("x" + std::to_string(removed)));
+    EXPECT_TRUE(scan.Contains("x0"));
+  }
+  EXPECT_EQ(a.size(), 60u);
+  (void)a.Add(kA, "x7");
+  EXPECT_TRUE(a.Contains("x7"));
+  OrSet c = a;
+  EXPECT_FALSE(c.Join(a_start));  // old adds of removed elements stay removed
+  EXPECT_EQ(c, a);
+}
+
+TEST(OrSetTest, ProbePathSeesRemovesStillQueuedInTheOtherIndex) {
+  OrSet a;
+  OrSet b;
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(b.Join(a.Add(kA, "x" + std::to_string(i))));
+  for (int i = 0; i < 100; ++i) (void)b.Add(kB, "y" + std::to_string(i));
+  (void)a.Remove("x1");  // a's index may still list x1's dot
+  EXPECT_TRUE(b.Join(a));  // 3 shared dots < b's 103: the probe path
+  EXPECT_FALSE(b.Contains("x1"));
+  EXPECT_TRUE(b.Contains("x0"));
+  EXPECT_TRUE(b.Contains("x2"));
+  EXPECT_EQ(b.size(), 102u);
+}
+
 TEST(OrSetTest, SplitDeltaPiecesFitAndRejoin) {
   OrSet s;
   for (int i = 0; i < 1000; ++i) (void)s.Add(i % 2 ? kA : kB, "element-" + std::to_string(i));

@@ -13,7 +13,7 @@
 //   a.Join(b.Remove("pear"));                // absent element: empty delta
 //
 // Costs: Add, Remove and joining a delta cost O(size of the delta), never a
-// scan of the whole set (a dot -> entry index finds what a context removes).
+// scan of the whole set (a dot -> element index finds what a context removes).
 // Not thread-safe; one state per key.
 #pragma once
 
@@ -56,6 +56,14 @@ struct TableAllocator {
 template <typename T>
 using TableVector = std::vector<T, TableAllocator<T>>;
 
+// Starts loading the cache line of `p`. The empty asm marks it as an effect:
+// g++ otherwise deletes a loop whose body only prefetches, as a loop that
+// does nothing.
+inline void PrefetchLine(const void* p) {
+  __builtin_prefetch(p, 1);
+  asm volatile("" : : "r"(p));
+}
+
 // The dots of one element, ascending. Almost always exactly one (more only
 // after concurrent adds), so the first lives inline and the rest behind one
 // pointer: 24 bytes, no allocation for the common case.
@@ -94,28 +102,29 @@ class DotList {
   std::unique_ptr<std::vector<Dot>> more_;  // the rest, ascending, all > first_; null or non-empty
 };
 
+// Where an entry sits in its EntryTable. Valid until the table's next
+// mutation (an insert may grow the table, an erase shifts entries back).
 using EntryId = uint32_t;
 inline constexpr EntryId kNoEntry = 0xFFFFFFFFu;
 
 // The 32-bit hash of an element that both tables below keep.
 uint32_t ElementHash(std::string_view element);
 
-// Element -> dots. Entries live in a slab (vector) and are named by their
-// position, which never changes while the entry lives, so the dot index can
-// refer to them with 4 bytes and copies need no fix-up. Lookup by element is
-// an open-addressing table of (32 hash bits, id): one probe touches one
-// 8-byte slot, and the element's bytes only when the hash bits match. An
-// entry is one 64-byte line: element (inline when short), dots and hash.
-// Up to kSmall entries (a delta) there is no table at all: lookups scan the
-// slab, so building a small delta allocates only the slab.
+// Element -> dots, stored in the probe table itself (open addressing, linear
+// probing, backward-shift deletion): finding an element touches the line of
+// its home slot and, when the run is long, the next ones, never a second
+// array. An entry is one 64-byte line: element (inline when short), dots and
+// hash. Up to kSmall entries (a delta) there is no hashing at all: the
+// entries sit packed and lookups scan them, so building a small delta
+// allocates only that array.
 class EntryTable {
  public:
-  // 64 bytes; a slab big enough to matter starts on a huge page, so each
+  // 64 bytes; a table big enough to matter starts on a huge page, so each
   // entry is one cache line. (alignas(64) would make every small delta's
-  // slab an aligned allocation, which malloc serves slowly.)
+  // array an aligned allocation, which malloc serves slowly.)
   struct Entry {
     std::string element;
-    DotList dots;  // empty: a free slab slot
+    DotList dots;  // empty: a free slot
     uint32_t hash = 0;
   };
 
@@ -125,68 +134,73 @@ class EntryTable {
   // A moved-from table is empty (and stays usable).
   EntryTable(EntryTable&& other) noexcept { *this = std::move(other); }
   EntryTable& operator=(EntryTable&& other) noexcept {
-    slab_ = std::move(other.slab_);
-    free_ = std::move(other.free_);
     slots_ = std::move(other.slots_);
+    mask_ = std::exchange(other.mask_, 0);
     size_ = std::exchange(other.size_, 0);
-    other.slab_.clear();
-    other.free_.clear();
     other.slots_.clear();
     return *this;
   }
 
-  EntryId Find(std::string_view element) const;
-  // Starts loading the table slot where an element with this hash begins
-  // its probe, so a caller can overlap that miss with others.
+  EntryId Find(std::string_view element) const { return Find(element, ElementHash(element)); }
+  // REQUIRES: hash == ElementHash(element).
+  EntryId Find(std::string_view element, uint32_t hash) const;
+  // The entry holding `d`, whose element has this hash; kNoEntry if none.
+  EntryId FindDot(uint32_t hash, Dot d) const;
+  // Starts loading the lines where an element with this hash begins its
+  // probe, so a caller can overlap those misses with other work. Two more
+  // than the home slot: a hit is usually within them, and an erase reads on
+  // to the end of the run.
   void Prefetch(uint32_t hash) const {
-    if (!slots_.empty()) __builtin_prefetch(&slots_[SlotOf(hash)]);
+    if (mask_ == 0) return;
+    for (size_t i = 0; i < 3; ++i) PrefetchLine(&slots_[(hash + i) & mask_]);
   }
   // The entry of `element`, created with no dots if absent (then *created is
   // set). The caller gives it a dot before any other call.
-  EntryId FindOrInsert(std::string_view element, bool* created);
+  EntryId FindOrInsert(std::string_view element, bool* created) {
+    return FindOrInsert(element, ElementHash(element), created);
+  }
+  // REQUIRES: hash == ElementHash(element).
+  EntryId FindOrInsert(std::string_view element, uint32_t hash, bool* created);
   // REQUIRES: `id` is live.
-  void Erase(EntryId id) { Erase(id, slab_[id].hash); }
-  // The same, with the entry's hash already known (from the dot index), so
-  // the table probe need not wait for the entry to load.
-  // REQUIRES: `id` is live, hash == at(id).hash.
-  void Erase(EntryId id, uint32_t hash);
-  Entry& at(EntryId id) { return slab_[id]; }
-  const Entry& at(EntryId id) const { return slab_[id]; }
+  void Erase(EntryId id);
+  Entry& at(EntryId id) { return slots_[id]; }
+  const Entry& at(EntryId id) const { return slots_[id]; }
   size_t size() const { return size_; }
-  // Calls f(id, entry) for every live entry, in slab order.
+  // Calls f(id, entry) for every live entry, in table order.
   template <typename F>
   void ForEach(F&& f) const {
-    for (size_t i = 0; i < slab_.size(); ++i) {
-      if (!slab_[i].dots.empty()) f(static_cast<EntryId>(i), slab_[i]);
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      if (!slots_[i].dots.empty()) f(static_cast<EntryId>(i), slots_[i]);
     }
   }
   void Reserve(size_t n);
-  // Same elements with the same dots (slab positions do not matter).
+  // Same elements with the same dots (positions do not matter).
   bool operator==(const EntryTable& other) const;
 
  private:
   static constexpr size_t kSmall = 8;
 
-  EntryId Scan(std::string_view element, uint32_t hash) const;
-  EntryId NewEntry(std::string_view element, uint32_t hash);
-  void Grow(size_t min_slots);
-  size_t SlotOf(uint32_t hash) const { return hash & (slots_.size() - 1); }
+  void Grow(size_t slots);
 
-  TableVector<Entry> slab_;
-  std::vector<EntryId> free_;    // reusable slab positions
-  TableVector<uint64_t> slots_;  // empty (small) or a power of two; 0: empty; else hash << 32 | id + 1
+  // mask_ == 0: the small form, slots_ holds exactly the size_ live entries.
+  // Else slots_ has mask_ + 1 (a power of two) slots.
+  TableVector<Entry> slots_;
+  size_t mask_ = 0;
   size_t size_ = 0;
 };
 
 // Open-addressing (linear probing, backward-shift deletion) map from a dot to
-// the entry holding it and that entry's element hash, so a remove found by
-// dot can reach the element table without waiting for the entry: 24 bytes a
-// slot, no allocation per insert, and none at all up to kSmall dots.
+// the hash of the element holding it, so a remove found by dot can go
+// straight to the element's slot: 24 bytes a slot, no allocation per insert,
+// and none at all up to kSmall dots.
+// A big index erases lazily: EraseLater queues the dot and every kBatch
+// queued dots are erased together, their slots loaded in parallel. Until
+// then Lookup still finds them, so callers confirm a hit against the entries
+// (EntryTable::FindDot); a dot, once erased, never comes back to the set.
 class DotIndex {
  public:
   struct Slot {
     Dot dot;  // actor == 0: empty slot
-    EntryId entry = kNoEntry;
     uint32_t element_hash = 0;
   };
 
@@ -198,41 +212,52 @@ class DotIndex {
   DotIndex& operator=(DotIndex&& other) noexcept {
     std::copy(other.small_, other.small_ + kSmall, small_);
     slots_ = std::move(other.slots_);
+    pending_ = std::move(other.pending_);
     size_ = std::exchange(other.size_, 0);
     other.slots_.clear();
+    other.pending_.clear();
     return *this;
   }
 
-  EntryId Find(Dot d) const {
-    const Slot* s = Lookup(d);
-    return s == nullptr ? kNoEntry : s->entry;
-  }
-  // Starts loading the slot where the probe for `d` begins.
+  // Starts loading the slot where the probe for `d` begins and the lines
+  // of the next five (at most three lines), where a probe or an erase
+  // almost always ends.
   void Prefetch(Dot d) const {
-    if (!slots_.empty()) __builtin_prefetch(&slots_[SlotOf(d)]);
+    if (slots_.empty()) return;
+    const size_t i = SlotOf(d);
+    PrefetchLine(&slots_[i]);
+    PrefetchLine(&slots_[(i + 2) & (slots_.size() - 1)]);
+    PrefetchLine(&slots_[(i + 5) & (slots_.size() - 1)]);
   }
-  // The slot holding `d`, or null. Valid until the next mutation.
+  // The slot holding `d`, or null; may be a dot queued by EraseLater.
+  // Valid until the next mutation.
   const Slot* Lookup(Dot d) const;
-  // REQUIRES: Find(d) == kNoEntry, d.actor != 0.
-  void Insert(Dot d, EntryId entry, uint32_t element_hash);
+  // REQUIRES: d is not in the index (nor queued), d.actor != 0.
+  void Insert(Dot d, uint32_t element_hash);
   // Returns false if `d` was not there.
   bool Erase(Dot d);
+  // Erase(d), now or with the next batch. REQUIRES: `d` is in the index and
+  // never inserted again.
+  void EraseLater(Dot d);
   void Reserve(size_t n);
   void Clear();
+  // Dots held, including those queued for erasure.
   size_t size() const { return size_; }
 
  private:
   static constexpr size_t kSmall = 2;
+  static constexpr size_t kBatch = 16;
 
   size_t SlotOf(Dot d) const;
   void Grow(size_t min_slots);
   void EraseAt(size_t i);
+  void ErasePending();
 
   Slot small_[kSmall];        // the dots while slots_ is empty
   TableVector<Slot> slots_;   // empty (small) or a power of two
+  std::vector<Dot> pending_;  // queued by EraseLater, at most kBatch
   size_t size_ = 0;
 };
-
 }  // namespace or_set_internal
 
 class OrSet {
@@ -283,14 +308,17 @@ class OrSet {
  private:
   using EntryId = or_set_internal::EntryId;
 
-  // Removes `d` (held in the index slot `slot`) from its entry and the
-  // index; erases the entry if it became empty and returns true then.
+  // True if an entry holds `d` (the index alone may still list a removed dot).
+  bool HoldsDot(Dot d) const;
+  // Removes `d` (found in the index as `slot`) from its entry and the index;
+  // erases the entry if it became empty and returns true then. A dot no
+  // entry holds any more is only dropped from the index.
   bool RemoveDot(const or_set_internal::DotIndex::Slot& slot);
   // Live entry ids ordered by their first (smallest) dot: the canonical order.
   std::vector<EntryId> CanonicalOrder() const;
 
   or_set_internal::EntryTable entries_;  // element -> its dots, never empty
-  or_set_internal::DotIndex index_;      // every dot of every entry -> its entry
+  or_set_internal::DotIndex index_;      // every dot of every entry -> its element's hash
   DotContext context_;                   // includes every dot of every entry
 };
 
