@@ -8,8 +8,10 @@
 namespace regionsync {
 
 // Both mutators start loading the lines they will need (the element's
-// slot; for an add, the new dot's index slot too) and build the delta while
-// those arrive: in a big set they are cache misses, in a small one free.
+// slot; for an add, the new dot's index slot too) and do what does not
+// depend on them while those arrive (build the delta; for a remove, erase
+// an index slot queued by an earlier one): in a big set they are cache
+// misses, in a small one free.
 OrSet OrSet::Add(ActorId actor, std::string_view element) {
   assert(actor != 0);
   const Dot dot = context_.Next(actor);
@@ -41,6 +43,7 @@ OrSet OrSet::Add(ActorId actor, std::string_view element) {
 OrSet OrSet::Remove(std::string_view element) {
   const uint32_t hash = or_set_internal::ElementHash(element);
   entries_.Prefetch(hash);
+  index_.EraseOldestQueued();
   OrSet delta;
   const EntryId id = entries_.Find(element, hash);
   if (id == or_set_internal::kNoEntry) return delta;

@@ -179,17 +179,20 @@ void DotIndex::EraseLater(Dot d) {
     Erase(d);
     return;
   }
-  // In a big index each erase is a cache miss of its own; a batch lets the
-  // misses overlap instead of each one stalling the mutation that caused it.
+  // In a big index each erase is a cache miss of its own. Queued, the slot
+  // loads while other work runs instead of stalling the remove that caused
+  // it; a full queue is erased with all its loads overlapped.
   if (pending_.capacity() == 0) pending_.reserve(kBatch);
+  Prefetch(d);
   pending_.push_back(d);
   if (pending_.size() == kBatch) ErasePending();
 }
 
 void DotIndex::ErasePending() {
-  for (const Dot& d : pending_) Prefetch(d);
-  for (const Dot& d : pending_) Erase(d);  // false if a join already dropped it
+  for (size_t i = pending_head_; i < pending_.size(); ++i) Prefetch(pending_[i]);
+  for (size_t i = pending_head_; i < pending_.size(); ++i) Erase(pending_[i]);  // false if a join dropped it
   pending_.clear();
+  pending_head_ = 0;
 }
 
 void DotIndex::EraseAt(size_t i) {
@@ -216,6 +219,7 @@ void DotIndex::Clear() {
   TableVector<Slot>().swap(slots_);
   for (Slot& s : small_) s = Slot{};
   pending_.clear();
+  pending_head_ = 0;
   size_ = 0;
 }
 

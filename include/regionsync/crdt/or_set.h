@@ -193,10 +193,12 @@ class EntryTable {
 // the hash of the element holding it, so a remove found by dot can go
 // straight to the element's slot: 24 bytes a slot, no allocation per insert,
 // and none at all up to kSmall dots.
-// A big index erases lazily: EraseLater queues the dot and every kBatch
-// queued dots are erased together, their slots loaded in parallel. Until
-// then Lookup still finds them, so callers confirm a hit against the entries
-// (EntryTable::FindDot); a dot, once erased, never comes back to the set.
+// A big index erases lazily: EraseLater queues the dot and starts loading
+// its slot, later removes erase the oldest queued dot while their own lookup
+// is on its way (EraseOldestQueued), and a full queue is erased at once.
+// Until then Lookup still finds queued dots, so callers confirm a hit
+// against the entries (EntryTable::FindDot); a dot, once erased, never comes
+// back to the set.
 class DotIndex {
  public:
   struct Slot {
@@ -213,21 +215,21 @@ class DotIndex {
     std::copy(other.small_, other.small_ + kSmall, small_);
     slots_ = std::move(other.slots_);
     pending_ = std::move(other.pending_);
+    pending_head_ = std::exchange(other.pending_head_, 0);
     size_ = std::exchange(other.size_, 0);
     other.slots_.clear();
     other.pending_.clear();
     return *this;
   }
 
-  // Starts loading the slot where the probe for `d` begins and the lines
-  // of the next five (at most three lines), where a probe or an erase
-  // almost always ends.
+  // Starts loading the slot where the probe for `d` begins and the two
+  // after it (72 bytes: at most two lines), where a probe or an erase
+  // usually ends.
   void Prefetch(Dot d) const {
     if (slots_.empty()) return;
     const size_t i = SlotOf(d);
     PrefetchLine(&slots_[i]);
     PrefetchLine(&slots_[(i + 2) & (slots_.size() - 1)]);
-    PrefetchLine(&slots_[(i + 5) & (slots_.size() - 1)]);
   }
   // The slot holding `d`, or null; may be a dot queued by EraseLater.
   // Valid until the next mutation.
@@ -239,6 +241,11 @@ class DotIndex {
   // Erase(d), now or with the next batch. REQUIRES: `d` is in the index and
   // never inserted again.
   void EraseLater(Dot d);
+  // Erases the oldest queued dot once kLag are queued: by then its slot
+  // has had time to arrive.
+  void EraseOldestQueued() {
+    if (pending_.size() - pending_head_ >= kLag) Erase(pending_[pending_head_++]);
+  }
   void Reserve(size_t n);
   void Clear();
   // Dots held, including those queued for erasure.
@@ -246,7 +253,8 @@ class DotIndex {
 
  private:
   static constexpr size_t kSmall = 2;
-  static constexpr size_t kBatch = 16;
+  static constexpr size_t kBatch = 64;
+  static constexpr size_t kLag = 4;
 
   size_t SlotOf(Dot d) const;
   void Grow(size_t min_slots);
@@ -256,6 +264,7 @@ class DotIndex {
   Slot small_[kSmall];        // the dots while slots_ is empty
   TableVector<Slot> slots_;   // empty (small) or a power of two
   std::vector<Dot> pending_;  // queued by EraseLater, at most kBatch
+  size_t pending_head_ = 0;   // pending_[0, pending_head_) are erased
   size_t size_ = 0;
 };
 }  // namespace or_set_internal
