@@ -204,6 +204,36 @@ void BM_Contains(benchmark::State& state) {
 }
 BENCHMARK(BM_Contains)->Arg(1000)->Arg(1000000);
 
+// The machine's price of a random read, for reading the 1 M / 1 k ratios:
+// a pointer chase through a table of range(0) MiB on huge pages (how the
+// OR-Set's big tables are mapped). Each step is one dependent read.
+void BM_RandomRead(benchmark::State& state) {
+  const size_t lines = (static_cast<size_t>(state.range(0)) << 20) / 64;
+  struct Line {
+    uint64_t next;
+    char pad[56];
+  };
+  Line* table = static_cast<Line*>(or_set_internal::AllocateTable(lines * sizeof(Line), alignof(Line)));
+  std::vector<uint32_t> order(lines);
+  for (size_t i = 0; i < lines; ++i) order[i] = static_cast<uint32_t>(i);
+  uint64_t rng = 0x9E3779B97F4A7C15ULL;
+  for (size_t i = lines - 1; i > 0; --i) {  // one cycle through every line, in random order
+    rng ^= rng >> 12;
+    rng ^= rng << 25;
+    rng ^= rng >> 27;
+    std::swap(order[i], order[(rng * 0x2545F4914F6CDD1DULL) % (i + 1)]);
+  }
+  for (size_t i = 0; i < lines; ++i) table[order[i]].next = order[(i + 1) % lines];
+  uint64_t at = order[0];
+  for (auto _ : state) {
+    for (size_t k = 0; k < kBatch; ++k) at = table[at].next;
+  }
+  benchmark::DoNotOptimize(at);
+  or_set_internal::FreeTable(table, lines * sizeof(Line), alignof(Line));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch));
+}
+BENCHMARK(BM_RandomRead)->Arg(8)->Arg(256);
+
 // Everything timed, nothing paused: each pair of ops adds a new element and
 // removes a random old one (both deltas joined into the receiver). A check
 // on BM_AddDeltaJoin and BM_RemoveDeltaJoin that the pauses hide nothing.

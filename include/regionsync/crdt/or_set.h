@@ -35,7 +35,7 @@ namespace regionsync {
 
 namespace or_set_internal {
 
-// Memory for the big flat tables below. A table of 2 MiB or more is mapped on
+// Memory for the big flat tables below. A table of 16 MiB or more is mapped on
 // its own and asked for transparent huge pages: at a million elements every
 // probe is a random access, and with 4 KiB pages each one misses the TLB too.
 void* AllocateTable(size_t bytes, size_t align);
