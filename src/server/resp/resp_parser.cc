@@ -273,6 +273,10 @@ RespParser::Progress RespParser::ParseInline(std::vector<std::string>* args) {
   if (!SplitInlineArgs(std::string_view(data_.get() + cursor_, line_end - cursor_), args)) {
     return Fail("Protocol error: unbalanced quotes in request");
   }
+  // Redis has no such check (its inline limit keeps the count far below its
+  // multibulk one, as ours does by default), but a command must never have
+  // more arguments than the multibulk form of it could carry.
+  if (args->size() > limits_.max_args) return Fail("Protocol error: too many arguments in inline request");
   AdvanceTo(newline + 1);
   FinishCommand();
   return args->empty() ? Progress::kSkipped : Progress::kCommand;

@@ -197,6 +197,10 @@ TEST(RespParserTest, ReportsRedisProtocolErrors) {
   EXPECT_EQ(Error("123456789", small), "Protocol error: too big inline request");
   EXPECT_EQ(Error("123456789\r\n", small), "Protocol error: too big inline request");
   EXPECT_EQ(Error("*12345678", small), "Protocol error: too big mbulk count string");
+  // An inline command is held to max_args too (found by resp_parser_fuzz: an
+  // inline command its multibulk re-encoding could not carry).
+  EXPECT_EQ(Error("a b c\r\n", small), "Protocol error: too many arguments in inline request");
+  EXPECT_EQ(Parse("a  b\r\n", small).commands, (std::vector<Command>{{"a", "b"}}));
   EXPECT_EQ(Error("*1\r\n$12345678", small), "Protocol error: too big bulk count string");
   // At the limit is fine.
   EXPECT_EQ(Parse("1234567\r\n", small).commands, std::vector<Command>{{"1234567"}});

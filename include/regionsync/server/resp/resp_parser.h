@@ -32,7 +32,7 @@ namespace regionsync {
 // What one client may make the parser hold. Exceeding a limit is a protocol
 // error (the connection is closed), as in Redis.
 struct RespLimits {
-  size_t max_args = 1024 * 1024;              // arguments in one multibulk command
+  size_t max_args = 1024 * 1024;              // arguments in one command (multibulk or inline)
   size_t max_bulk_bytes = 512 * 1024 * 1024;  // bytes in one argument
   size_t max_inline_bytes = 64 * 1024;        // one inline line or one "*n"/"$n" header line
 };
