@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <new>
+#include <random>
 #include <string>
 
 #include "regionsync/crdt/or_set.h"
@@ -250,12 +251,28 @@ void DotIndex::Grow(size_t min_slots) {
   }
 }
 
+namespace {
+
+// Elements come from clients. With a hash anyone can compute, a client could
+// send many that share a slot and make every probe walk all of them; a seed
+// drawn per process keeps slots unknowable from outside. Nothing encoded or
+// ordered depends on the hash (the canonical order is by dot).
+uint64_t ElementHashSeed() {
+  static const uint64_t seed = [] {
+    std::random_device device;
+    return (static_cast<uint64_t>(device()) << 32) ^ device();
+  }();
+  return seed;
+}
+
+}  // namespace
+
 // Elements are short ids more often than not: eight bytes a step, one
 // multiply each, then a final mix so the low bits (the slot) depend on all.
 uint32_t ElementHash(std::string_view element) {
   const char* p = element.data();
   size_t n = element.size();
-  uint64_t h = 0x9E3779B97F4A7C15ULL ^ (static_cast<uint64_t>(n) * 0xC2B2AE3D27D4EB4FULL);
+  uint64_t h = ElementHashSeed() ^ (static_cast<uint64_t>(n) * 0xC2B2AE3D27D4EB4FULL);
   while (n >= 8) {
     uint64_t w;
     std::memcpy(&w, p, 8);

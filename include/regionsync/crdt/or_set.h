@@ -107,7 +107,8 @@ class DotList {
 using EntryId = uint32_t;
 inline constexpr EntryId kNoEntry = 0xFFFFFFFFu;
 
-// The 32-bit hash of an element that both tables below keep.
+// The 32-bit hash of an element that both tables below keep. Seeded once
+// per process, so it differs between runs.
 uint32_t ElementHash(std::string_view element);
 
 // Element -> dots, stored in the probe table itself (open addressing, linear
