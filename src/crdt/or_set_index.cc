@@ -4,11 +4,10 @@
 #include <algorithm>
 #include <cassert>
 #include <cstdint>
-#include <cstring>
 #include <new>
-#include <random>
 #include <string>
 
+#include "regionsync/common/seeded_hash.h"
 #include "regionsync/crdt/or_set.h"
 
 namespace regionsync::or_set_internal {
@@ -251,46 +250,9 @@ void DotIndex::Grow(size_t min_slots) {
   }
 }
 
-namespace {
-
-// Elements come from clients. With a hash anyone can compute, a client could
-// send many that share a slot and make every probe walk all of them; a seed
-// drawn per process keeps slots unknowable from outside. Nothing encoded or
-// ordered depends on the hash (the canonical order is by dot).
-uint64_t ElementHashSeed() {
-  static const uint64_t seed = [] {
-    std::random_device device;
-    return (static_cast<uint64_t>(device()) << 32) ^ device();
-  }();
-  return seed;
-}
-
-}  // namespace
-
-// Elements are short ids more often than not: eight bytes a step, one
-// multiply each, then a final mix so the low bits (the slot) depend on all.
-uint32_t ElementHash(std::string_view element) {
-  const char* p = element.data();
-  size_t n = element.size();
-  uint64_t h = ElementHashSeed() ^ (static_cast<uint64_t>(n) * 0xC2B2AE3D27D4EB4FULL);
-  while (n >= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
-    h ^= h >> 29;
-    p += 8;
-    n -= 8;
-  }
-  if (n > 0) {
-    uint64_t w = 0;
-    std::memcpy(&w, p, n);
-    h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
-    h ^= h >> 29;
-  }
-  h *= 0xC4CEB9FE1A85EC53ULL;
-  h ^= h >> 32;
-  return static_cast<uint32_t>(h);
-}
+// The table slot is the low bits. Seeded per process: elements come from
+// clients (see seeded_hash.h).
+uint32_t ElementHash(std::string_view element) { return static_cast<uint32_t>(SeededHash(element)); }
 
 EntryId EntryTable::Find(std::string_view element, uint32_t hash) const {
   if (mask_ == 0) {

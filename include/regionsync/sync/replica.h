@@ -32,6 +32,7 @@
 #include "regionsync/common/env.h"
 #include "regionsync/common/hlc.h"
 #include "regionsync/common/replica_id.h"
+#include "regionsync/common/seeded_hash.h"
 #include "regionsync/crdt/any_crdt.h"
 #include "regionsync/store/store.h"
 
@@ -165,12 +166,9 @@ class Replica {
     uint32_t bucket_count = 0;  // `bucket` is valid for this many buckets
     uint32_t bucket = 0;
   };
-  // Lookups by string_view without building a std::string.
-  struct KeyHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  using KeyMap = std::unordered_map<std::string, Entry, KeyHash, std::equal_to<>>;
+  // Keys come from clients: a seeded hash, so they cannot be picked to
+  // share a bucket; lookups by string_view build no std::string.
+  using KeyMap = std::unordered_map<std::string, Entry, SeededStringHash, std::equal_to<>>;
   using Node = KeyMap::value_type;  // stable address: keys are never erased
 
   Replica(ReplicaId id, Env* env, Store* store, ReplicaOptions options, StoreMeta meta);

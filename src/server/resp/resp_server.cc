@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "regionsync/common/seeded_hash.h"
 #include "regionsync/server/resp/glob.h"
 #include "regionsync/server/resp/resp_commands.h"
 #include "regionsync/server/resp/resp_writer.h"
@@ -109,7 +110,8 @@ class RespServer::Impl {
   uint64_t commit_failing_since_ = 0;  // monotonic micros, 0 while commits succeed
   asio::steady_timer commit_retry_;
 
-  std::unordered_map<std::string, std::unordered_set<Connection*>> channels_;
+  // Channel names come from clients: a seeded hash (seeded_hash.h).
+  std::unordered_map<std::string, std::unordered_set<Connection*>, SeededStringHash, std::equal_to<>> channels_;
   std::map<std::string, std::unordered_set<Connection*>> patterns_;
   // Subscriptions in all: read by the change listener on other threads, so
   // that changes cost nothing while nobody listens.

@@ -1,0 +1,45 @@
+#include "regionsync/common/seeded_hash.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace regionsync {
+namespace {
+
+TEST(SeededHashTest, StableWithinAProcess) {
+  EXPECT_EQ(SeededHash("user-42"), SeededHash(std::string("user-42")));
+  EXPECT_EQ(SeededHash(""), SeededHash(std::string_view()));
+}
+
+TEST(SeededHashTest, EveryByteAndTheLengthCount) {
+  EXPECT_NE(SeededHash("a"), SeededHash(std::string("a\0", 2)));  // padding is not content
+  EXPECT_NE(SeededHash("abcdefgh1"), SeededHash("abcdefgh2"));     // the tail after a full word
+  EXPECT_NE(SeededHash("xbcdefgh1"), SeededHash("abcdefgh1"));     // the first word
+  std::unordered_set<uint64_t> seen;
+  for (int i = 0; i < 200000; ++i) seen.insert(SeededHash("user-" + std::to_string(i)));
+  EXPECT_EQ(seen.size(), 200000u);  // no 64-bit collision among sequential ids
+}
+
+TEST(SeededHashTest, LowBitsSpreadSequentialKeys) {
+  // A power-of-two table takes the low bits: 4 096 sequential keys in 4 096
+  // slots should leave about 1/e of the slots empty, not most of them.
+  std::vector<int> count(4096);
+  for (int i = 0; i < 4096; ++i) ++count[SeededHash("k" + std::to_string(i)) & 4095];
+  int empty = 0;
+  for (int c : count) empty += c == 0;
+  EXPECT_GT(empty, 1200);
+  EXPECT_LT(empty, 1800);
+}
+
+TEST(SeededHashTest, WorksAsTransparentMapHash) {
+  std::unordered_map<std::string, int, SeededStringHash, std::equal_to<>> map;
+  map["alpha"] = 1;
+  EXPECT_EQ(map.find(std::string_view("alpha"))->second, 1);
+  EXPECT_EQ(map.find(std::string_view("beta")), map.end());
+}
+
+}  // namespace
+}  // namespace regionsync
