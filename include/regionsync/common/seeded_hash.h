@@ -2,6 +2,7 @@
 // keys come from clients (Redis keys, set elements). The seed is drawn once
 // per process, so which keys share a slot cannot be worked out from outside
 // (hash flooding: many keys in one slot make every probe walk them all).
+// The environment variable REGIONSYNC_HASH_SEED pins the seed (tests do).
 // Never use it for anything another process must agree on; Hash64 (sync)
 // is the stable one.
 //
