@@ -98,7 +98,7 @@ std::vector<OrSet> OrSet::SplitDelta(size_t max_encoded_bytes) const {
       if (item < order.size()) {
         const or_set_internal::EntryTable::Entry& e = entries_.at(order[item]);
         bool created;
-        const EntryId id = piece.entries_.FindOrInsert(e.element, &created);
+        const EntryId id = piece.entries_.FindOrInsert(e.element, e.hash, &created);
         piece.entries_.at(id).dots = e.dots;
         for (size_t i = 0; i < e.dots.size(); ++i) {
           piece.index_.Insert(e.dots[i], e.hash);
