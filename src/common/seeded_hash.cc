@@ -19,6 +19,24 @@ uint64_t Seed() {
   return seed;
 }
 
+// The last 1-7 bytes as one word (the length is mixed in elsewhere), read
+// with fixed-size loads only. A memcpy of n bytes into a stack word compiles
+// to a call whose byte stores the load of that word cannot take over; the
+// load then waits for them to retire, which is after every earlier cache
+// miss, so lookups in a big table stopped overlapping: a lookup of a random
+// element of a 1 M-element OrSet took 195 ns instead of 86.
+uint64_t Tail(const char* p, size_t n) {
+  if (n >= 4) {  // two 4-byte words, overlapping when n < 8
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    return (static_cast<uint64_t>(hi) << 32) | lo;
+  }
+  // 1-3 bytes: the first, the middle and the last (the same byte when n == 1).
+  const auto byte = [p](size_t i) { return static_cast<uint64_t>(static_cast<unsigned char>(p[i])); };
+  return (byte(0) << 16) | (byte(n / 2) << 8) | byte(n - 1);
+}
+
 }  // namespace
 
 // Keys are short more often than not: eight bytes a step, one multiply each,
@@ -38,9 +56,7 @@ uint64_t SeededHash(std::string_view bytes) {
     n -= 8;
   }
   if (n > 0) {
-    uint64_t w = 0;
-    std::memcpy(&w, p, n);
-    h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+    h = (h ^ Tail(p, n)) * 0xFF51AFD7ED558CCDULL;
     h ^= h >> 29;
   }
   h *= 0xC4CEB9FE1A85EC53ULL;

@@ -25,6 +25,18 @@ TEST(SeededHashTest, EveryByteAndTheLengthCount) {
   EXPECT_EQ(seen.size(), 200000u);  // no 64-bit collision among sequential ids
 }
 
+TEST(SeededHashTest, EveryByteOfEveryLengthCounts) {
+  // Lengths 1-23 cover every way the tail after the 8-byte words is read.
+  for (size_t n = 1; n < 24; ++n) {
+    const std::string base(n, 'a');
+    for (size_t i = 0; i < n; ++i) {
+      std::string changed = base;
+      changed[i] = 'b';
+      EXPECT_NE(SeededHash(base), SeededHash(changed)) << "length " << n << ", byte " << i;
+    }
+  }
+}
+
 TEST(SeededHashTest, LowBitsSpreadSequentialKeys) {
   // A power-of-two table takes the low bits: 4 096 sequential keys in 4 096
   // slots should leave about 1/e of the slots empty, not most of them.
