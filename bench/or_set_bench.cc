@@ -185,9 +185,9 @@ void BM_RemoveDelta(benchmark::State& state) {
 BENCHMARK(BM_RemoveDelta)->Arg(1000)->Arg(1000000);
 
 // A lookup of a random live element, the least any op on it must do: in
-// cache at 1 k elements, one trip to memory at 1 M. The difference between
-// the two is what one cache miss costs on this machine, and no op at 1 M can
-// be closer to its 1 k rate than that allows (see docs/BENCHMARKS.md).
+// cache at 1 k elements, a trip to memory at 1 M. Consecutive lookups are
+// independent and short, so the CPU overlaps their misses; the mutators are
+// too long for that (see docs/BENCHMARKS.md).
 void BM_Contains(benchmark::State& state) {
   ReplicaPair& p = Pair(static_cast<size_t>(state.range(0)));
   std::vector<std::string> probes(kBatch);
