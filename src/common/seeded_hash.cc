@@ -24,7 +24,8 @@ uint64_t Seed() {
 // to a call whose byte stores the load of that word cannot take over; the
 // load then waits for them to retire, which is after every earlier cache
 // miss, so lookups in a big table stopped overlapping: a lookup of a random
-// element of a 1 M-element OrSet took 195 ns instead of 86.
+// element of a 1 M-element OrSet took 205 ns instead of 87
+// (docs/BENCHMARKS.md).
 uint64_t Tail(const char* p, size_t n) {
   if (n >= 4) {  // two 4-byte words, overlapping when n < 8
     uint32_t lo, hi;
