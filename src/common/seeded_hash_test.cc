@@ -48,13 +48,16 @@ TEST(SeededHashTest, LowBitsSpreadSequentialKeys) {
   EXPECT_LT(empty, 1800);
 }
 
-TEST(SeededHashTest, EnvironmentPinsTheSeed) {
-  const char* pinned = std::getenv("REGIONSYNC_HASH_SEED");
-  if (pinned == nullptr || std::string(pinned) != "1") GTEST_SKIP() << "run by ctest, which sets REGIONSYNC_HASH_SEED=1";
+TEST(SeededHashDeathTest, EnvironmentPinsTheSeed) {
+  // The seed is drawn once per process, so check it in a fresh one: the
+  // "threadsafe" style re-runs this test in a new process, which inherits
+  // the environment set here.
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  ASSERT_EQ(setenv("REGIONSYNC_HASH_SEED", "1", 1), 0);
   // The empty input is the seed alone through the final mix.
   uint64_t h = 1 * 0xC4CEB9FE1A85EC53ULL;
   h ^= h >> 32;
-  EXPECT_EQ(SeededHash(""), h);
+  EXPECT_EXIT(std::exit(SeededHash("") == h ? 0 : 1), testing::ExitedWithCode(0), "");
 }
 
 TEST(SeededHashTest, WorksAsTransparentMapHash) {
