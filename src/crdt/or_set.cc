@@ -7,23 +7,81 @@
 
 namespace regionsync {
 
-// Both mutators start loading the lines they will need (the element's
-// slot; for an add, the new dot's index slot too) and do what does not
-// depend on them while those arrive (build the delta; for a remove, erase
-// an index slot queued by an earlier one): in a big set they are cache
-// misses, in a small one free.
 OrSet OrSet::Add(ActorId actor, std::string_view element) {
+  OrSet delta;
+  AddInto(actor, element, or_set_internal::ElementHash(element), delta);
+  return delta;
+}
+
+OrSet OrSet::Remove(std::string_view element) {
+  OrSet delta;
+  RemoveInto(element, or_set_internal::ElementHash(element), delta);
+  return delta;
+}
+
+template <typename F>
+void OrSet::ForEachLoadingAhead(std::span<const std::string_view> elements, F&& f) const {
+  uint32_t hashes[kAhead];  // of elements i .. i + kAhead - 1, at i % kAhead
+  const size_t n = elements.size();
+  for (size_t i = 0; i < n && i < kAhead; ++i) {
+    hashes[i] = or_set_internal::ElementHash(elements[i]);
+    entries_.Prefetch(hashes[i], kAheadLines);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t hash = hashes[i % kAhead];
+    if (i + kAhead < n) {
+      hashes[i % kAhead] = or_set_internal::ElementHash(elements[i + kAhead]);
+      entries_.Prefetch(hashes[i % kAhead], kAheadLines);
+    }
+    f(i, elements[i], hash);
+  }
+}
+
+OrSet OrSet::AddAll(ActorId actor, std::span<const std::string_view> elements, size_t* added) {
+  assert(actor != 0);
+  OrSet delta;
+  delta.entries_.Reserve(elements.size());
+  delta.index_.Reserve(elements.size());
+  // Element i gets the dot first + i, so its index slot can load ahead too.
+  const uint64_t first = context_.Next(actor).counter;
+  size_t count = 0;
+  ForEachLoadingAhead(elements, [&](size_t i, std::string_view element, uint32_t hash) {
+    index_.Prefetch(Dot{actor, first + i + kAhead});
+    count += AddInto(actor, element, hash, delta) ? 1 : 0;
+  });
+  if (added != nullptr) *added = count;
+  return delta;
+}
+
+OrSet OrSet::RemoveAll(std::span<const std::string_view> elements, size_t* removed) {
+  OrSet delta;
+  size_t count = 0;
+  ForEachLoadingAhead(elements, [&](size_t, std::string_view element, uint32_t hash) {
+    count += RemoveInto(element, hash, delta) ? 1 : 0;
+  });
+  if (removed != nullptr) *removed = count;
+  return delta;
+}
+
+// Both start loading the lines they will need (the element's slots; for an
+// add, the new dot's index slot too) and do what does not depend on them
+// while those arrive (the delta's part; for a remove, erase an index slot
+// queued by an earlier one): in a big set they are cache misses, in a small
+// one free.
+bool OrSet::AddInto(ActorId actor, std::string_view element, uint32_t hash, OrSet& delta) {
   assert(actor != 0);
   const Dot dot = context_.Next(actor);
-  const uint32_t hash = or_set_internal::ElementHash(element);
   entries_.Prefetch(hash);
   index_.Prefetch(dot);
 
-  OrSet delta;
   delta.context_.Insert(dot);
   bool created;
   const EntryId did = delta.entries_.FindOrInsert(element, hash, &created);
-  delta.entries_.at(did).dots.Insert(dot);
+  or_set_internal::DotList& delta_dots = delta.entries_.at(did).dots;
+  // Added earlier in this batch: that dot is in the context now, superseded.
+  for (size_t i = 0; i < delta_dots.size(); ++i) delta.index_.Erase(delta_dots[i]);
+  delta_dots.Clear();
+  delta_dots.Insert(dot);
   delta.index_.Insert(dot, hash);
 
   const EntryId id = entries_.FindOrInsert(element, hash, &created);
@@ -37,23 +95,21 @@ OrSet OrSet::Add(ActorId actor, std::string_view element) {
   dots.Insert(dot);
   index_.Insert(dot, hash);
   context_.Insert(dot);
-  return delta;
+  return created;
 }
 
-OrSet OrSet::Remove(std::string_view element) {
-  const uint32_t hash = or_set_internal::ElementHash(element);
+bool OrSet::RemoveInto(std::string_view element, uint32_t hash, OrSet& delta) {
   entries_.Prefetch(hash);
   index_.EraseOldestQueued();
-  OrSet delta;
   const EntryId id = entries_.Find(element, hash);
-  if (id == or_set_internal::kNoEntry) return delta;
+  if (id == or_set_internal::kNoEntry) return false;
   const or_set_internal::DotList& dots = entries_.at(id).dots;
   for (size_t i = 0; i < dots.size(); ++i) {
     index_.EraseLater(dots[i]);
     delta.context_.Insert(dots[i]);
   }
   entries_.Erase(id);
-  return delta;
+  return true;
 }
 
 bool OrSet::Contains(std::string_view element) const { return entries_.Find(element) != or_set_internal::kNoEntry; }

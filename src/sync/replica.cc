@@ -235,24 +235,36 @@ Status Replica::SetMulti(std::string_view key, std::string value) {
 }
 
 Result<bool> Replica::Add(std::string_view key, std::string_view element) {
-  ActorId actor = id_.actor();
-  bool changed = false;
-  Result<OrSet*> s = MutateAs<OrSet>(key, std::nullopt, [&](OrSet& set) {
-    changed = !set.Contains(element);
-    return std::pair{set.Add(actor, element), changed};
-  });
-  if (!s.ok()) return s.status();
-  return changed;
+  Result<size_t> added = AddAll(key, {&element, 1});
+  if (!added.ok()) return added.status();
+  return *added > 0;
 }
 
 Result<bool> Replica::Remove(std::string_view key, std::string_view element) {
-  bool changed = false;
+  Result<size_t> removed = RemoveAll(key, {&element, 1});
+  if (!removed.ok()) return removed.status();
+  return *removed > 0;
+}
+
+Result<size_t> Replica::AddAll(std::string_view key, std::span<const std::string_view> elements) {
+  ActorId actor = id_.actor();
+  size_t added = 0;
   Result<OrSet*> s = MutateAs<OrSet>(key, std::nullopt, [&](OrSet& set) {
-    changed = set.Contains(element);
-    return std::pair{set.Remove(element), changed};
+    OrSet delta = set.AddAll(actor, elements, &added);
+    return std::pair{std::move(delta), added > 0};
   });
   if (!s.ok()) return s.status();
-  return changed;
+  return added;
+}
+
+Result<size_t> Replica::RemoveAll(std::string_view key, std::span<const std::string_view> elements) {
+  size_t removed = 0;
+  Result<OrSet*> s = MutateAs<OrSet>(key, std::nullopt, [&](OrSet& set) {
+    OrSet delta = set.RemoveAll(elements, &removed);
+    return std::pair{std::move(delta), removed > 0};
+  });
+  if (!s.ok()) return s.status();
+  return removed;
 }
 
 Status Replica::Enable(std::string_view key) {

@@ -53,6 +53,27 @@ TEST_F(ReplicaTest, EventsFireOncePerValueChange) {
   EXPECT_EQ(seen.back(), "online@eu-west-1/a/local");
 }
 
+TEST_F(ReplicaTest, ManyMembersAreOneWriteAndOneEvent) {
+  auto a = Open("us-east-1/a");
+  auto store_b = NewMemoryStore();
+  auto b = std::move(Replica::Open("eu-west-1/a", &env_, store_b.get())).value();
+  int events = 0;
+  a->Subscribe([&](const ChangeEvent&) { ++events; });
+  const std::vector<std::string_view> members = {"alice", "bob", "alice", "carol"};
+  EXPECT_EQ(*a->AddAll("online", members), 3u);  // "alice" twice counts once, as SADD does
+  EXPECT_EQ(a->local_writes(), 1u);
+  EXPECT_EQ(events, 1);
+  const std::vector<std::string_view> gone = {"bob", "zed"};
+  EXPECT_EQ(*a->RemoveAll("online", gone), 1u);
+  EXPECT_EQ(a->local_writes(), 2u);
+  Replica::Outgoing out = std::move(a->SealOutbox()).value();
+  for (const auto& [key, delta] : out.deltas) ASSERT_TRUE(b->ApplyRemote(key, delta, "us-east-1/a").ok());
+  EXPECT_EQ(std::get<OrSet>(*b->Find("online")).Elements(), (std::vector<std::string>{"alice", "carol"}));
+  ASSERT_TRUE(a->Increment("sessions", 1).ok());
+  EXPECT_EQ(a->AddAll("sessions", members).status().code(), StatusCode::kTypeMismatch);
+  EXPECT_EQ(a->local_writes(), 3u) << "a refused batch writes nothing";
+}
+
 TEST_F(ReplicaTest, RestartRestoresCommittedStateAndOutboxButNotUncommitted) {
   uint64_t epoch = 0;
   {

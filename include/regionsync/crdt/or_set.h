@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -151,9 +152,9 @@ class EntryTable {
   // probe, so a caller can overlap those misses with other work. Two more
   // than the home slot: a hit is usually within them, and an erase reads on
   // to the end of the run.
-  void Prefetch(uint32_t hash) const {
+  void Prefetch(uint32_t hash, size_t lines = 3) const {
     if (mask_ == 0) return;
-    for (size_t i = 0; i < 3; ++i) PrefetchLine(&slots_[(hash + i) & mask_]);
+    for (size_t i = 0; i < lines; ++i) PrefetchLine(&slots_[(hash + i) & mask_]);
   }
   // The entry of `element`, created with no dots if absent (then *created is
   // set). The caller gives it a dot before any other call.
@@ -284,6 +285,16 @@ class OrSet {
   // Observed remove. Returns the delta: no entries, context = the element's
   // dots. Absent element: empty delta.
   OrSet Remove(std::string_view element);
+  // Add(actor, e) for every element in order, returning one delta: the join
+  // of the deltas those calls would return. In a big set this is faster than
+  // the calls one by one: each element's slots start loading a few elements
+  // ahead, so their cache misses overlap (SADD with many members). Sets
+  // *added, if given, to how many elements were absent.
+  // REQUIRES: actor != 0.
+  OrSet AddAll(ActorId actor, std::span<const std::string_view> elements, size_t* added = nullptr);
+  // Remove(e) for every element, as one delta, loading ahead like AddAll.
+  // Sets *removed, if given, to how many elements were present.
+  OrSet RemoveAll(std::span<const std::string_view> elements, size_t* removed = nullptr);
 
   bool Contains(std::string_view element) const;
   size_t size() const { return entries_.size(); }
@@ -317,6 +328,18 @@ class OrSet {
 
  private:
   using EntryId = or_set_internal::EntryId;
+
+  // Add and Remove of one element whose hash is known, writing into `delta`
+  // (which may already hold earlier elements of a batch). Return true if
+  // membership changed.
+  bool AddInto(ActorId actor, std::string_view element, uint32_t hash, OrSet& delta);
+  bool RemoveInto(std::string_view element, uint32_t hash, OrSet& delta);
+  // Calls f(i, elements[i], its hash) in order, having started to load the
+  // slots of the elements kAhead further on.
+  template <typename F>
+  void ForEachLoadingAhead(std::span<const std::string_view> elements, F&& f) const;
+  static constexpr size_t kAhead = 8;
+  static constexpr size_t kAheadLines = 6;
 
   // True if an entry holds `d` (the index alone may still list a removed dot).
   bool HoldsDot(Dot d) const;

@@ -24,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -85,6 +86,10 @@ class Replica {
   // Add-wins set. Return true if membership changed.
   Result<bool> Add(std::string_view key, std::string_view element);
   Result<bool> Remove(std::string_view key, std::string_view element);
+  // Many elements as one write (one delta): SADD / SREM. Return how many
+  // were absent / present before.
+  Result<size_t> AddAll(std::string_view key, std::span<const std::string_view> elements);
+  Result<size_t> RemoveAll(std::string_view key, std::span<const std::string_view> elements);
   // Enable-wins flag.
   Status Enable(std::string_view key);
   Status Disable(std::string_view key);

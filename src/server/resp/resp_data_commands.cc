@@ -153,16 +153,13 @@ void RespCommands::Call::IncrementBy(int64_t by) {
 
 void RespCommands::Call::SAdd() {
   Event("sadd");
-  int64_t added = 0;
-  for (size_t i = 2; i < args_.size(); ++i) {
-    Result<bool> a = replica_.Add(args_[1], args_[i]);
-    if (!a.ok()) {  // only the first can fail (type mismatch): nothing was added
-      Fail(a.status());
-      return;
-    }
-    added += *a;
+  const std::vector<std::string_view> members(args_.begin() + 2, args_.end());
+  Result<size_t> added = replica_.AddAll(args_[1], members);
+  if (!added.ok()) {  // a type mismatch: nothing was added
+    Fail(added.status());
+    return;
   }
-  out_.Integer(added);
+  out_.Integer(static_cast<int64_t>(*added));
 }
 
 void RespCommands::Call::SRem() {
@@ -176,12 +173,9 @@ void RespCommands::Call::SRem() {
     return;
   }
   Event("srem");
-  int64_t removed = 0;
-  for (size_t i = 2; i < args_.size(); ++i) {
-    Result<bool> r = replica_.Remove(args_[1], args_[i]);
-    removed += r.ok() && *r;
-  }
-  out_.Integer(removed);
+  const std::vector<std::string_view> members(args_.begin() + 2, args_.end());
+  Result<size_t> removed = replica_.RemoveAll(args_[1], members);
+  out_.Integer(removed.ok() ? static_cast<int64_t>(*removed) : 0);
 }
 
 void RespCommands::Call::SMembers() {
