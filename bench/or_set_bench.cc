@@ -269,35 +269,75 @@ void BM_Contains(benchmark::State& state) {
 }
 BENCHMARK(BM_Contains)->Arg(1000)->Arg(1000000);
 
-// The machine's price of a random read, for reading the 1 M / 1 k ratios:
-// a pointer chase through a table of range(0) MiB on huge pages (how the
-// OR-Set's big tables are mapped). Each step is one dependent read.
-void BM_RandomRead(benchmark::State& state) {
-  const size_t lines = (static_cast<size_t>(state.range(0)) << 20) / 64;
+// A table of `mib` MiB on huge pages (how the OR-Set's big tables are
+// mapped) whose lines link into one cycle through all of them, in random
+// order: following `next` is a chase of dependent reads.
+class RandomCycle {
+ public:
   struct Line {
     uint64_t next;
     char pad[56];
   };
-  Line* table = static_cast<Line*>(or_set_internal::AllocateTable(lines * sizeof(Line), alignof(Line)));
-  std::vector<uint32_t> order(lines);
-  for (size_t i = 0; i < lines; ++i) order[i] = static_cast<uint32_t>(i);
-  uint64_t rng = 0x9E3779B97F4A7C15ULL;
-  for (size_t i = lines - 1; i > 0; --i) {  // one cycle through every line, in random order
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    std::swap(order[i], order[(rng * 0x2545F4914F6CDD1DULL) % (i + 1)]);
+  explicit RandomCycle(size_t mib)
+      : lines_((mib << 20) / sizeof(Line)),
+        table_(static_cast<Line*>(or_set_internal::AllocateTable(lines_ * sizeof(Line), alignof(Line)))) {
+    std::vector<uint32_t> order(lines_);
+    for (size_t i = 0; i < lines_; ++i) order[i] = static_cast<uint32_t>(i);
+    uint64_t rng = 0x9E3779B97F4A7C15ULL;
+    for (size_t i = lines_ - 1; i > 0; --i) {
+      rng ^= rng >> 12;
+      rng ^= rng << 25;
+      rng ^= rng >> 27;
+      std::swap(order[i], order[(rng * 0x2545F4914F6CDD1DULL) % (i + 1)]);
+    }
+    for (size_t i = 0; i < lines_; ++i) table_[order[i]].next = order[(i + 1) % lines_];
   }
-  for (size_t i = 0; i < lines; ++i) table[order[i]].next = order[(i + 1) % lines];
-  uint64_t at = order[0];
+  ~RandomCycle() { or_set_internal::FreeTable(table_, lines_ * sizeof(Line), alignof(Line)); }
+  RandomCycle(const RandomCycle&) = delete;
+  RandomCycle& operator=(const RandomCycle&) = delete;
+  const Line& operator[](uint64_t i) const { return table_[i]; }
+
+ private:
+  size_t lines_;
+  Line* table_;
+};
+
+// The machine's price of a random read, for reading the 1 M / 1 k ratios:
+// a chase through range(0) MiB, one dependent read per step.
+void BM_RandomRead(benchmark::State& state) {
+  const RandomCycle table(static_cast<size_t>(state.range(0)));
+  uint64_t at = 0;
   for (auto _ : state) {
     for (size_t k = 0; k < kBatch; ++k) at = table[at].next;
   }
   benchmark::DoNotOptimize(at);
-  or_set_internal::FreeTable(table, lines * sizeof(Line), alignof(Line));
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch));
 }
 BENCHMARK(BM_RandomRead)->Arg(8)->Arg(256);
+
+// What an operation's own work can hide of its miss, for reading the
+// single-element rows: the 256 MiB chase, with range(0) rounds of work that
+// does not need the line between learning the next address and reading it.
+// With range(1) = 1 the line is prefetched first, so the work runs while the
+// line travels and a step costs about the larger of the two. Without, the
+// read waits behind the work once the work outgrows the reorder window.
+// range(1) = 2: the work alone, no read.
+void BM_WorkBeforeRead(benchmark::State& state) {
+  const RandomCycle table(256);
+  const int64_t work = state.range(0);
+  const int64_t mode = state.range(1);
+  uint64_t at = 0, acc = 0;
+  for (auto _ : state) {
+    for (size_t k = 0; k < kBatch; ++k) {
+      if (mode == 1) or_set_internal::PrefetchLine(&table[at]);
+      for (int64_t w = 0; w < work; ++w) benchmark::DoNotOptimize(acc += w);
+      if (mode != 2) at = table[at].next;
+    }
+  }
+  benchmark::DoNotOptimize(at);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch));
+}
+BENCHMARK(BM_WorkBeforeRead)->ArgsProduct({{0, 200, 400, 800}, {2, 0, 1}});
 
 // Everything timed, nothing paused: each pair of ops adds a new element and
 // removes a random old one (both deltas joined into the receiver). A check

@@ -25,13 +25,13 @@ void OrSet::ForEachLoadingAhead(std::span<const std::string_view> elements, F&& 
   const size_t n = elements.size();
   for (size_t i = 0; i < n && i < kAhead; ++i) {
     hashes[i] = or_set_internal::ElementHash(elements[i]);
-    entries_.Prefetch(hashes[i], kAheadLines);
+    entries_.Prefetch(hashes[i]);
   }
   for (size_t i = 0; i < n; ++i) {
     const uint32_t hash = hashes[i % kAhead];
     if (i + kAhead < n) {
       hashes[i % kAhead] = or_set_internal::ElementHash(elements[i + kAhead]);
-      entries_.Prefetch(hashes[i % kAhead], kAheadLines);
+      entries_.Prefetch(hashes[i % kAhead]);
     }
     f(i, elements[i], hash);
   }
