@@ -62,7 +62,21 @@ struct ReplicaPair {
     return static_cast<size_t>((rng * 0x2545F4914F6CDD1DULL) % bound);
   }
   bool Consistent() const { return writer.size() == live.size() && receiver.size() == live.size(); }
+  // Moves `count` distinct live elements, drawn uniformly, to the tail of
+  // `live` (a partial Fisher-Yates shuffle).
+  void PickVictims(size_t count) {
+    const size_t n = live.size();
+    for (size_t k = 0; k < count; ++k) std::swap(live[Random(n - k)], live[n - 1 - k]);
+  }
 };
+
+// Items are elements; the check catches a benchmark that lost track of its
+// replicas, which would make its rate meaningless.
+void Finish(benchmark::State& state, const ReplicaPair& p) {
+  if (!p.Consistent()) state.SkipWithError("replicas lost track of the live set");
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch));
+  state.counters["elements"] = static_cast<double>(p.writer.size());
+}
 
 ReplicaPair& Pair(size_t n) {
   static std::map<size_t, std::unique_ptr<ReplicaPair>> cache;
@@ -98,9 +112,7 @@ void BM_AddDeltaJoin(benchmark::State& state) {
     }
     state.ResumeTiming();
   }
-  if (!p.Consistent()) state.SkipWithError("replicas lost track of the live set");
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch));
-  state.counters["elements"] = static_cast<double>(p.receiver.size());
+  Finish(state, p);
 }
 BENCHMARK(BM_AddDeltaJoin)->Arg(1000)->Arg(1000000);
 
@@ -110,11 +122,7 @@ BENCHMARK(BM_AddDeltaJoin)->Arg(1000)->Arg(1000000);
 void BM_RemoveDeltaJoin(benchmark::State& state) {
   ReplicaPair& p = Pair(static_cast<size_t>(state.range(0)));
   const size_t n = p.live.size();
-  // Partial Fisher-Yates: the victims are moved to the tail of `live`.
-  auto pick_victims = [&] {
-    for (size_t k = 0; k < kBatch; ++k) std::swap(p.live[p.Random(n - k)], p.live[n - 1 - k]);
-  };
-  pick_victims();
+  p.PickVictims(kBatch);
   for (auto _ : state) {
     for (size_t k = n - kBatch; k < n; ++k) {
       OrSet delta = p.writer.Remove(p.live[k]);
@@ -125,12 +133,10 @@ void BM_RemoveDeltaJoin(benchmark::State& state) {
       p.live[k] = p.FreshName();
       p.receiver.Join(p.writer.Add(kWriter, p.live[k]));
     }
-    pick_victims();
+    p.PickVictims(kBatch);
     state.ResumeTiming();
   }
-  if (!p.Consistent()) state.SkipWithError("replicas lost track of the live set");
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch));
-  state.counters["elements"] = static_cast<double>(p.receiver.size());
+  Finish(state, p);
 }
 BENCHMARK(BM_RemoveDeltaJoin)->Arg(1000)->Arg(1000000);
 
@@ -154,19 +160,14 @@ void BM_AddDelta(benchmark::State& state) {
     }
     state.ResumeTiming();
   }
-  if (!p.Consistent()) state.SkipWithError("replicas lost track of the live set");
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch));
-  state.counters["elements"] = static_cast<double>(p.writer.size());
+  Finish(state, p);
 }
 BENCHMARK(BM_AddDelta)->Arg(1000)->Arg(1000000);
 
 void BM_RemoveDelta(benchmark::State& state) {
   ReplicaPair& p = Pair(static_cast<size_t>(state.range(0)));
   const size_t n = p.live.size();
-  auto pick_victims = [&] {
-    for (size_t k = 0; k < kBatch; ++k) std::swap(p.live[p.Random(n - k)], p.live[n - 1 - k]);
-  };
-  pick_victims();
+  p.PickVictims(kBatch);
   std::vector<OrSet> deltas(kBatch);
   for (auto _ : state) {
     for (size_t k = 0; k < kBatch; ++k) deltas[k] = p.writer.Remove(p.live[n - kBatch + k]);
@@ -177,12 +178,10 @@ void BM_RemoveDelta(benchmark::State& state) {
       slot = p.FreshName();
       p.receiver.Join(p.writer.Add(kWriter, slot));
     }
-    pick_victims();
+    p.PickVictims(kBatch);
     state.ResumeTiming();
   }
-  if (!p.Consistent()) state.SkipWithError("replicas lost track of the live set");
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch));
-  state.counters["elements"] = static_cast<double>(p.writer.size());
+  Finish(state, p);
 }
 BENCHMARK(BM_RemoveDelta)->Arg(1000)->Arg(1000000);
 
@@ -213,9 +212,7 @@ void BM_AddAllDelta(benchmark::State& state) {
     views.assign(fresh.begin(), fresh.end());  // a new name may be longer
     state.ResumeTiming();
   }
-  if (!p.Consistent()) state.SkipWithError("replicas lost track of the live set");
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch));
-  state.counters["elements"] = static_cast<double>(p.writer.size());
+  Finish(state, p);
 }
 BENCHMARK(BM_AddAllDelta)->Args({1000, 16})->Args({1000000, 16});
 
@@ -223,10 +220,7 @@ void BM_RemoveAllDelta(benchmark::State& state) {
   ReplicaPair& p = Pair(static_cast<size_t>(state.range(0)));
   const size_t members = static_cast<size_t>(state.range(1));
   const size_t n = p.live.size();
-  auto pick_victims = [&] {
-    for (size_t k = 0; k < kBatch; ++k) std::swap(p.live[p.Random(n - k)], p.live[n - 1 - k]);
-  };
-  pick_victims();
+  p.PickVictims(kBatch);
   std::vector<std::string_view> victims(p.live.end() - kBatch, p.live.end());
   std::vector<OrSet> deltas(kBatch / members);
   for (auto _ : state) {
@@ -239,13 +233,11 @@ void BM_RemoveAllDelta(benchmark::State& state) {
       p.live[k] = p.FreshName();
       p.receiver.Join(p.writer.Add(kWriter, p.live[k]));
     }
-    pick_victims();
+    p.PickVictims(kBatch);
     victims.assign(p.live.end() - kBatch, p.live.end());
     state.ResumeTiming();
   }
-  if (!p.Consistent()) state.SkipWithError("replicas lost track of the live set");
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch));
-  state.counters["elements"] = static_cast<double>(p.writer.size());
+  Finish(state, p);
 }
 BENCHMARK(BM_RemoveAllDelta)->Args({1000, 16})->Args({1000000, 16});
 
