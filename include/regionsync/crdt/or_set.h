@@ -151,10 +151,10 @@ class EntryTable {
   // Starts loading the lines where an element with this hash begins its
   // probe, so a caller can overlap those misses with other work: the home
   // slot and five more. An erase (like an insert's probe) reads on to the
-  // empty slot that ends the run: at a load of 1/2 that is 4.3 slots from
-  // home on average, within 3 for 54% of elements and within 6 for 84%.
-  // Six rather than three made remove + delta at 1 M elements about 20%
-  // faster (docs/BENCHMARKS.md).
+  // empty slot that ends the run: at a load of 1/2 that is 4.2 slots from
+  // home on average, within 3 for 54% of elements and within 6 for 84%
+  // (bench/probe_runs.py). Six rather than three made remove + delta at 1 M
+  // elements about 20% faster (docs/BENCHMARKS.md).
   void Prefetch(uint32_t hash) const {
     if (mask_ == 0) return;
     for (size_t i = 0; i < 6; ++i) PrefetchLine(&slots_[(hash + i) & mask_]);
