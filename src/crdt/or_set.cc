@@ -7,15 +7,20 @@
 
 namespace regionsync {
 
+// One element: start loading its slots, then the same work as a batch.
 OrSet OrSet::Add(ActorId actor, std::string_view element) {
+  const uint32_t hash = or_set_internal::ElementHash(element);
+  entries_.Prefetch(hash);
   OrSet delta;
-  AddInto(actor, element, or_set_internal::ElementHash(element), delta);
+  AddInto(actor, element, hash, delta);
   return delta;
 }
 
 OrSet OrSet::Remove(std::string_view element) {
+  const uint32_t hash = or_set_internal::ElementHash(element);
+  entries_.Prefetch(hash);
   OrSet delta;
-  RemoveInto(element, or_set_internal::ElementHash(element), delta);
+  RemoveInto(element, hash, delta);
   return delta;
 }
 
@@ -63,15 +68,14 @@ OrSet OrSet::RemoveAll(std::span<const std::string_view> elements, size_t* remov
   return delta;
 }
 
-// Both start loading the lines they will need (the element's slots; for an
-// add, the new dot's index slot too) and do what does not depend on them
-// while those arrive (the delta's part; for a remove, erase an index slot
-// queued by an earlier one): in a big set they are cache misses, in a small
-// one free.
+// The element's slots are loading already (the caller started them). Both
+// do what does not depend on them first (an add starts loading its new
+// dot's index slot and builds the delta's part; a remove erases an index
+// slot queued by an earlier one): in a big set those slots are cache
+// misses, in a small one free.
 bool OrSet::AddInto(ActorId actor, std::string_view element, uint32_t hash, OrSet& delta) {
   assert(actor != 0);
   const Dot dot = context_.Next(actor);
-  entries_.Prefetch(hash);
   index_.Prefetch(dot);
 
   delta.context_.Insert(dot);
@@ -99,7 +103,6 @@ bool OrSet::AddInto(ActorId actor, std::string_view element, uint32_t hash, OrSe
 }
 
 bool OrSet::RemoveInto(std::string_view element, uint32_t hash, OrSet& delta) {
-  entries_.Prefetch(hash);
   index_.EraseOldestQueued();
   const EntryId id = entries_.Find(element, hash);
   if (id == or_set_internal::kNoEntry) return false;
