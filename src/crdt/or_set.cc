@@ -9,10 +9,13 @@ namespace regionsync {
 
 // One element: start loading its slots, then the same work as a batch.
 OrSet OrSet::Add(ActorId actor, std::string_view element) {
+  assert(actor != 0);
+  const Dot dot = context_.Next(actor);
   const uint32_t hash = or_set_internal::ElementHash(element);
   entries_.Prefetch(hash);
+  index_.Prefetch(dot);
   OrSet delta;
-  AddInto(actor, element, hash, delta);
+  AddInto(dot, element, hash, delta);
   return delta;
 }
 
@@ -47,12 +50,14 @@ OrSet OrSet::AddAll(ActorId actor, std::span<const std::string_view> elements, s
   OrSet delta;
   delta.entries_.Reserve(elements.size());
   delta.index_.Reserve(elements.size());
-  // Element i gets the dot first + i, so its index slot can load ahead too.
+  // Element i gets the dot first + i, so its index slot loads ahead too.
   const uint64_t first = context_.Next(actor).counter;
+  const size_t n = elements.size();
+  for (size_t i = 0; i < n && i < kAhead; ++i) index_.Prefetch(Dot{actor, first + i});
   size_t count = 0;
   ForEachLoadingAhead(elements, [&](size_t i, std::string_view element, uint32_t hash) {
-    index_.Prefetch(Dot{actor, first + i + kAhead});
-    count += AddInto(actor, element, hash, delta) ? 1 : 0;
+    if (i + kAhead < n) index_.Prefetch(Dot{actor, first + i + kAhead});
+    count += AddInto(Dot{actor, first + i}, element, hash, delta) ? 1 : 0;
   });
   if (added != nullptr) *added = count;
   return delta;
@@ -68,16 +73,13 @@ OrSet OrSet::RemoveAll(std::span<const std::string_view> elements, size_t* remov
   return delta;
 }
 
-// The element's slots are loading already (the caller started them). Both
-// do what does not depend on them first (an add starts loading its new
-// dot's index slot and builds the delta's part; a remove erases an index
-// slot queued by an earlier one): in a big set those slots are cache
-// misses, in a small one free.
-bool OrSet::AddInto(ActorId actor, std::string_view element, uint32_t hash, OrSet& delta) {
-  assert(actor != 0);
-  const Dot dot = context_.Next(actor);
-  index_.Prefetch(dot);
-
+// The element's slots (and an add's index slot) are loading already: the
+// caller started them. Both do what does not depend on them first (an add
+// builds the delta's part; a remove erases an index slot queued by an
+// earlier one): in a big set those slots are cache misses, in a small one
+// free.
+bool OrSet::AddInto(Dot dot, std::string_view element, uint32_t hash, OrSet& delta) {
+  assert(dot.actor != 0 && dot == context_.Next(dot.actor));
   delta.context_.Insert(dot);
   bool created;
   const EntryId did = delta.entries_.FindOrInsert(element, hash, &created);

@@ -335,7 +335,8 @@ class OrSet {
   // Add and Remove of one element whose hash is known and whose slots the
   // caller has started to load, writing into `delta` (which may already hold
   // earlier elements of a batch). Return true if membership changed.
-  bool AddInto(ActorId actor, std::string_view element, uint32_t hash, OrSet& delta);
+  // AddInto REQUIRES: dot == context_.Next(dot.actor), dot.actor != 0.
+  bool AddInto(Dot dot, std::string_view element, uint32_t hash, OrSet& delta);
   bool RemoveInto(std::string_view element, uint32_t hash, OrSet& delta);
   // Calls f(i, elements[i], its hash) in order, having started to load the
   // slots of the elements kAhead further on.
