@@ -73,13 +73,14 @@ const char* TypeName(CrdtType type) {
     case pb::OR_SET: return "or_set";
     case pb::EW_FLAG: return "ew_flag";
     case pb::OR_MAP: return "or_map";
+    case pb::STRING: return "string";
     default: return "unknown";
   }
 }
 
 Result<CrdtType> ParseTypeName(std::string_view name) {
   for (CrdtType t : {pb::G_COUNTER, pb::PN_COUNTER, pb::LWW_REGISTER, pb::MV_REGISTER, pb::OR_SET,
-                     pb::EW_FLAG, pb::OR_MAP}) {
+                     pb::EW_FLAG, pb::OR_MAP, pb::STRING}) {
     if (name == TypeName(t)) return t;
   }
   return InvalidArgument("unknown CRDT type '" + std::string(name) + "'");
@@ -94,6 +95,7 @@ AnyCrdt EmptyCrdt(CrdtType type) {
     case pb::OR_SET: return OrSet();
     case pb::EW_FLAG: return EwFlag();
     case pb::OR_MAP: return OrMap();
+    case pb::STRING: return RedisString();
     default: assert(false && "EmptyCrdt: unknown type"); return GCounter();
   }
 }
@@ -130,6 +132,7 @@ Result<AnyCrdt> DecodeCrdt(CrdtType type, std::string_view bytes) {
     case pb::OR_SET: return DecodeAs<OrSet>(bytes);
     case pb::EW_FLAG: return DecodeAs<EwFlag>(bytes);
     case pb::OR_MAP: return DecodeAs<OrMap>(bytes);
+    case pb::STRING: return DecodeAs<RedisString>(bytes);
     default: return InvalidArgument("unknown CRDT type " + std::to_string(static_cast<int>(type)));
   }
 }
@@ -154,6 +157,10 @@ nlohmann::json ValueJson(const AnyCrdt& value) {
                         [](const OrSet& s) { return StringsJson(s.Elements()); },
                         [](const EwFlag& f) { return nlohmann::json(f.Enabled()); },
                         [](const OrMap& m) { return MapJson(m); },
+                        [](const RedisString& r) {
+                          std::optional<std::string> v = r.Value();
+                          return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+                        },
                     },
                     value);
 }
@@ -161,12 +168,13 @@ nlohmann::json ValueJson(const AnyCrdt& value) {
 bool HasValue(const AnyCrdt& value) {
   return std::visit(Overloaded{
                         [](const GCounter& c) { return c.Value() != 0; },
-                        [](const PnCounter& c) { return c.Value() != 0; },
+                        [](const PnCounter& c) { return c.HasLive(); },
                         [](const LwwRegister& r) { return r.Value().has_value(); },
                         [](const MvRegister& r) { return !r.Values().empty(); },
                         [](const OrSet& s) { return s.size() != 0; },
                         [](const EwFlag& f) { return f.Enabled(); },
                         [](const OrMap& m) { return m.size() != 0; },
+                        [](const RedisString& r) { return r.HasValue(); },
                     },
                     value);
 }
@@ -175,12 +183,8 @@ Result<AnyCrdt> ClearCrdt(AnyCrdt& state, ActorId actor, HlcTimestamp clock_now)
   return std::visit(
       Overloaded{
           [](GCounter&) -> Result<AnyCrdt> { return InvalidArgument("a grow-only counter cannot be deleted"); },
-          [&](PnCounter& c) -> Result<AnyCrdt> {
-            int64_t v = c.Value();
-            // -(INT64_MIN) overflows: take the magnitude as unsigned.
-            uint64_t magnitude = v < 0 ? uint64_t{0} - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
-            return AnyCrdt(v < 0 ? c.Increment(actor, magnitude) : c.Decrement(actor, magnitude));
-          },
+          [](PnCounter& c) -> Result<AnyCrdt> { return AnyCrdt(c.Reset()); },
+          [](RedisString& r) -> Result<AnyCrdt> { return AnyCrdt(r.Delete()); },
           [&](LwwRegister& r) -> Result<AnyCrdt> { return AnyCrdt(r.Clear(actor, clock_now)); },
           [](MvRegister& r) -> Result<AnyCrdt> { return AnyCrdt(r.Clear()); },
           [](OrSet& s) -> Result<AnyCrdt> {
@@ -196,6 +200,58 @@ Result<AnyCrdt> ClearCrdt(AnyCrdt& state, ActorId actor, HlcTimestamp clock_now)
           },
       },
       state);
+}
+
+bool IsStringFamily(const AnyCrdt& value) {
+  return std::holds_alternative<RedisString>(value) || std::holds_alternative<PnCounter>(value) ||
+         std::holds_alternative<LwwRegister>(value);
+}
+
+bool SameFamily(const AnyCrdt& a, const AnyCrdt& b) {
+  return SameType(a, b) || (IsStringFamily(a) && IsStringFamily(b));
+}
+
+RedisString ToRedisString(const AnyCrdt& value) {
+  return std::visit(Overloaded{
+                        [](const RedisString& r) { return r; },
+                        [](const PnCounter& c) { return RedisString::FromCounter(c); },
+                        [](const LwwRegister& r) { return RedisString::FromRegister(r); },
+                        [](const auto&) {
+                          assert(false && "ToRedisString: not a string-family type");
+                          return RedisString();
+                        },
+                    },
+                    value);
+}
+
+namespace {
+
+// The order that decides a type conflict (see JoinAnyType).
+std::pair<int, int> Rank(const AnyCrdt& v) {
+  if (IsStringFamily(v)) return {1000, 0};
+  const OrMap* m = std::get_if<OrMap>(&v);
+  return {static_cast<int>(TypeOf(v)), m != nullptr ? static_cast<int>(m->kind()) : 0};
+}
+
+}  // namespace
+
+TypedJoin JoinAnyType(AnyCrdt& state, const AnyCrdt& delta) {
+  if (SameType(state, delta)) return {JoinCrdt(state, delta), false};
+  if (IsStringFamily(state) && IsStringFamily(delta)) {
+    // A register meeting a counter is a conflict of the HTTP types; a string
+    // meeting either is an upgraded key joining its old type.
+    if (RedisString* s = std::get_if<RedisString>(&state)) return {s->Join(ToRedisString(delta)), false};
+    bool conflict = !std::holds_alternative<RedisString>(delta);
+    RedisString joined = ToRedisString(state);
+    joined.Join(ToRedisString(delta));
+    state = std::move(joined);
+    return {true, conflict};
+  }
+  if (Rank(delta) > Rank(state)) {
+    state = delta;
+    return {true, true};
+  }
+  return {false, true};
 }
 
 }  // namespace regionsync

@@ -16,26 +16,72 @@ void ToProto(const PnCounter& c, pb::PnCounter* out) {
   // An empty side is left unset: the canonical form omits it.
   if (!c.increments().empty()) c.increments().ToProto(out->mutable_p());
   if (!c.decrements().empty()) c.decrements().ToProto(out->mutable_n());
+  if (!c.reset_increments().empty()) c.reset_increments().ToProto(out->mutable_rp());
+  if (!c.reset_decrements().empty()) c.reset_decrements().ToProto(out->mutable_rn());
+}
+
+uint64_t SaturatingAdd(uint64_t a, uint64_t b) {
+  uint64_t sum;
+  return __builtin_add_overflow(a, b, &sum) ? std::numeric_limits<uint64_t>::max() : sum;
+}
+
+// What `actor`'s slot adds to live(side): side - reset, at least 0.
+uint64_t Contribution(const GCounter& side, const GCounter& reset, ActorId actor) {
+  uint64_t s = side.Slot(actor), r = reset.Slot(actor);
+  return s > r ? s - r : 0;
 }
 
 }  // namespace
 
+uint64_t PnCounter::Live(const GCounter& side, const GCounter& reset) {
+  if (reset.empty()) return side.Value();
+  uint64_t live = 0;
+  for (const GCounter::SlotEntry& s : side) {
+    uint64_t r = reset.Slot(s.actor);
+    if (s.count > r) live = SaturatingAdd(live, s.count - r);
+  }
+  return live;
+}
+
+// Raises `side`'s slot of `actor` by n, keeps `live` (= Live(side, reset))
+// up to date in O(log slots), and returns the one-slot delta.
+GCounter PnCounter::Raise(GCounter& side, const GCounter& reset, uint64_t& live, ActorId actor, uint64_t n) {
+  uint64_t before = Contribution(side, reset, actor);
+  GCounter delta = side.Increment(actor, n);
+  // Contributions only grow, and a saturated sum stays saturated.
+  live = SaturatingAdd(live, Contribution(side, reset, actor) - before);
+  return delta;
+}
+
 PnCounter PnCounter::Increment(ActorId actor, uint64_t n) {
   PnCounter delta;
-  delta.p_ = p_.Increment(actor, n);
+  delta.p_ = Raise(p_, rp_, live_p_, actor, n);
+  delta.Recount();
   return delta;
 }
 
 PnCounter PnCounter::Decrement(ActorId actor, uint64_t n) {
   PnCounter delta;
-  delta.n_ = n_.Increment(actor, n);
+  delta.n_ = Raise(n_, rn_, live_n_, actor, n);
+  delta.Recount();
+  return delta;
+}
+
+PnCounter PnCounter::Reset() {
+  PnCounter delta;
+  delta.rp_ = p_;
+  delta.rn_ = n_;
+  rp_.Join(p_);
+  rn_.Join(n_);
+  Recount();
+  delta.Recount();
   return delta;
 }
 
 int64_t PnCounter::Value() const {
   constexpr uint64_t kInt64Max = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-  const uint64_t p = p_.Value();
-  const uint64_t n = n_.Value();
+  const uint64_t p = live_p_;
+  const uint64_t n = live_n_;
   if (p >= n) {
     uint64_t d = p - n;
     return d > kInt64Max ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(d);
@@ -47,9 +93,18 @@ int64_t PnCounter::Value() const {
 
 bool PnCounter::Join(const PnCounter& other) {
   const int64_t before = Value();
+  const bool had_live = HasLive();
   p_.Join(other.p_);
   n_.Join(other.n_);
-  return Value() != before;
+  if (rp_.empty() && other.rp_.empty() && rn_.empty() && other.rn_.empty()) {
+    live_p_ = p_.Value();  // no resets anywhere: the common case stays O(slots of other)
+    live_n_ = n_.Value();
+  } else {
+    rp_.Join(other.rp_);
+    rn_.Join(other.rn_);
+    Recount();
+  }
+  return Value() != before || HasLive() != had_live;
 }
 
 std::string PnCounter::Encode() const {
@@ -68,9 +123,16 @@ Result<PnCounter> PnCounter::Decode(std::string_view bytes) {
   if (!p.ok()) return p.status();
   Result<GCounter> n = GCounter::FromProto(msg.n());
   if (!n.ok()) return n.status();
+  Result<GCounter> rp = GCounter::FromProto(msg.rp());
+  if (!rp.ok()) return rp.status();
+  Result<GCounter> rn = GCounter::FromProto(msg.rn());
+  if (!rn.ok()) return rn.status();
   PnCounter c;
   c.p_ = std::move(p).value();
   c.n_ = std::move(n).value();
+  c.rp_ = std::move(rp).value();
+  c.rn_ = std::move(rn).value();
+  c.Recount();
   // Rejects every other encoding of the same state (see GCounter::Decode),
   // including an empty side that is present instead of omitted.
   if (c.Encode() != bytes) return InvalidArgument("pn_counter: non-canonical encoding");

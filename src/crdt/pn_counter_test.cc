@@ -30,19 +30,38 @@ rc::Gen<uint64_t> GenAmount() {
                                            {1, rc::gen::just(kMax)}});
 }
 
+enum class OpKind { kIncrement, kDecrement, kReset };
+
 struct Op {
-  bool increment;
+  OpKind kind;
   ActorId actor;
   uint64_t n;
 };
 
 rc::Gen<Op> GenOp() {
-  return rc::gen::build<Op>(rc::gen::set(&Op::increment), rc::gen::set(&Op::actor, GenActor()),
-                            rc::gen::set(&Op::n, GenAmount()));
+  return rc::gen::build<Op>(
+      rc::gen::set(&Op::kind, rc::gen::weightedElement<OpKind>(
+                                  {{4, OpKind::kIncrement}, {4, OpKind::kDecrement}, {1, OpKind::kReset}})),
+      rc::gen::set(&Op::actor, GenActor()), rc::gen::set(&Op::n, GenAmount()));
 }
 
 PnCounter Apply(PnCounter& c, const Op& op) {
-  return op.increment ? c.Increment(op.actor, op.n) : c.Decrement(op.actor, op.n);
+  switch (op.kind) {
+    case OpKind::kIncrement: return c.Increment(op.actor, op.n);
+    case OpKind::kDecrement: return c.Decrement(op.actor, op.n);
+    case OpKind::kReset: return c.Reset();
+  }
+  return {};
+}
+
+// live(side) of the model: per actor side - reset, at least 0, in 128 bits.
+__int128 ExactLive(const GCounter& side, const GCounter& reset) {
+  __int128 sum = 0;
+  for (const GCounter::SlotEntry& s : side) {
+    uint64_t r = reset.Slot(s.actor);
+    if (s.count > r) sum += s.count - r;
+  }
+  return std::min<__int128>(sum, kMax);  // the live sums saturate like G-Counters
 }
 
 rc::Gen<PnCounter> GenCounter() {
@@ -60,11 +79,41 @@ RC_GTEST_PROP(PnCounterLaws, JoinIsASemilattice, ()) {
   lattice_laws::CheckLatticeLaws(*GenCounter(), *GenCounter(), *GenCounter());
 }
 
-RC_GTEST_PROP(PnCounterLaws, JoinReturnsWhetherValueChanged, ()) {
+RC_GTEST_PROP(PnCounterLaws, JoinReturnsWhetherValueOrExistenceChanged, ()) {
   PnCounter a = *GenCounter(), b = *GenCounter();
   int64_t before = a.Value();
+  bool had_live = a.HasLive();
   bool changed = a.Join(b);  // separate statement: == does not sequence its operands
-  RC_ASSERT(changed == (a.Value() != before));
+  RC_ASSERT(changed == (a.Value() != before || a.HasLive() != had_live));
+}
+
+// The cached live sums always equal a recount from the four sides.
+RC_GTEST_PROP(PnCounterLaws, LiveSumsMatchTheModel, ()) {
+  PnCounter c = *GenCounter();
+  c.Join(*GenCounter());
+  __int128 p = ExactLive(c.increments(), c.reset_increments());
+  __int128 n = ExactLive(c.decrements(), c.reset_decrements());
+  RC_ASSERT(c.HasLive() == (p != 0 || n != 0));
+  RC_ASSERT(static_cast<__int128>(c.Value()) == std::clamp<__int128>(p - n, kInt64Min, kInt64Max));
+}
+
+// A reset cancels exactly what it observed, wherever it is joined, and is
+// idempotent across replicas: concurrent resets of the same state read 0.
+RC_GTEST_PROP(PnCounterLaws, ResetCancelsOnlyWhatItObserved, ()) {
+  PnCounter seen = *GenCounter();
+  PnCounter a = seen, b = seen;
+  PnCounter ra = a.Reset(), rb = b.Reset();
+  RC_ASSERT(a.Value() == 0);
+  RC_ASSERT(!a.HasLive());
+  Op later = *GenOp();
+  RC_PRE(later.kind != OpKind::kReset);
+  PnCounter unseen = Apply(b, later);
+  const int64_t expect = b.Value();  // the unobserved write alone
+  a.Join(rb);
+  a.Join(unseen);
+  b.Join(ra);
+  RC_ASSERT(a == b);
+  RC_ASSERT(a.Value() == expect);
 }
 
 RC_GTEST_PROP(PnCounterLaws, DeltaJoinEqualsMutation, ()) {
@@ -72,15 +121,15 @@ RC_GTEST_PROP(PnCounterLaws, DeltaJoinEqualsMutation, ()) {
   Op op = *GenOp();
   PnCounter before = state;
   PnCounter delta = Apply(state, op);
-  RC_ASSERT(delta.increments().size() + delta.decrements().size() <= 1);
+  if (op.kind != OpKind::kReset) RC_ASSERT(delta.increments().size() + delta.decrements().size() <= 1);
   RC_ASSERT(Joined(before, delta).Encode() == state.Encode());
+  RC_ASSERT(Joined(before, delta) == state);  // cached sums too
 }
 
 // Value() is exact while it fits: compare against 128-bit arithmetic.
 RC_GTEST_PROP(PnCounterLaws, ValueIsClampedDifference, ()) {
   PnCounter c = *GenCounter();
-  __int128 exact = static_cast<__int128>(c.increments().Value()) -
-                   static_cast<__int128>(c.decrements().Value());
+  __int128 exact = ExactLive(c.increments(), c.reset_increments()) - ExactLive(c.decrements(), c.reset_decrements());
   __int128 clamped = std::clamp<__int128>(exact, kInt64Min, kInt64Max);
   RC_ASSERT(static_cast<__int128>(c.Value()) == clamped);
 }
@@ -116,10 +165,12 @@ RC_GTEST_PROP(PnCounterCodec, GarbageIsRejectedOrCanonical, (const std::string& 
 
 RC_GTEST_PROP(PnCounterConvergence, RandomHistoriesConverge, ()) {
   const int replicas = *rc::gen::inRange(2, 5);
-  // (replica, kind: 0 deliver / 1 increment / 2 decrement, amount or delta index)
+  // (replica, kind: 0 deliver / 1 increment / 2 decrement / 3 reset, amount
+  // or delta index)
   auto events = *rc::gen::container<std::vector<std::tuple<int, int, uint32_t>>>(
-      rc::gen::tuple(rc::gen::inRange(0, replicas), rc::gen::inRange(0, 3),
+      rc::gen::tuple(rc::gen::inRange(0, replicas), rc::gen::inRange(0, 4),
                      rc::gen::inRange<uint32_t>(0, 1000)));
+  bool any_reset = false;
   std::vector<PnCounter> state(replicas);
   std::vector<PnCounter> deltas;
   int64_t total = 0;
@@ -130,9 +181,12 @@ RC_GTEST_PROP(PnCounterConvergence, RandomHistoriesConverge, ()) {
     } else if (kind == 1) {
       deltas.push_back(state[r].Increment(actor, arg));
       total += arg;
-    } else {
+    } else if (kind == 2) {
       deltas.push_back(state[r].Decrement(actor, arg));
       total -= arg;
+    } else {
+      deltas.push_back(state[r].Reset());
+      any_reset = true;
     }
   }
   for (int r = 0; r < replicas; ++r) {
@@ -150,7 +204,8 @@ RC_GTEST_PROP(PnCounterConvergence, RandomHistoriesConverge, ()) {
   }
   for (int r = 0; r < replicas; ++r) {
     RC_ASSERT(state[r].Encode() == state[0].Encode());
-    RC_ASSERT(state[r].Value() == total);
+    if (!any_reset) RC_ASSERT(state[r].Value() == total);
+    RC_ASSERT(state[r].Value() >= -1000 * static_cast<int64_t>(events.size()));
   }
 }
 
@@ -182,10 +237,43 @@ TEST(PnCounterTest, ValueClampsToInt64Range) {
 
 TEST(PnCounterTest, CancellingJoinReportsNoChange) {
   PnCounter a, b;
+  a.Increment(3, 1);
   b.Increment(1, 3);
   b.Decrement(2, 3);
-  EXPECT_FALSE(a.Join(b));  // value stays 0
-  EXPECT_EQ(a, b);          // but the state moved
+  EXPECT_FALSE(a.Join(b));  // value stays 1
+  EXPECT_EQ(a.Value(), 1);
+  PnCounter c;
+  EXPECT_TRUE(c.Join(b));  // reads 0, but the key now exists (Redis shows "0")
+  EXPECT_TRUE(c.HasLive());
+}
+
+// The case: INCRBY 5 seen everywhere, then DEL in two regions at once.
+TEST(PnCounterTest, ConcurrentDeletesOfTheSameObservedValueReadZero) {
+  PnCounter east, west;
+  west.Join(east.Increment(1, 5));
+  PnCounter del_east = east.Reset(), del_west = west.Reset();
+  PnCounter concurrent = west.Increment(2, 2);  // not seen by east's delete
+  east.Join(del_west);
+  east.Join(concurrent);
+  west.Join(del_east);
+  EXPECT_EQ(east, west);
+  EXPECT_EQ(east.Value(), 2);
+  EXPECT_TRUE(east.HasLive());
+  // A reset that arrives before the increments it saw still cancels them.
+  PnCounter late;
+  late.Join(del_east);
+  EXPECT_FALSE(late.HasLive());
+  late.Join(east);
+  EXPECT_EQ(late.Value(), 2);
+}
+
+TEST(PnCounterCodecTest, OldEncodingWithoutResetsDecodes) {
+  pb::PnCounter m;
+  m.mutable_p()->add_actors(1);
+  m.mutable_p()->add_counts(4);
+  Result<PnCounter> r = PnCounter::Decode(m.SerializeAsString());
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->Value(), 4);
 }
 
 TEST(PnCounterCodecTest, RejectsPresentEmptySide) {

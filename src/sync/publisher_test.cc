@@ -115,7 +115,9 @@ TEST_F(PublisherTest, ForgedAndMalformedMessagesAreRejectedCountedAndDeadLettere
   EXPECT_EQ(net_.DeadLetters("eu-west-1/a").size(), 2u);
 }
 
-TEST_F(PublisherTest, TypeMismatchedEntryIsSkippedOthersApply) {
+// A key created concurrently with two types: the receiver applies the
+// deterministic winner (the counter, see JoinAnyType) and counts the conflict.
+TEST_F(PublisherTest, TypeConflictedEntryResolvesOthersApply) {
   ASSERT_TRUE(b_->Add("x", "elem").ok());          // b: x is a set
   ASSERT_TRUE(a_->Increment("x", 1).ok());         // a: x is a counter
   ASSERT_TRUE(a_->Increment("y", 2).ok());
@@ -123,8 +125,9 @@ TEST_F(PublisherTest, TypeMismatchedEntryIsSkippedOthersApply) {
   ASSERT_TRUE(pub.Flush().ok());
   Subscriber sub(b_.get(), b_broker_.get(), &keys_, nullptr);
   Drain(sub);
-  EXPECT_EQ(sub.stats().bad_entries, 1u);
-  EXPECT_TRUE(std::holds_alternative<OrSet>(*b_->Find("x")));
+  EXPECT_EQ(sub.stats().bad_entries, 0u);
+  EXPECT_EQ(b_->type_conflicts(), 1u);
+  EXPECT_EQ(std::get<PnCounter>(*b_->Find("x")).Value(), 1);
   EXPECT_EQ(std::get<PnCounter>(*b_->Find("y")).Value(), 2);
 }
 

@@ -94,12 +94,11 @@ Status Replica::Restore() {
     max_generation = std::max(max_generation, gen);
     generations_to_delete_.insert(gen);
     Node& node = GetOrCreate(key, TypeOf(*delta));
-    if (!SameType(node.second.state, *delta)) {
-      decode_error = DataLoss("stored outbox delta of key '" + key + "' has another type than its state");
-      return;
-    }
-    JoinCrdt(node.second.state, *delta);  // a no-op unless the state row was lost
-    AddUnsent(node, *delta);
+    // A no-op unless the state row was lost. A delta of another type lost a
+    // type conflict after it was logged (or is a string-family member): the
+    // same join as for remote deltas decides, so restore never fails on it.
+    JoinAnyType(node.second.state, *delta);
+    if (SameFamily(node.second.state, *delta)) AddUnsent(node, *delta);
   }));
   RS_RETURN_IF_ERROR(decode_error);
   open_generation_ = max_generation + 1;
@@ -144,7 +143,9 @@ void Replica::MarkDirty(Node& node) {
 void Replica::AddUnsent(Node& node, const AnyCrdt& delta) {
   Entry& e = node.second;
   if (e.unsent) {
-    JoinCrdt(*e.unsent, delta);
+    // Another type only within the string family (a register or counter key
+    // written as a string): the pending delta becomes a string too.
+    JoinAnyType(*e.unsent, delta);
   } else {
     e.unsent = delta;
     unsent_.push_back(&node);
@@ -177,22 +178,30 @@ Result<T*> Replica::MutateAs(std::string_view key, std::optional<OrMapKind> kind
   return &state;
 }
 
-Result<int64_t> Replica::Increment(std::string_view key, int64_t by) {
+Result<int64_t> Replica::Increment(std::string_view key, int64_t by, CrdtType create_as) {
   // One lookup: this is the hottest write (INCR).
   RS_RETURN_IF_ERROR(CheckKey(key));
   auto it = keys_.find(key);
-  if (it != keys_.end() && std::holds_alternative<GCounter>(it->second.state)) {
+  if (it == keys_.end()) {
+    Node& created = GetOrCreate(key, create_as == pb::STRING ? pb::STRING : PnCounter::kType);
+    if (create_as == pb::STRING) return IncrementString(created, by);
+    it = keys_.find(key);
+  }
+  AnyCrdt& state = it->second.state;
+  if (std::holds_alternative<GCounter>(state)) {
     if (by < 0) return InvalidArgument("key '" + std::string(key) + "' is a grow-only counter: cannot decrement");
     Result<uint64_t> v = IncrementGrowOnly(key, static_cast<uint64_t>(by));
     if (!v.ok()) return v.status();
     return static_cast<int64_t>(std::min<uint64_t>(*v, INT64_MAX));
   }
-  if (it != keys_.end() && !std::holds_alternative<PnCounter>(it->second.state)) {
-    return TypeMismatch("key '" + std::string(key) + "' holds a " + TypeName(TypeOf(it->second.state)) +
-                        ", not a " + TypeName(PnCounter::kType));
+  if (std::holds_alternative<RedisString>(state) || std::holds_alternative<LwwRegister>(state)) {
+    return IncrementString(*it, by);
   }
-  Node& node = it != keys_.end() ? *it : GetOrCreate(key, PnCounter::kType);
-  PnCounter& counter = std::get<PnCounter>(node.second.state);
+  if (!std::holds_alternative<PnCounter>(state)) {
+    return TypeMismatch("key '" + std::string(key) + "' holds a " + TypeName(TypeOf(state)) + ", not a " +
+                        TypeName(PnCounter::kType));
+  }
+  PnCounter& counter = std::get<PnCounter>(state);
   int64_t result;
   if (__builtin_add_overflow(counter.Value(), by, &result)) {
     return InvalidArgument("increment or decrement would overflow");
@@ -200,9 +209,28 @@ Result<int64_t> Replica::Increment(std::string_view key, int64_t by) {
   // -(INT64_MIN) overflows: take the magnitude as unsigned.
   uint64_t magnitude = by < 0 ? uint64_t{0} - static_cast<uint64_t>(by) : static_cast<uint64_t>(by);
   ActorId actor = id_.actor();
+  bool existed = counter.HasLive();
   PnCounter delta = by < 0 ? counter.Decrement(actor, magnitude) : counter.Increment(actor, magnitude);
-  RecordLocal(node, AnyCrdt(std::move(delta)), by != 0);
+  RecordLocal(*it, AnyCrdt(std::move(delta)), by != 0 || !existed);
   return counter.Value();
+}
+
+// INCRBY on a string, or on an LWW register that becomes one.
+Result<int64_t> Replica::IncrementString(Node& node, int64_t by) {
+  AnyCrdt& state = node.second.state;
+  // Check on the value as it reads before converting anything: an error changes nothing.
+  std::optional<int64_t> current = ToRedisString(state).IntegerValue();
+  if (!current) return InvalidArgument("value is not an integer or out of range");
+  int64_t result;
+  if (__builtin_add_overflow(*current, by, &result)) return InvalidArgument("increment or decrement would overflow");
+  if (!std::holds_alternative<RedisString>(state)) state = ToRedisString(state);  // peers convert on receipt
+  RedisString& str = std::get<RedisString>(state);
+  bool existed = str.HasValue();
+  // INCRBY k 0 on a missing key makes it "0", as in Redis: a SET, since a
+  // zero contribution leaves no trace in the counter.
+  RedisString delta = by == 0 && !existed ? str.Set(id_.actor(), Now(), "0") : str.Increment(id_.actor(), by);
+  RecordLocal(node, AnyCrdt(std::move(delta)), by != 0 || !existed);
+  return result;
 }
 
 Result<uint64_t> Replica::IncrementGrowOnly(std::string_view key, uint64_t by) {
@@ -214,15 +242,32 @@ Result<uint64_t> Replica::IncrementGrowOnly(std::string_view key, uint64_t by) {
   return (*c)->Value();
 }
 
-Status Replica::Set(std::string_view key, std::string value, std::optional<uint64_t> client_millis) {
+Status Replica::Set(std::string_view key, std::string value, std::optional<uint64_t> client_millis,
+                    CrdtType create_as) {
+  RS_RETURN_IF_ERROR(CheckKey(key));
   ActorId actor = id_.actor();
   HlcTimestamp now = Now();
-  return MutateAs<LwwRegister>(key, std::nullopt, [&](LwwRegister& s) {
-           std::optional<std::string> before = s.Value();
-           LwwRegister d = client_millis ? s.AssignAt(actor, HlcFromMillis(*client_millis), std::move(value))
-                                         : s.Assign(actor, now, std::move(value));
-           return std::pair{std::move(d), s.Value() != before};
-         }).status();
+  const AnyCrdt* existing = Find(key);
+  bool as_string = existing != nullptr
+                       ? std::holds_alternative<RedisString>(*existing) || std::holds_alternative<PnCounter>(*existing)
+                       : create_as == pb::STRING;
+  if (!as_string) {
+    return MutateAs<LwwRegister>(key, std::nullopt, [&](LwwRegister& s) {
+             std::optional<std::string> before = s.Value();
+             LwwRegister d = client_millis ? s.AssignAt(actor, HlcFromMillis(*client_millis), std::move(value))
+                                           : s.Assign(actor, now, std::move(value));
+             return std::pair{std::move(d), s.Value() != before};
+           }).status();
+  }
+  Node& node = GetOrCreate(key, pb::STRING);
+  AnyCrdt& state = node.second.state;
+  if (std::holds_alternative<PnCounter>(state)) state = ToRedisString(state);  // peers convert on receipt
+  RedisString& str = std::get<RedisString>(state);
+  std::optional<std::string> before = str.Value();
+  RedisString d = client_millis ? str.SetAt(actor, HlcFromMillis(*client_millis), std::move(value))
+                                : str.Set(actor, now, std::move(value));
+  RecordLocal(node, AnyCrdt(std::move(d)), str.Value() != before);
+  return Status::Ok();
 }
 
 Status Replica::SetMulti(std::string_view key, std::string value) {
@@ -397,14 +442,31 @@ std::vector<std::string> Replica::Keys() const {
 Status Replica::ApplyRemote(std::string_view key, const AnyCrdt& delta, std::string_view origin) {
   RS_RETURN_IF_ERROR(CheckKey(key));
   Node& node = GetOrCreate(key, TypeOf(delta));
-  if (!SameType(node.second.state, delta)) {
-    return TypeMismatch("key '" + node.first + "' holds a " + TypeName(TypeOf(node.second.state)) + "; " +
-                        std::string(origin) + " sent a " + TypeName(TypeOf(delta)));
-  }
-  bool changed = JoinCrdt(node.second.state, delta);
-  MarkDirty(node);
-  if (changed) Notify(node.first, node.second.state, std::string(origin), /*local=*/false);
+  if (JoinInto(node, delta, origin)) Notify(node.first, node.second.state, std::string(origin), /*local=*/false);
   return Status::Ok();
+}
+
+bool Replica::JoinInto(Node& node, const AnyCrdt& delta, std::string_view origin) {
+  Entry& e = node.second;
+  CrdtType had = TypeOf(e.state);
+  TypedJoin j = JoinAnyType(e.state, delta);
+  MarkDirty(node);
+  if (!j.conflict) return j.changed;
+  ++type_conflicts_;
+  // A pending local delta that lost is dropped: every peer would drop it too.
+  if (e.unsent && !SameFamily(e.state, *e.unsent)) e.unsent.reset();
+  if (!e.conflict_reported && options_.on_type_conflict) {
+    e.conflict_reported = true;
+    CrdtType kept = TypeOf(e.state);
+    CrdtType dropped = kept == had ? TypeOf(delta) : had;
+    options_.on_type_conflict("type conflict on key '" + node.first + "': " + std::string(origin) + " sent a " +
+                              TypeName(TypeOf(delta)) + ", this replica held a " + TypeName(had) + "; kept " +
+                              (IsStringFamily(e.state) ? std::string("both as a string")
+                                                       : std::string("the ") + TypeName(kept) + ", dropped the " +
+                                                             TypeName(dropped)) +
+                              " (counted in regionsync_type_conflicts_total)");
+  }
+  return j.changed;
 }
 
 Status Replica::Commit() {
@@ -446,6 +508,7 @@ Result<Replica::Outgoing> Replica::SealOutbox() {
   if (unsent_.empty()) return out;
   out.deltas.reserve(unsent_.size());
   for (Node* node : unsent_) {
+    if (!node->second.unsent) continue;  // dropped by a type conflict (JoinInto)
     out.deltas.emplace_back(node->first, std::move(*node->second.unsent));
     node->second.unsent.reset();
   }
@@ -465,7 +528,11 @@ void Replica::ConfirmPublished(uint64_t generation) {
 
 void Replica::ReturnUnpublished(uint64_t generation) {
   if (!sealed_ || sealed_->generation != generation) return;
-  for (auto& [key, delta] : sealed_->deltas) AddUnsent(GetOrCreate(key, TypeOf(delta)), delta);
+  for (auto& [key, delta] : sealed_->deltas) {
+    Node& node = GetOrCreate(key, TypeOf(delta));
+    // A delta that lost a type conflict while in flight stays dropped.
+    if (SameFamily(node.second.state, delta)) AddUnsent(node, delta);
+  }
   sealed_.reset();
   generations_to_delete_.insert(generation);
 }

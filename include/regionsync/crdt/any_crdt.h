@@ -20,18 +20,19 @@
 #include "regionsync/crdt/or_map.h"
 #include "regionsync/crdt/or_set.h"
 #include "regionsync/crdt/pn_counter.h"
+#include "regionsync/crdt/redis_string.h"
 
 namespace regionsync {
 
-using AnyCrdt = std::variant<GCounter, PnCounter, LwwRegister, MvRegister, OrSet, EwFlag, OrMap>;
+using AnyCrdt = std::variant<GCounter, PnCounter, LwwRegister, MvRegister, OrSet, EwFlag, OrMap, RedisString>;
 
 CrdtType TypeOf(const AnyCrdt& value);
-// "g_counter", "pn_counter", "lww_register", "mv_register", "or_set", "ew_flag", "or_map".
+// "g_counter", "pn_counter", "lww_register", "mv_register", "or_set", "ew_flag", "or_map", "string".
 const char* TypeName(CrdtType type);
 // Inverse of TypeName; InvalidArgument for an unknown name.
 Result<CrdtType> ParseTypeName(std::string_view name);
 
-// The empty state of `type`. REQUIRES: type is one of the seven types.
+// The empty state of `type`. REQUIRES: type is one of the eight types.
 AnyCrdt EmptyCrdt(CrdtType type);
 
 // True if `delta` may be joined into `state`: same type, and for maps the same
@@ -41,6 +42,32 @@ bool SameType(const AnyCrdt& state, const AnyCrdt& delta);
 // Joins `delta` into `state`. Returns true iff the observable value changed.
 // REQUIRES: SameType(state, delta).
 bool JoinCrdt(AnyCrdt& state, const AnyCrdt& delta);
+
+// The join of a key's states whatever their types, so that a key created
+// concurrently with two types converges to one deterministic winner:
+//   - the same type (and map kind): JoinCrdt;
+//   - lww_register, pn_counter and string are one family: both sides become
+//     strings (RedisString::FromRegister / FromCounter keep their values)
+//     and join, so nothing of either is lost;
+//   - otherwise the greater rank wins whole and the other side is dropped:
+//     the string family ranks first, then the greater CrdtType number, then
+//     for two maps the greater OrMapKind.
+// This is a lattice join (lexicographic on the rank): commutative,
+// associative and idempotent. `conflict` is set when one side was dropped
+// (a losing write) or when a register and a counter met.
+struct TypedJoin {
+  bool changed = false;   // the observable value (or type) changed
+  bool conflict = false;  // a type conflict: count and log it
+};
+TypedJoin JoinAnyType(AnyCrdt& state, const AnyCrdt& delta);
+
+// lww_register, pn_counter or string: the types a Redis string command accepts.
+bool IsStringFamily(const AnyCrdt& value);
+// True when JoinAnyType(a, b) keeps both sides: SameType, or both in the
+// string family.
+bool SameFamily(const AnyCrdt& a, const AnyCrdt& b);
+// The state as a RedisString (unchanged if it is one). REQUIRES: IsStringFamily.
+RedisString ToRedisString(const AnyCrdt& value);
 
 std::string EncodeCrdt(const AnyCrdt& value);
 // InvalidArgument for an unknown type or bytes the type's decoder rejects.

@@ -1,15 +1,24 @@
 // PnCounter: a counter that goes up and down, as two grow-only counters:
-// P (increments) and N (decrements); Value() = P - N. Each replica has its
-// own slot in each; Join joins P with P and N with N.
+// P (increments) and N (decrements), plus an observed reset: RP and RN hold,
+// per actor, the largest P and N count a delete saw. Each replica has its own
+// slot in each; Join joins the four slot-wise (maximum).
+//
+// Value() = sum over actors of live(P) - live(N), where live(P) of an actor
+// is P - RP (0 when the reset is ahead, i.e. it arrived before the
+// increments it saw). A reset therefore cancels exactly the contributions it
+// observed: two replicas deleting the same observed 5 read 0, not -5, and
+// increments a delete did not see survive it.
 //
 //   PnCounter a, b;
 //   b.Join(a.Increment(actor_a, 5));
 //   b.Join(a.Decrement(actor_a, 2));  // b.Value() == 3
+//   PnCounter d1 = b.Reset(), d2 = a.Reset();  // concurrent deletes
+//   a.Join(d1);  b.Join(d2);          // both read 0, HasLive() is false
 //
-// Range: P and N each saturate at UINT64_MAX (see g_counter.h), and Value()
-// is P - N computed without overflow and clamped to [INT64_MIN, INT64_MAX].
-// Past either limit the value is approximate but still the same on every
-// replica that saw the same updates.
+// Range: every side saturates at UINT64_MAX (see g_counter.h), and Value()
+// is live(P) - live(N) computed without overflow and clamped to
+// [INT64_MIN, INT64_MAX]. Past either limit the value is approximate but
+// still the same on every replica that saw the same updates.
 #pragma once
 
 #include <cstdint>
@@ -34,11 +43,20 @@ class PnCounter {
   // REQUIRES: actor != 0.
   PnCounter Decrement(ActorId actor, uint64_t n = 1);
 
-  // P - N, clamped to the int64 range. O(1).
-  int64_t Value() const;
+  // Observed reset: cancels every contribution this state holds, and returns
+  // the delta (the reset sides only, one slot per actor seen). Afterwards
+  // Value() == 0 and HasLive() is false.
+  PnCounter Reset();
 
-  // Joins P and N separately. Returns true iff Value() changed (an increment
-  // and a decrement that cancel out in one join return false).
+  // live(P) - live(N), clamped to the int64 range. O(1).
+  int64_t Value() const;
+  // True while some contribution is not cancelled by a reset (even when
+  // they add up to 0: INCR then DECR leaves a key that reads 0). O(1).
+  bool HasLive() const { return live_p_ != 0 || live_n_ != 0; }
+
+  // Joins the four sides slot-wise. Returns true iff Value() or HasLive()
+  // changed (an increment and a decrement that cancel out in one join, on a
+  // counter that already had live contributions, return false).
   bool Join(const PnCounter& other);
 
   // Canonical bytes of pb::PnCounter (see proto/counters.proto).
@@ -49,12 +67,26 @@ class PnCounter {
 
   const GCounter& increments() const { return p_; }
   const GCounter& decrements() const { return n_; }
+  const GCounter& reset_increments() const { return rp_; }
+  const GCounter& reset_decrements() const { return rn_; }
 
-  bool operator==(const PnCounter&) const = default;
+  bool operator==(const PnCounter& o) const { return p_ == o.p_ && n_ == o.n_ && rp_ == o.rp_ && rn_ == o.rn_; }
 
  private:
+  // Sum over actors of side - reset, each term at least 0, saturating.
+  static uint64_t Live(const GCounter& side, const GCounter& reset);
+  static GCounter Raise(GCounter& side, const GCounter& reset, uint64_t& live, ActorId actor, uint64_t n);
+  void Recount() {
+    live_p_ = Live(p_, rp_);
+    live_n_ = Live(n_, rn_);
+  }
+
   GCounter p_;
   GCounter n_;
+  GCounter rp_;
+  GCounter rn_;
+  uint64_t live_p_ = 0;  // Live(p_, rp_), kept up to date
+  uint64_t live_n_ = 0;  // Live(n_, rn_)
 };
 
 static_assert(Crdt<PnCounter>);

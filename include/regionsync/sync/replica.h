@@ -47,6 +47,11 @@ struct ReplicaOptions {
   // otherwise reuse dots that peers already hold. Costs one counter slot per
   // reboot.
   bool new_epoch_after_reboot = true;
+  // Called once per key (per process) when a remote delta of another type
+  // meets the key (JoinAnyType in any_crdt.h decides the winner), with a
+  // sentence naming the key, the type kept and the type dropped. Every
+  // such meeting is counted in type_conflicts().
+  std::function<void(const std::string& message)> on_type_conflict;
 };
 
 struct ChangeEvent {
@@ -73,14 +78,24 @@ class Replica {
 
   // ---- Local writes. Errors: InvalidArgument (empty key or field),
   // TypeMismatch (the key holds another type); nothing changes on error.
-  // Counter: a PN counter, or the key's G counter when it is one (then `by`
-  // must be >= 0). Returns the new value. InvalidArgument if a PN counter's
-  // value would overflow int64.
-  Result<int64_t> Increment(std::string_view key, int64_t by);
+  // Counter. A missing key is created as `create_as`: pb::PN_COUNTER (HTTP)
+  // or pb::STRING (the Redis port). A PN counter, a G counter (then `by`
+  // must be >= 0) or a string (RedisString: its counter part) is incremented
+  // as what it is; an LWW register becomes a string holding its value.
+  // Returns the new value. InvalidArgument if the value would overflow int64,
+  // or, for a string, when it is not an integer ("value is not an integer or
+  // out of range", as Redis says).
+  Result<int64_t> Increment(std::string_view key, int64_t by, CrdtType create_as = pb::PN_COUNTER);
   // Explicitly a G counter (grow-only).
   Result<uint64_t> IncrementGrowOnly(std::string_view key, uint64_t by);
-  // LWW register. `client_millis`: the client's own timestamp, used as is.
-  Status Set(std::string_view key, std::string value, std::optional<uint64_t> client_millis = std::nullopt);
+  // LWW register, or the base of a string. A missing key is created as
+  // `create_as`: pb::LWW_REGISTER (HTTP) or pb::STRING (the Redis port). An
+  // LWW register stays one; a string, or a PN counter (which becomes a
+  // string keeping its contributions), gets a new base and an observed reset
+  // of its counter (RedisString::Set). `client_millis`: the client's own
+  // timestamp, used as is.
+  Status Set(std::string_view key, std::string value, std::optional<uint64_t> client_millis = std::nullopt,
+             CrdtType create_as = pb::LWW_REGISTER);
   // Multi-value register: concurrent writes are all kept.
   Status SetMulti(std::string_view key, std::string value);
   // Add-wins set. Return true if membership changed.
@@ -120,7 +135,10 @@ class Replica {
   size_t ScanKeys(size_t cursor, size_t count, const KeyVisitor& visit) const;
 
   // ---- Remote changes. Joins `delta` (a delta or a full state) sent by
-  // `origin`. TypeMismatch, and nothing changes, if the key holds another type.
+  // `origin` with JoinAnyType: a delta of another type than the key's is a
+  // type conflict with one deterministic winner in every region (counted,
+  // reported once per key through on_type_conflict). InvalidArgument for an
+  // empty key.
   Status ApplyRemote(std::string_view key, const AnyCrdt& delta, std::string_view origin);
   // Moves the clock past a remote send time; false if it was clamped.
   bool ObserveClock(HlcTimestamp remote) { return clock_.Observe(remote, env_->WallMillis()); }
@@ -130,6 +148,8 @@ class Replica {
   // store batch. On error nothing is acknowledged and the changes stay dirty.
   Status Commit();
   uint64_t local_writes() const { return local_writes_; }
+  // Remote deltas that met a key of another type (see on_type_conflict).
+  uint64_t type_conflicts() const { return type_conflicts_; }
   uint64_t committed_writes() const { return committed_writes_; }
   bool has_uncommitted() const { return !dirty_.empty() || meta_dirty_ || !generations_to_delete_.empty(); }
 
@@ -167,6 +187,7 @@ class Replica {
     std::optional<AnyCrdt> unsent;  // this key's delta in the open outbox generation
     bool dirty = false;             // state (and unsent) not yet committed
     bool hash_valid = false;
+    bool conflict_reported = false;  // on_type_conflict was called for this key
     uint64_t hash = 0;
     uint32_t bucket_count = 0;  // `bucket` is valid for this many buckets
     uint32_t bucket = 0;
@@ -191,6 +212,10 @@ class Replica {
   void Notify(const std::string& key, const AnyCrdt& state, const std::string& origin, bool local);
   template <typename T, typename F>
   Result<T*> MutateAs(std::string_view key, std::optional<OrMapKind> kind, F&& mutate);
+  // Joins a remote or restored delta of any type into the node; counts and
+  // reports a type conflict.
+  bool JoinInto(Node& node, const AnyCrdt& delta, std::string_view origin);
+  Result<int64_t> IncrementString(Node& node, int64_t by);
 
   ReplicaId id_;
   std::string name_;
@@ -211,6 +236,7 @@ class Replica {
 
   uint64_t local_writes_ = 0;
   uint64_t committed_writes_ = 0;
+  uint64_t type_conflicts_ = 0;
 
   int next_listener_ = 1;
   std::map<int, Listener> listeners_;

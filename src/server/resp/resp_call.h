@@ -17,14 +17,9 @@ inline constexpr const char* kNotInteger = "ERR value is not an integer or out o
 inline constexpr const char* kSyntax = "ERR syntax error";
 inline constexpr const char* kRedisVersion = "7.0.0";  // the Redis command set we follow
 
-// Redis's string2ll: an optional '-', digits, no spaces, no '+', in range.
-inline std::optional<int64_t> ParseInt64(std::string_view s) {
-  if (s.empty() || s.size() > 20 || s[0] == '+') return std::nullopt;
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
+// Redis's string2ll: an optional '-', digits, no spaces, no '+', no leading
+// zeros, in range (the same rule the string type reads its value with).
+inline std::optional<int64_t> ParseInt64(std::string_view s) { return ParseRedisInteger(s); }
 
 inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && AsciiLower(a) == AsciiLower(b);
@@ -36,6 +31,7 @@ inline const char* RedisType(const AnyCrdt& v) {
     case pb::LWW_REGISTER:
     case pb::PN_COUNTER:
     case pb::G_COUNTER:
+    case pb::STRING:
       return "string";
     case pb::OR_SET:
       return "set";
@@ -49,10 +45,12 @@ inline const char* RedisType(const AnyCrdt& v) {
 }
 
 // The string value of a register or counter; nullopt if it has none or the key holds another type.
+// GET's value of a string-typed key; nullopt when it has none.
 inline std::optional<std::string> StringValue(const AnyCrdt& v) {
+  if (const auto* s = std::get_if<RedisString>(&v)) return s->Value();
   if (const auto* r = std::get_if<LwwRegister>(&v)) return r->Value();
   if (const auto* c = std::get_if<PnCounter>(&v)) {
-    return c->Value() == 0 ? std::nullopt : std::optional(std::to_string(c->Value()));
+    return c->HasLive() ? std::optional(std::to_string(c->Value())) : std::nullopt;
   }
   if (const auto* g = std::get_if<GCounter>(&v)) {
     return g->Value() == 0 ? std::nullopt : std::optional(std::to_string(g->Value()));
@@ -60,10 +58,8 @@ inline std::optional<std::string> StringValue(const AnyCrdt& v) {
   return std::nullopt;
 }
 
-inline bool IsStringType(const AnyCrdt& v) {
-  return std::holds_alternative<LwwRegister>(v) || std::holds_alternative<PnCounter>(v) ||
-         std::holds_alternative<GCounter>(v);
-}
+// Types that Redis's TYPE calls "string".
+inline bool IsStringType(const AnyCrdt& v) { return IsStringFamily(v) || std::holds_alternative<GCounter>(v); }
 
 // A map that HSET may write: of LWW registers, or not yet typed.
 inline bool IsHash(const AnyCrdt& v) {
@@ -103,6 +99,7 @@ class RespCommands::Call {
   void Decr() { IncrementBy(-1); }
   void IncrBy();
   void DecrBy();
+  void IncrByFloat();
   void SAdd();
   void SRem();
   void SMembers();

@@ -48,7 +48,7 @@ const RespCommands::Table& RespCommands::Commands() {
       {"srem", {&C::SRem, -3}},          {"smembers", {&C::SMembers, 2}},   {"sismember", {&C::SIsMember, 3}},
       {"scard", {&C::SCard, 2}},         {"hset", {&C::HSet, -4}},          {"hmset", {&C::HSet, -4}},
       {"hget", {&C::HGet, 3}},           {"hdel", {&C::HDel, -3}},          {"hgetall", {&C::HGetAll, 2}},
-      {"hlen", {&C::HLen, 2}},
+      {"hlen", {&C::HLen, 2}},           {"incrbyfloat", {&C::IncrByFloat, 3}},
   };
   return table;
 }

@@ -88,15 +88,31 @@ TEST_F(RespCommandsTest, StringsAndCounters) {
   EXPECT_EQ(Run({"INCRBY", "n", "9223372036854775807"}), "-ERR increment or decrement would overflow\r\n");
   EXPECT_EQ(Run({"DECRBY", "n", "-9223372036854775808"}), "-ERR decrement would overflow\r\n");
   EXPECT_EQ(Run({"GET", "n"}), "$2\r\n39\r\n") << "failed increments change nothing";
-  // A key keeps its type: SET vs INCR (docs/redis.md).
-  EXPECT_EQ(Run({"SET", "n", "1"}), kWrongType);
+  // One string type, as in Redis: SET and INCR work on the same key.
+  EXPECT_EQ(Run({"SET", "n", "1"}), "+OK\r\n");
+  EXPECT_EQ(Run({"INCR", "n"}), ":2\r\n");
+  EXPECT_EQ(Run({"SET", "n", "39"}), "+OK\r\n");
   EXPECT_EQ(Run({"INCR", "k"}), "-ERR value is not an integer or out of range\r\n");
   EXPECT_EQ(Run({"SET", "num", "5"}), "+OK\r\n");
-  EXPECT_EQ(Run({"INCR", "num"}), kWrongType);
+  EXPECT_EQ(Run({"INCR", "num"}), ":6\r\n");
+  EXPECT_EQ(Run({"SET", "lead", "007"}), "+OK\r\n");
+  EXPECT_EQ(Run({"INCR", "lead"}), "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(Run({"INCRBY", "fresh", "0"}), ":0\r\n");
+  EXPECT_EQ(Run({"EXISTS", "fresh"}), ":1\r\n");
   EXPECT_EQ(Run({"MSET", "a", "1", "b", "2"}), "+OK\r\n");
   EXPECT_EQ(Run({"MGET", "a", "nope", "b", "n"}), "*4\r\n$1\r\n1\r\n$-1\r\n$1\r\n2\r\n$2\r\n39\r\n");
-  EXPECT_EQ(Run({"MSET", "c", "1", "n", "2"}), kWrongType);
+  EXPECT_EQ(Run({"SADD", "aset", "x"}), ":1\r\n");
+  EXPECT_EQ(Run({"MSET", "c", "1", "aset", "2"}), kWrongType);
   EXPECT_EQ(Run({"EXISTS", "c"}), ":0\r\n") << "MSET is all or nothing";
+  // INCRBYFLOAT, with Redis's formatting.
+  EXPECT_EQ(Run({"INCRBYFLOAT", "f", "10.5"}), "$4\r\n10.5\r\n");
+  EXPECT_EQ(Run({"INCRBYFLOAT", "f", "0.1"}), "$4\r\n10.6\r\n");
+  EXPECT_EQ(Run({"INCRBYFLOAT", "f", "-5.6"}), "$1\r\n5\r\n");
+  EXPECT_EQ(Run({"INCR", "f"}), ":6\r\n");
+  EXPECT_EQ(Run({"INCRBYFLOAT", "f", "5.0e3"}), "$4\r\n5006\r\n");
+  EXPECT_EQ(Run({"INCRBYFLOAT", "f", "x"}), "-ERR value is not a valid float\r\n");
+  EXPECT_EQ(Run({"INCRBYFLOAT", "k", "1"}), "-ERR value is not a valid float\r\n");
+  EXPECT_EQ(Run({"INCRBYFLOAT", "aset", "1"}), kWrongType);
 }
 
 TEST_F(RespCommandsTest, SetsAndHashes) {
@@ -152,7 +168,7 @@ TEST_F(RespCommandsTest, KeyspaceCommandsSeeOnlyKeysWithAValue) {
   EXPECT_EQ(Run({"SCAN", "0", "MATCH", "h*", "TYPE", "string"}), "*2\r\n$1\r\n0\r\n*1\r\n$4\r\nhits\r\n");
   EXPECT_EQ(Run({"SCAN", "x"}), "-ERR invalid cursor\r\n");
   EXPECT_EQ(Run({"DECR", "hits"}), ":0\r\n");
-  EXPECT_EQ(Run({"EXISTS", "hits"}), ":0\r\n") << "a counter at 0 reads as absent";
+  EXPECT_EQ(Run({"EXISTS", "hits"}), ":1\r\n") << "a counter at 0 still exists, as in Redis";
   EXPECT_EQ(Run({"FLUSHDB"}), "+OK\r\n");
   EXPECT_EQ(Run({"DBSIZE"}), ":0\r\n");
   // Deleted keys keep their type.

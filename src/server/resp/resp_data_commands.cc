@@ -1,4 +1,9 @@
 // The data commands of the Redis port: strings and counters, sets, hashes.
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 
 #include "server/resp/resp_call.h"
@@ -50,8 +55,8 @@ void RespCommands::Call::Set() {
     }
   }
   const AnyCrdt* v = replica_.Find(args_[1]);
-  if (v != nullptr && !std::holds_alternative<LwwRegister>(*v)) {
-    out_.Error(kWrongType);  // a counter stays a counter: SET would lose concurrent increments
+  if (v != nullptr && !IsStringFamily(*v)) {
+    out_.Error(kWrongType);  // a set, hash, ... keeps its type (docs/redis.md)
     return;
   }
   std::optional<std::string> old = v != nullptr ? StringValue(*v) : std::nullopt;
@@ -64,7 +69,7 @@ void RespCommands::Call::Set() {
     return;
   }
   Event("set");
-  Status s = replica_.Set(args_[1], args_[2]);
+  Status s = replica_.Set(args_[1], args_[2], std::nullopt, pb::STRING);
   if (!s.ok()) {
     Fail(s);
   } else if (!get) {
@@ -96,14 +101,14 @@ void RespCommands::Call::MSet() {
   }
   for (size_t i = 1; i < args_.size(); i += 2) {  // check first: all or nothing
     const AnyCrdt* v = replica_.Find(args_[i]);
-    if (v != nullptr && !std::holds_alternative<LwwRegister>(*v)) {
+    if (v != nullptr && !IsStringFamily(*v)) {
       out_.Error(kWrongType);
       return;
     }
   }
   Event("set");
   for (size_t i = 1; i < args_.size(); i += 2) {
-    Status s = replica_.Set(args_[i], args_[i + 1]);
+    Status s = replica_.Set(args_[i], args_[i + 1], std::nullopt, pb::STRING);
     if (!s.ok()) {
       Fail(s);
       return;
@@ -134,18 +139,80 @@ void RespCommands::Call::DecrBy() {
 
 void RespCommands::Call::IncrementBy(int64_t by) {
   Event("incrby");
-  Result<int64_t> n = replica_.Increment(args_[1], by);
+  Result<int64_t> n = replica_.Increment(args_[1], by, pb::STRING);
   if (n.ok()) {
     out_.Integer(*n);
+  } else {
+    // WRONGTYPE, or Redis's own words: "value is not an integer or out of
+    // range", "increment or decrement would overflow".
+    Fail(n.status());
+  }
+}
+
+namespace {
+
+// Redis's string2ld: strtold over the whole text, no leading space, no NaN,
+// no overflow to infinity.
+std::optional<long double> ParseRedisFloat(std::string_view s) {
+  constexpr size_t kMaxChars = 5 * 1024;  // MAX_LONG_DOUBLE_CHARS
+  if (s.empty() || s.size() >= kMaxChars) return std::nullopt;
+  std::string buf(s);  // NUL-terminated, as strtold wants
+  errno = 0;
+  char* end = nullptr;
+  long double v = std::strtold(buf.c_str(), &end);
+  if (std::isspace(static_cast<unsigned char>(buf[0])) || *end != '\0' || std::isnan(v) || errno == EINVAL ||
+      (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || std::fpclassify(v) == FP_ZERO))) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+// Redis's ld2string(LD_STR_HUMAN): "%.17Lf" without trailing zeros, "-0" as "0".
+std::string FormatRedisFloat(long double v) {
+  char buf[5 * 1024];
+  int n = std::snprintf(buf, sizeof buf, "%.17Lf", v);
+  std::string out(buf, n > 0 ? std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1) : 0);
+  if (out.find('.') != std::string::npos) {
+    while (!out.empty() && out.back() == '0') out.pop_back();
+    if (!out.empty() && out.back() == '.') out.pop_back();
+  }
+  if (out == "-0") out = "0";
+  return out;
+}
+
+}  // namespace
+
+// INCRBYFLOAT is a SET of the sum (docs/redis.md): float sums depend on the
+// order of addition, so concurrent float increments race by last-writer-wins.
+void RespCommands::Call::IncrByFloat() {
+  std::optional<long double> by = ParseRedisFloat(args_[2]);
+  if (!by) {
+    out_.Error("ERR value is not a valid float");
     return;
   }
-  if (n.status().code() == StatusCode::kTypeMismatch) {
-    // A string key: Redis would parse it; ours stays a register (docs/redis.md).
-    const auto* r = std::get_if<LwwRegister>(replica_.Find(args_[1]));
-    bool number = r == nullptr || !r->Value() || ParseInt64(*r->Value());
-    out_.Error(number ? kWrongType : kNotInteger);
+  const AnyCrdt* v = replica_.Find(args_[1]);
+  if (v != nullptr && !IsStringFamily(*v) && HasValue(*v)) {
+    out_.Error(kWrongType);
+    return;
+  }
+  std::optional<std::string> current = v != nullptr ? StringValue(*v) : std::nullopt;
+  std::optional<long double> base = current ? ParseRedisFloat(*current) : std::optional<long double>(0);
+  if (!base) {
+    out_.Error("ERR value is not a valid float");
+    return;
+  }
+  long double sum = *base + *by;
+  if (std::isnan(sum) || std::isinf(sum)) {
+    out_.Error("ERR increment would produce NaN or Infinity");
+    return;
+  }
+  std::string text = FormatRedisFloat(sum);
+  Event("incrbyfloat");
+  Status s = replica_.Set(args_[1], text, std::nullopt, pb::STRING);
+  if (!s.ok()) {
+    Fail(s);
   } else {
-    Fail(n.status());  // "ERR increment or decrement would overflow", as Redis says it
+    out_.Bulk(text);
   }
 }
 
