@@ -219,6 +219,9 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config) {
                         .on_receive_error = [name = m.name](const std::string& what) {
                           spdlog::warn("replica={} msg=\"receive failure\" reason=\"{}\"", name, what);
                         }};
+    options.replica.on_type_conflict = [name = m.name](const std::string& what) {
+      spdlog::warn("replica={} msg=\"{}\"", name, what);
+    };
     m.node = std::make_unique<SyncNode>(parts->env.get(), m.store.get(), m.broker.get(), &parts->keys, options);
     Status started = m.node->Start();
     if (!started.ok()) {

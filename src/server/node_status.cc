@@ -17,6 +17,7 @@ NodeSnapshot TakeSnapshot(SyncNode& node, uint64_t now_wall_millis) {
   s.keys = r.key_count();
   s.local_writes = r.local_writes();
   s.committed_writes = r.committed_writes();
+  s.type_conflicts = r.type_conflicts();
   s.outbox_keys = r.outbox_keys();
   s.publisher = node.publisher().stats();
   s.subscriber = node.subscriber().stats();
@@ -51,6 +52,7 @@ nlohmann::json StatusJson(const NodeSnapshot& s) {
       {"fsync", s.fsync},
       {"keys", s.keys},
       {"writes", {{"local", s.local_writes}, {"committed", s.committed_writes}}},
+      {"type_conflicts", s.type_conflicts},
       {"outbox_keys", s.outbox_keys},
       {"dead_letters", transport["dead_letters"]},
       {"transport", transport},
@@ -125,6 +127,8 @@ std::vector<MetricFamily> SnapshotMetrics(const NodeSnapshot& s) {
   f.Gauge(p + "keys", "Keys in the keyspace", s.keys);
   f.Counter(p + "local_writes_total", "Local writes applied", s.local_writes);
   f.Counter(p + "committed_writes_total", "Local writes made durable (acknowledged)", s.committed_writes);
+  f.Counter(p + "type_conflicts_total", "Remote deltas that met a key of another type (one winner kept)",
+            s.type_conflicts);
   f.Gauge(p + "outbox_keys", "Keys with deltas not yet published", s.outbox_keys);
   f.Counter(p + "publish_flushes_total", "Outbox flushes", s.publisher.flushes);
   f.Counter(p + "publish_messages_total", "Messages published", s.publisher.messages);

@@ -5,57 +5,19 @@
 #include <sstream>
 
 #include "regionsync/sim/sim_cluster.h"
+#include "sim/workload_model.h"
 
 namespace regionsync {
 namespace {
 
-// What the acknowledged writes say each checked key must hold.
-struct Model {
-  struct Write {
-    HlcTimestamp ts = 0;
-    ActorId actor = 0;
-    std::string value;
-    auto operator<=>(const Write&) const = default;
-  };
-  // Each operation with what its replica had seen of the key (its context).
-  struct SetAdd {
-    std::string element;
-    Dot dot;
-    DotContext seen;
-  };
-  struct SetOps {
-    std::vector<SetAdd> adds;
-    std::vector<std::pair<std::string, DotContext>> removes;
-  };
-  std::map<std::string, int64_t> counters;
-  std::map<std::string, Write> registers;
-  std::map<std::string, SetOps> sets;
-
-  // Add-wins with observed remove: an add survives unless a remove of its
-  // element, or a later add of its element (which replaces the dots it saw),
-  // was made by a replica that had seen it. Present iff some add survives.
-  // Seen-ness comes from contexts, not from message order: a replica that got
-  // a later delta of a key without an earlier one has not seen the earlier.
-  static std::vector<std::string> ExpectedSet(const SetOps& ops) {
-    std::set<std::string> present;
-    for (const SetAdd& add : ops.adds) {
-      bool superseded = false;
-      for (const auto& [removed, seen] : ops.removes) {
-        superseded = superseded || (removed == add.element && seen.Contains(add.dot));
-      }
-      for (const SetAdd& later : ops.adds) {
-        superseded = superseded || (later.element == add.element && later.seen.Contains(add.dot));
-      }
-      if (!superseded) present.insert(add.element);
-    }
-    return {present.begin(), present.end()};
-  }
-};
+using sim::StringOps;
+using sim::Write;
+using sim::WorkloadModel;
 
 // An operation waiting for its replica's commit before it counts.
 struct PendingOp {
   uint64_t write_index;
-  std::function<void(Model&)> apply;
+  std::function<void(WorkloadModel&)> apply;
 };
 
 std::vector<std::string> ReplicaNames(int n) {
@@ -99,7 +61,10 @@ class Run {
     uint64_t healed_at = env.MonotonicMicros();
     bool converged = cluster_.RunUntilConverged(o_.convergence_deadline_micros);
     result.convergence_micros = env.MonotonicMicros() - healed_at;
-    for (size_t i = 0; i < cluster_.size(); ++i) Harvest(i);
+    for (size_t i = 0; i < cluster_.size(); ++i) {
+      Harvest(i);
+      if (cluster_.up(i)) result.type_conflicts += cluster_.node(i).replica().type_conflicts();
+    }
     result.operations = acknowledged_;
     result.bytes_published = cluster_.BytesPublished();
     if (!converged) {
@@ -213,6 +178,53 @@ class Run {
     cluster_.network().SetFaults(saved);
   }
 
+  // What an observed remove of the whole key (DEL) means for its model;
+  // empty when the key has no model. Call before Replica::Delete.
+  std::function<void(WorkloadModel&)> ModelDelete(Replica& r, const std::string& key) {
+    const AnyCrdt* v = r.Find(key);
+    if (v == nullptr) return {};
+    if (const PnCounter* c = std::get_if<PnCounter>(v)) {
+      return [key, before = *c](WorkloadModel& m) { m.counters[key].AddReset(before); };
+    }
+    if (const RedisString* str = std::get_if<RedisString>(v)) {
+      RedisString after = *str;
+      after.Delete();
+      std::pair hidden{after.hidden_timestamp(), after.hidden_writer()};
+      return [key, before = str->counter(), hidden](WorkloadModel& m) {
+        StringOps& ops = m.strings[key];
+        ops.counter.AddReset(before);
+        ops.hidden = std::max(ops.hidden, hidden);
+      };
+    }
+    if (const OrSet* set = std::get_if<OrSet>(v)) {
+      return [key, elements = set->Elements(), ctx = set->context()](WorkloadModel& m) {
+        for (const std::string& e : elements) m.sets[key].removes.emplace_back(e, ctx);
+      };
+    }
+    return {};  // an LWW register's delete is a write: DeleteKey records it
+  }
+
+  // DEL of one key: the delete and its model change. Returns the status.
+  Status DeleteKey(Replica& r, const std::string& key, std::vector<std::function<void(WorkloadModel&)>>* applies) {
+    std::function<void(WorkloadModel&)> apply = ModelDelete(r, key);
+    bool reg = r.Find(key) != nullptr && std::holds_alternative<LwwRegister>(*r.Find(key));
+    Result<bool> deleted = r.Delete(key);
+    if (!deleted.ok()) return deleted.status();
+    if (!*deleted) return Status::Ok();  // nothing observed, nothing written
+    if (reg) {
+      const auto& after = std::get<LwwRegister>(*r.Find(key));
+      Write w{after.timestamp(), after.writer(), std::nullopt};
+      apply = [key, w](WorkloadModel& m) { RecordRegister(m, key, w); };
+    }
+    if (apply) applies->push_back(std::move(apply));
+    return Status::Ok();
+  }
+
+  static void RecordRegister(WorkloadModel& m, const std::string& key, const Write& w) {
+    auto it = m.registers.find(key);
+    if (it == m.registers.end() || it->second < w) m.registers[key] = w;
+  }
+
   void RandomOperation() {
     SimEnv& env = cluster_.env();
     size_t i = env.Uniform(cluster_.size());
@@ -221,35 +233,44 @@ class Run {
     Replica& r = cluster_.node(i).replica();
     ActorId actor = r.id().actor();
     std::string key;
-    std::function<void(Model&)> apply;
+    std::vector<std::function<void(WorkloadModel&)>> applies;
     Status s;
-    switch (env.Uniform(10)) {
+    switch (env.Uniform(16)) {
       case 0: {
         key = "visits-" + std::to_string(env.Uniform(2));
         uint64_t by = 1 + env.Uniform(5);
         Result<uint64_t> v = r.IncrementGrowOnly(key, by);
         s = v.status();
-        apply = [key, by](Model& m) { m.counters[key] += static_cast<int64_t>(by); };
+        applies.push_back([key, by](WorkloadModel& m) { m.grow_only[key] += static_cast<int64_t>(by); });
         break;
       }
       case 1: {
         key = "sessions-" + std::to_string(env.Uniform(2));
+        if (env.Chance(0.2)) {
+          s = DeleteKey(r, key, &applies);
+          break;
+        }
         int64_t by = static_cast<int64_t>(env.Uniform(11)) - 5;
         s = r.Increment(key, by).status();
-        apply = [key, by](Model& m) { m.counters[key] += by; };
+        if (s.ok()) {
+          applies.push_back([key, by, after = std::get<PnCounter>(*r.Find(key)), actor](WorkloadModel& m) {
+            m.counters[key].AddIncrement(after, actor, by);
+          });
+        }
         break;
       }
       case 2: {
         key = "config-" + std::to_string(env.Uniform(2));
+        if (env.Chance(0.15)) {
+          s = DeleteKey(r, key, &applies);
+          break;
+        }
         std::string value = "v" + std::to_string(env.Uniform(1000));
         s = r.Set(key, value);
         if (s.ok()) {
           const auto& reg = std::get<LwwRegister>(*r.Find(key));
-          Model::Write w{reg.timestamp(), reg.writer(), value};
-          apply = [key, w](Model& m) {
-            auto it = m.registers.find(key);
-            if (it == m.registers.end() || it->second < w) m.registers[key] = w;
-          };
+          Write w{reg.timestamp(), reg.writer(), value};
+          applies.push_back([key, w](WorkloadModel& m) { RecordRegister(m, key, w); });
         }
         break;
       }
@@ -260,15 +281,17 @@ class Run {
         std::string element = "user-" + std::to_string(env.Uniform(8));
         const AnyCrdt* existing = r.Find(key);
         const OrSet* set = existing ? std::get_if<OrSet>(existing) : nullptr;
-        if (env.Chance(0.55)) {
+        if (env.Chance(0.05)) {
+          s = DeleteKey(r, key, &applies);
+        } else if (env.Chance(0.55)) {
           DotContext seen = set ? set->context() : DotContext();
           Dot dot = seen.Next(actor);
           s = r.Add(key, element).status();
-          apply = [key, element, dot, seen](Model& m) { m.sets[key].adds.push_back({element, dot, seen}); };
+          applies.push_back([key, element, dot, seen](WorkloadModel& m) { m.sets[key].adds.push_back({element, dot, seen}); });
         } else {
           DotContext ctx = set ? set->context() : DotContext();
           s = r.Remove(key, element).status();
-          apply = [key, element, ctx](Model& m) { m.sets[key].removes.emplace_back(element, ctx); };
+          applies.push_back([key, element, ctx](WorkloadModel& m) { m.sets[key].removes.emplace_back(element, ctx); });
         }
         break;
       }
@@ -288,54 +311,129 @@ class Run {
         s = env.Chance(0.7) ? r.MapSet(key, user, "online@" + cluster_.name(i)) : r.MapRemove(key, user);
         break;
       }
-      default: {
+      case 9: {
         key = "per-user";
         s = r.MapIncrement(key, "u" + std::to_string(env.Uniform(3)), 1).status();
         break;
       }
+      case 10:
+      case 11:
+      case 12:
+        key = "limit-" + std::to_string(env.Uniform(2));
+        s = StringOperation(r, key, &applies);
+        break;
+      case 13:
+      case 14:
+        key = "mixed-" + std::to_string(env.Uniform(2));
+        s = MixedTypeOperation(r, key);
+        break;
+      default:
+        if (env.Chance(0.1)) {
+          key = "*";
+          s = FlushDb(r, &applies);
+        }
+        break;
     }
     if (!s.ok()) {
       failure_ = "operation on " + key + " at " + cluster_.name(i) + " failed: " + s.ToString();
       return;
     }
     Mix(cluster_.name(i) + ":" + key);
-    if (apply) pending_[i].push_back({r.local_writes(), std::move(apply)});
+    if (applies.empty()) return;
+    pending_[i].push_back({r.local_writes(), [applies = std::move(applies)](WorkloadModel& m) {
+                             for (const auto& apply : applies) apply(m);
+                           }});
+  }
+
+  // SET / INCRBY / DEL racing on one Redis string (SET resets what it saw).
+  Status StringOperation(Replica& r, const std::string& key, std::vector<std::function<void(WorkloadModel&)>>* applies) {
+    SimEnv& env = cluster_.env();
+    ActorId actor = r.id().actor();
+    const AnyCrdt* v = r.Find(key);
+    PnCounter before = v ? std::get<RedisString>(*v).counter() : PnCounter();
+    uint64_t roll = env.Uniform(100);
+    if (roll < 15) return DeleteKey(r, key, applies);
+    if (roll < 40) {
+      static const char* kValues[] = {"5", "-2", "100", "hello", ""};
+      std::string value = kValues[env.Uniform(5)];
+      RS_RETURN_IF_ERROR(r.Set(key, value, std::nullopt, pb::STRING));
+      const LwwRegister& base = std::get<RedisString>(*r.Find(key)).base();
+      Write w{base.timestamp(), base.writer(), value};
+      applies->push_back([key, w, before](WorkloadModel& m) {
+        StringOps& ops = m.strings[key];
+        if (!ops.base || *ops.base < w) ops.base = w;
+        ops.counter.AddReset(before);
+      });
+      return Status::Ok();
+    }
+    int64_t by = static_cast<int64_t>(env.Uniform(21)) - 10;
+    bool existed = v != nullptr && HasValue(*v);
+    Result<int64_t> n = r.Increment(key, by, pb::STRING);
+    if (n.status().code() == StatusCode::kInvalidArgument) return Status::Ok();  // text: refused, as Redis does
+    RS_RETURN_IF_ERROR(n.status());
+    const RedisString& after = std::get<RedisString>(*r.Find(key));
+    if (by == 0 && !existed) {  // written as SET "0"
+      Write w{after.base().timestamp(), after.base().writer(), "0"};
+      applies->push_back([key, w, before](WorkloadModel& m) {
+        StringOps& ops = m.strings[key];
+        if (!ops.base || *ops.base < w) ops.base = w;
+        ops.counter.AddReset(before);
+      });
+    } else {
+      applies->push_back([key, by, c = after.counter(), actor](WorkloadModel& m) {
+        m.strings[key].counter.AddIncrement(c, actor, by);
+      });
+    }
+    return Status::Ok();
+  }
+
+  // A key written with different types in different regions: only
+  // convergence (byte-identical everywhere) is checked, plus that a local
+  // write of another type is refused with TypeMismatch.
+  Status MixedTypeOperation(Replica& r, const std::string& key) {
+    SimEnv& env = cluster_.env();
+    Status s;
+    switch (env.Uniform(6)) {
+      case 0: s = r.Increment(key, 1, pb::STRING).status(); break;
+      case 1: s = r.Add(key, "m" + std::to_string(env.Uniform(3))).status(); break;
+      case 2: s = r.MapSet(key, "f", "v" + std::to_string(env.Uniform(3))); break;
+      case 3: s = r.MapIncrement(key, "f", 1).status(); break;
+      case 4: s = r.Enable(key); break;
+      default: s = r.Delete(key).status(); break;
+    }
+    if (s.code() == StatusCode::kTypeMismatch || s.code() == StatusCode::kInvalidArgument) return Status::Ok();
+    return s;
+  }
+
+  // FLUSHDB: DEL of every key with a value, except grow-only counters.
+  Status FlushDb(Replica& r, std::vector<std::function<void(WorkloadModel&)>>* applies) {
+    std::vector<std::string> keys;
+    for (const std::string& key : r.Keys()) {
+      const AnyCrdt* v = r.Find(key);
+      if (HasValue(*v) && !std::holds_alternative<GCounter>(*v)) keys.push_back(key);
+    }
+    for (const std::string& key : keys) {
+      // Keys of mixed types have no value model, only the convergence check.
+      if (key.starts_with("mixed-")) {
+        RS_RETURN_IF_ERROR(r.Delete(key).status());
+      } else {
+        RS_RETURN_IF_ERROR(DeleteKey(r, key, applies));
+      }
+    }
+    return Status::Ok();
   }
 
   std::string CheckModel() {
     if (!failure_.empty()) return failure_;
     const Replica& r = cluster_.node(0).replica();
-    std::ostringstream err;
-    for (const auto& [key, expected] : model_.counters) {
-      const AnyCrdt* v = r.Find(key);
-      int64_t got = 0;
-      if (v != nullptr && std::holds_alternative<GCounter>(*v)) got = static_cast<int64_t>(std::get<GCounter>(*v).Value());
-      if (v != nullptr && std::holds_alternative<PnCounter>(*v)) got = std::get<PnCounter>(*v).Value();
-      if (got != expected) err << "counter " << key << " = " << got << ", acknowledged sum " << expected << "; ";
-    }
-    for (const auto& [key, w] : model_.registers) {
-      const AnyCrdt* v = r.Find(key);
-      const LwwRegister* reg = v ? std::get_if<LwwRegister>(v) : nullptr;
-      if (reg == nullptr || reg->Value() != w.value) {
-        err << "register " << key << " = " << (reg && reg->Value() ? *reg->Value() : "<none>")
-            << ", LWW model says " << w.value << "; ";
-      }
-    }
-    for (const auto& [key, ops] : model_.sets) {
-      const AnyCrdt* v = r.Find(key);
-      std::vector<std::string> got;
-      if (v != nullptr && std::holds_alternative<OrSet>(*v)) got = std::get<OrSet>(*v).Elements();
-      std::vector<std::string> want = model_.ExpectedSet(ops);
-      if (got != want) {
-        err << "set " << key << " has " << got.size() << " elements, add-wins model " << want.size() << "; ";
-      }
-    }
-    return err.str();
+    std::map<std::string, const AnyCrdt*> state;
+    for (const std::string& key : r.Keys()) state[key] = r.Find(key);
+    return model_.Check(state);
   }
 
   SimOptions o_;
   SimCluster cluster_;
-  Model model_;
+  WorkloadModel model_;
   std::vector<std::vector<PendingOp>> pending_;
   std::vector<uint64_t> restart_at_;
   uint64_t acknowledged_ = 0;

@@ -64,6 +64,8 @@ class RedisString {
   // range (reachable only by concurrent increments; INCRBY checks first).
   std::optional<int64_t> IntegerValue() const;
   bool HasValue() const { return VisibleBase() != nullptr || counter_.HasLive(); }
+  // True when a SET's base is visible (not hidden by a delete).
+  bool HasBase() const { return VisibleBase() != nullptr; }
 
   // Joins the three parts. Returns true iff Value() changed.
   bool Join(const RedisString& other);

@@ -31,6 +31,7 @@ struct NodeSnapshot {
   size_t keys = 0;
   uint64_t local_writes = 0;
   uint64_t committed_writes = 0;
+  uint64_t type_conflicts = 0;
   size_t outbox_keys = 0;
   PublisherStats publisher;
   SubscriberStats subscriber;

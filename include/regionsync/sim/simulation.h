@@ -1,10 +1,14 @@
 // Simulation: one seeded run of a random workload with faults over a
 // SimCluster, then a check of the contract:
-//   - at quiescence every replica holds byte-identical state;
-//   - every counter equals the sum of its acknowledged increments;
-//   - every LWW register holds the greatest acknowledged write;
+//   - at quiescence every replica holds byte-identical state, also for keys
+//     written concurrently with different types;
+//   - every counter equals the sum of its acknowledged increments that no
+//     acknowledged delete (DEL, FLUSHDB) observed;
+//   - every LWW register holds the greatest acknowledged write (or delete);
+//   - every Redis string reads as its model (SET / INCRBY / DEL races);
 //   - every set equals the add-wins model of its acknowledged operations
 //     (present iff some add is not in the causal context of any remove);
+// (the models are in src/sim/workload_model.h);
 //   - the same seed replays the same run (trace_hash).
 // A write is acknowledged once its replica committed it. A crash loses only
 // what was not committed. A wiped store (new epoch) happens only once the
@@ -49,6 +53,7 @@ struct SimResult {
   uint64_t operations = 0;         // acknowledged writes
   uint64_t convergence_micros = 0; // virtual time from the final heal to convergence
   uint64_t bytes_published = 0;
+  uint64_t type_conflicts = 0;     // remote deltas that met a key of another type (all replicas, last incarnations)
   uint64_t trace_hash = 0;
 };
 

@@ -44,6 +44,8 @@ const char* DerivedEvent(const AnyCrdt& v) {
     case pb::PN_COUNTER:
     case pb::G_COUNTER:
       return "incrby";
+    case pb::STRING:  // a pure counter (no SET base) changed by increments
+      return std::get<RedisString>(v).HasBase() ? "set" : "incrby";
     default:
       return "set";
   }
