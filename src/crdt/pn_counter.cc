@@ -53,35 +53,56 @@ GCounter PnCounter::Raise(GCounter& side, const GCounter& reset, uint64_t& live,
   return delta;
 }
 
+const GCounter& PnCounter::reset_increments() const {
+  static const GCounter kEmpty;
+  return resets_ ? resets_->rp : kEmpty;
+}
+
+const GCounter& PnCounter::reset_decrements() const {
+  static const GCounter kEmpty;
+  return resets_ ? resets_->rn : kEmpty;
+}
+
+PnCounter::PnCounter(const PnCounter& other)
+    : p_(other.p_), n_(other.n_), resets_(other.resets_ ? std::make_unique<Resets>(*other.resets_) : nullptr) {}
+
+PnCounter& PnCounter::operator=(const PnCounter& other) {
+  if (this != &other) *this = PnCounter(other);
+  return *this;
+}
+
+PnCounter::Resets& PnCounter::MutableResets() {
+  if (!resets_) resets_ = std::make_unique<Resets>(Resets{{}, {}, p_.Value(), n_.Value()});
+  return *resets_;
+}
+
 PnCounter PnCounter::Increment(ActorId actor, uint64_t n) {
   PnCounter delta;
-  delta.p_ = Raise(p_, rp_, live_p_, actor, n);
-  delta.Recount();
+  delta.p_ = resets_ ? Raise(p_, resets_->rp, resets_->live_p, actor, n) : p_.Increment(actor, n);
   return delta;
 }
 
 PnCounter PnCounter::Decrement(ActorId actor, uint64_t n) {
   PnCounter delta;
-  delta.n_ = Raise(n_, rn_, live_n_, actor, n);
-  delta.Recount();
+  delta.n_ = resets_ ? Raise(n_, resets_->rn, resets_->live_n, actor, n) : n_.Increment(actor, n);
   return delta;
 }
 
 PnCounter PnCounter::Reset() {
   PnCounter delta;
-  delta.rp_ = p_;
-  delta.rn_ = n_;
-  rp_.Join(p_);
-  rn_.Join(n_);
+  if (p_.empty() && n_.empty()) return delta;  // nothing observed, nothing to cancel
+  Resets& r = MutableResets();
+  r.rp.Join(p_);
+  r.rn.Join(n_);
   Recount();
-  delta.Recount();
+  delta.MutableResets() = Resets{p_, n_, 0, 0};
   return delta;
 }
 
 int64_t PnCounter::Value() const {
   constexpr uint64_t kInt64Max = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-  const uint64_t p = live_p_;
-  const uint64_t n = live_n_;
+  const uint64_t p = LiveP();
+  const uint64_t n = LiveN();
   if (p >= n) {
     uint64_t d = p - n;
     return d > kInt64Max ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(d);
@@ -96,12 +117,12 @@ bool PnCounter::Join(const PnCounter& other) {
   const bool had_live = HasLive();
   p_.Join(other.p_);
   n_.Join(other.n_);
-  if (rp_.empty() && other.rp_.empty() && rn_.empty() && other.rn_.empty()) {
-    live_p_ = p_.Value();  // no resets anywhere: the common case stays O(slots of other)
-    live_n_ = n_.Value();
-  } else {
-    rp_.Join(other.rp_);
-    rn_.Join(other.rn_);
+  if (resets_ || other.resets_) {  // no resets anywhere: the common case stays O(slots of other)
+    Resets& r = MutableResets();
+    if (other.resets_) {
+      r.rp.Join(other.resets_->rp);
+      r.rn.Join(other.resets_->rn);
+    }
     Recount();
   }
   return Value() != before || HasLive() != had_live;
@@ -130,9 +151,12 @@ Result<PnCounter> PnCounter::Decode(std::string_view bytes) {
   PnCounter c;
   c.p_ = std::move(p).value();
   c.n_ = std::move(n).value();
-  c.rp_ = std::move(rp).value();
-  c.rn_ = std::move(rn).value();
-  c.Recount();
+  if (!rp->empty() || !rn->empty()) {
+    Resets& r = c.MutableResets();
+    r.rp = std::move(rp).value();
+    r.rn = std::move(rn).value();
+    c.Recount();
+  }
   // Rejects every other encoding of the same state (see GCounter::Decode),
   // including an empty side that is present instead of omitted.
   if (c.Encode() != bytes) return InvalidArgument("pn_counter: non-canonical encoding");

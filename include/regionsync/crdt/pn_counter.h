@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -52,7 +53,7 @@ class PnCounter {
   int64_t Value() const;
   // True while some contribution is not cancelled by a reset (even when
   // they add up to 0: INCR then DECR leaves a key that reads 0). O(1).
-  bool HasLive() const { return live_p_ != 0 || live_n_ != 0; }
+  bool HasLive() const { return LiveP() != 0 || LiveN() != 0; }
 
   // Joins the four sides slot-wise. Returns true iff Value() or HasLive()
   // changed (an increment and a decrement that cancel out in one join, on a
@@ -67,26 +68,45 @@ class PnCounter {
 
   const GCounter& increments() const { return p_; }
   const GCounter& decrements() const { return n_; }
-  const GCounter& reset_increments() const { return rp_; }
-  const GCounter& reset_decrements() const { return rn_; }
+  const GCounter& reset_increments() const;
+  const GCounter& reset_decrements() const;
 
-  bool operator==(const PnCounter& o) const { return p_ == o.p_ && n_ == o.n_ && rp_ == o.rp_ && rn_ == o.rn_; }
+  PnCounter() = default;
+  PnCounter(const PnCounter& other);
+  PnCounter& operator=(const PnCounter& other);
+  PnCounter(PnCounter&&) noexcept = default;
+  PnCounter& operator=(PnCounter&&) noexcept = default;
+
+  bool operator==(const PnCounter& o) const {
+    return p_ == o.p_ && n_ == o.n_ && reset_increments() == o.reset_increments() &&
+           reset_decrements() == o.reset_decrements();
+  }
 
  private:
+  // The reset sides and the live sums they imply. Most counters are never
+  // deleted: they keep a null pointer here and stay as small as before
+  // resets existed (the keyspace holds one per key).
+  struct Resets {
+    GCounter rp;
+    GCounter rn;
+    uint64_t live_p = 0;  // Live(p_, rp), kept up to date
+    uint64_t live_n = 0;  // Live(n_, rn)
+  };
   // Sum over actors of side - reset, each term at least 0, saturating.
   static uint64_t Live(const GCounter& side, const GCounter& reset);
   static GCounter Raise(GCounter& side, const GCounter& reset, uint64_t& live, ActorId actor, uint64_t n);
+  uint64_t LiveP() const { return resets_ ? resets_->live_p : p_.Value(); }
+  uint64_t LiveN() const { return resets_ ? resets_->live_n : n_.Value(); }
+  Resets& MutableResets();
   void Recount() {
-    live_p_ = Live(p_, rp_);
-    live_n_ = Live(n_, rn_);
+    if (!resets_) return;
+    resets_->live_p = Live(p_, resets_->rp);
+    resets_->live_n = Live(n_, resets_->rn);
   }
 
   GCounter p_;
   GCounter n_;
-  GCounter rp_;
-  GCounter rn_;
-  uint64_t live_p_ = 0;  // Live(p_, rp_), kept up to date
-  uint64_t live_n_ = 0;  // Live(n_, rn_)
+  std::unique_ptr<Resets> resets_;  // null: no reset seen
 };
 
 static_assert(Crdt<PnCounter>);
