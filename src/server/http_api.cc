@@ -11,6 +11,7 @@
 #include <limits>
 #include <thread>
 
+#include "regionsync/common/hlc.h"
 #include "regionsync/server/auth.h"
 #include "regionsync/server/change_feed.h"
 
@@ -272,6 +273,7 @@ struct HttpApi::Impl {
         if (!body["timestamp"].is_number_unsigned()) return SendError(res, 400, "\"timestamp\" must be milliseconds since the epoch (a non-negative integer)");
         if (type != "lww_register") return SendError(res, 400, "\"timestamp\" applies to lww_register only");
         ts = body["timestamp"].get<uint64_t>();
+        if (Status s = CheckClientMillis(*ts); !s.ok()) return SendStatus(res, s);
       }
       Write(res, key, [&](Replica& r, json*) {
         return type == "mv_register" ? r.SetMulti(key, value) : r.Set(key, value, ts);

@@ -215,6 +215,7 @@ Result<uint64_t> Replica::IncrementGrowOnly(std::string_view key, uint64_t by) {
 }
 
 Status Replica::Set(std::string_view key, std::string value, std::optional<uint64_t> client_millis) {
+  if (client_millis) RS_RETURN_IF_ERROR(CheckClientMillis(*client_millis));
   ActorId actor = id_.actor();
   HlcTimestamp now = Now();
   return MutateAs<LwwRegister>(key, std::nullopt, [&](LwwRegister& s) {

@@ -36,6 +36,23 @@ TEST_F(ReplicaTest, GrowOnlyCounterRefusesDecrement) {
   EXPECT_EQ(r->Increment("visits", -1).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST_F(ReplicaTest, ClientTimestampBeyondTheClockIsRefusedAndChangesNothing) {
+  auto r = Open();
+  ASSERT_TRUE(r->Set("reg", "kept", kMaxHlcMillis).ok());  // the largest that fits
+  const uint64_t writes = r->local_writes();
+  // 2^48 ms would have wrapped to 0 and 99999999999999999 to some time in
+  // the past: both used to be accepted as other timestamps.
+  for (uint64_t ms : {kMaxHlcMillis + 1, uint64_t{99999999999999999}}) {
+    Status s = r->Set("reg", "wrapped", ms);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << ms;
+    EXPECT_NE(s.message().find("client timestamp"), std::string::npos) << s.ToString();
+    EXPECT_EQ(r->Set("fresh", "wrapped", ms).code(), StatusCode::kInvalidArgument);
+  }
+  EXPECT_EQ(*std::get<LwwRegister>(*r->Find("reg")).Value(), "kept");
+  EXPECT_EQ(r->Find("fresh"), nullptr);
+  EXPECT_EQ(r->local_writes(), writes);
+}
+
 TEST_F(ReplicaTest, EventsFireOncePerValueChange) {
   auto a = Open("us-east-1/a");
   auto store_b = NewMemoryStore();

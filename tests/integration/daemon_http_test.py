@@ -102,6 +102,14 @@ def test_routes(binary, c):
         c.eq("newer client timestamp wins", r.json["value"], "future")
         c.status("register value not string", request(p, "PUT", "/v1/keys/reg", {"value": 3}, token=TOKEN), 400)
         c.status("register bad timestamp", request(p, "PUT", "/v1/keys/reg", {"value": "a", "timestamp": -1}, token=TOKEN), 400)
+        # The clock holds 48 bits of ms: beyond that a timestamp used to wrap silently.
+        for ts in (99999999999999999, 1 << 48):
+            r = request(p, "PUT", "/v1/keys/reg", {"value": "wrapped", "timestamp": ts}, token=TOKEN)
+            c.status("timestamp %d refused" % ts, r, 400, "bad_request")
+            c.true("400 names the allowed range", r.json is not None and "0 to 281474976710655 ms" in r.json["message"], repr(r))
+        c.eq("refused timestamps changed nothing", request(p, "GET", "/v1/keys/reg").json["value"], "future")
+        r = request(p, "PUT", "/v1/keys/reg", {"value": "last", "timestamp": (1 << 48) - 1}, token=TOKEN)
+        c.eq("largest timestamp accepted", (r.status, r.json["value"]), (200, "last"))
         r = request(p, "PUT", "/v1/keys/mv", {"value": "a", "type": "mv_register"}, token=TOKEN)
         c.eq("mv register", (r.status, r.json["type"], r.json["value"]), (200, "mv_register", ["a"]))
 

@@ -79,7 +79,8 @@ class Replica {
   Result<int64_t> Increment(std::string_view key, int64_t by);
   // Explicitly a G counter (grow-only).
   Result<uint64_t> IncrementGrowOnly(std::string_view key, uint64_t by);
-  // LWW register. `client_millis`: the client's own timestamp, used as is.
+  // LWW register. `client_millis`: the client's own timestamp, used as is;
+  // InvalidArgument if CheckClientMillis (hlc.h) refuses it.
   Status Set(std::string_view key, std::string value, std::optional<uint64_t> client_millis = std::nullopt);
   // Multi-value register: concurrent writes are all kept.
   Status SetMulti(std::string_view key, std::string value);
