@@ -551,6 +551,18 @@ struct HttpApi::Impl {
       SendError(res, res.status, message);
       return httplib::Server::HandlerResponse::Handled;
     }));
+    // A request with neither Content-Length nor Transfer-Encoding has no body
+    // (RFC 9112 section 6.3), but httplib reads one until the client closes
+    // and answers 400 at its read timeout: `curl -X POST .../v1/admin/heal`
+    // (or .../enable) waited 5 s for a 400. Say so before httplib reads. The
+    // pre-routing hook sees the Request httplib owns as non-const, so
+    // writing through const_cast is well defined.
+    server.set_pre_routing_handler([](const Request& req, Response&) {
+      if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
+        const_cast<Request&>(req).set_header("Content-Length", "0");
+      }
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
     server.set_logger([this](const Request& req, const Response& res) {
       requests.Add({{"method", req.method}, {"code", std::to_string(res.status)}}).Increment();
       spdlog::debug("msg=request replica={} method={} path=\"{}\" status={}", replica_name, req.method, req.path, res.status);

@@ -14,7 +14,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from daemon_harness import Checks, Daemon, request, wait_until  # noqa: E402
+from daemon_harness import Checks, Daemon, request, request_without_length, wait_until  # noqa: E402
 
 TOKEN = "test-token-0123456789"
 
@@ -129,6 +129,12 @@ def test_routes(binary, c):
         c.eq("enable", (r.status, r.json["type"], r.json["value"]), (200, "ew_flag", True))
         r = request(p, "POST", "/v1/keys/f/disable", token=TOKEN)
         c.eq("disable", r.json["value"], False)
+        # No body and no Content-Length (curl -X POST): an empty body, at once.
+        r = request_without_length(p, "POST", "/v1/keys/f/enable", token=TOKEN, timeout=3)
+        c.eq("enable without Content-Length", (r.status, r.json and r.json["value"]), (200, True))
+        r = request_without_length(p, "POST", "/v1/keys/n/increment", token=TOKEN, timeout=3)
+        c.eq("increment without Content-Length", (r.status, r.json and r.json["value"]), (200, 5))
+        request(p, "POST", "/v1/keys/n/decrement", {"by": 1}, token=TOKEN)
 
         # Maps.
         r = request(p, "PUT", "/v1/keys/m/fields/color", {"value": "red"}, token=TOKEN)
