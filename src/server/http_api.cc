@@ -167,8 +167,9 @@ struct HttpApi::Impl {
   }
 
   // The thin write path: apply under the lock, wait for the group commit
-  // outside it, answer with the key's new state.
-  void Write(Response& res, const std::string& key, const WriteOp& op) {
+  // outside it, answer with the key's new state (or, without `with_value`,
+  // only the key) plus what `op` put in `extra`.
+  void Write(Response& res, const std::string& key, const WriteOp& op, bool with_value = true) {
     uint64_t start = env->MonotonicMicros();
     uint64_t write;
     json body;
@@ -186,7 +187,11 @@ struct HttpApi::Impl {
       }
       write = node->replica().local_writes();
       const AnyCrdt* value = node->replica().Find(key);
-      body = value != nullptr ? KeyJson(key, *value) : json{{"key", key}, {"value", nullptr}};
+      if (!with_value) {
+        body = {{"key", key}};
+      } else {
+        body = value != nullptr ? KeyJson(key, *value) : json{{"key", key}, {"value", nullptr}};
+      }
       body.update(extra);
     }
     Status s = node->WaitForCommit(write, options.write_timeout_micros);
@@ -278,6 +283,21 @@ struct HttpApi::Impl {
       Write(res, key, [&](Replica& r, json*) {
         return type == "mv_register" ? r.SetMulti(key, value) : r.Set(key, value, ts);
       });
+    });
+    // Like Redis DEL: removes what this replica has observed of the key
+    // (concurrent writes elsewhere survive; Replica::Delete), answers whether
+    // there was a value, and a key with nothing to remove is no error.
+    Route("DELETE", kKey, true, [this](const Request& req, Response& res) {
+      std::string key = req.matches[1];
+      Write(
+          res, key,
+          [&](Replica& r, json* extra) -> Status {
+            Result<bool> deleted = r.Delete(key);
+            if (!deleted.ok()) return deleted.status();
+            (*extra)["deleted"] = *deleted;
+            return Status::Ok();
+          },
+          /*with_value=*/false);
     });
     for (const char* op : {"increment", "decrement"}) {
       bool dec = std::string(op) == "decrement";

@@ -186,6 +186,33 @@ def test_routes(binary, c):
         r = request(p, "POST", "/v1/keys/user%3A42%20x/increment", {"by": 1}, token=TOKEN)
         c.eq("encoded key", (r.status, r.json["key"]), (200, "user:42 x"))
 
+        # DELETE /v1/keys/{key}: Redis DEL semantics over HTTP (after the
+        # listing above: a deleted key keeps its type).
+        c.status("delete without token", request(p, "DELETE", "/v1/keys/n"), 401, "unauthorized")
+        request(p, "POST", "/v1/keys/dc/increment", {"by": 5}, token=TOKEN)
+        r = request(p, "DELETE", "/v1/keys/dc", token=TOKEN)
+        c.eq("delete counter", (r.status, r.json), (200, {"key": "dc", "deleted": True}))
+        r = request(p, "DELETE", "/v1/keys/dc", token=TOKEN)
+        c.eq("delete again: nothing left", (r.status, r.json), (200, {"key": "dc", "deleted": False}))
+        r = request(p, "POST", "/v1/keys/dc/increment", {"by": 1}, token=TOKEN)
+        c.eq("the deleted 5 is gone", (r.status, r.json["value"]), (200, 1))
+        for e in ("x", "y"):
+            request(p, "POST", "/v1/keys/ds/add", {"element": e}, token=TOKEN)
+        c.eq("delete set", request(p, "DELETE", "/v1/keys/ds", token=TOKEN).json, {"key": "ds", "deleted": True})
+        r = request(p, "POST", "/v1/keys/ds/add", {"element": "z"}, token=TOKEN)
+        c.eq("deleted members are gone", (r.status, r.json["value"]), (200, ["z"]))
+        request(p, "PUT", "/v1/keys/dr", {"value": "v"}, token=TOKEN)
+        c.eq("delete register", request(p, "DELETE", "/v1/keys/dr", token=TOKEN).json["deleted"], True)
+        r = request(p, "GET", "/v1/keys/dr")
+        c.true("deleted register has no value", r.status == 404 or (r.status == 200 and r.json["value"] is None), repr(r))
+        r = request(p, "DELETE", "/v1/keys/never-written", token=TOKEN)
+        c.eq("delete of a missing key", (r.status, r.json), (200, {"key": "never-written", "deleted": False}))
+        c.eq("a missing key stays missing", request(p, "GET", "/v1/keys/never-written").status, 404)
+        r = request(p, "DELETE", "/v1/keys/g", token=TOKEN)
+        c.status("delete of a g_counter", r, 400, "bad_request")
+        c.eq("refused delete changed nothing", request(p, "GET", "/v1/keys/g").json["value"], 3)
+        c.eq("delete of a field still is the field route", request(p, "DELETE", "/v1/keys/mc/fields/hits", token=TOKEN).json["value"], {})
+
         # Metrics.
         m = request(p, "GET", "/metrics")
         c.true("metrics text", m.status == 200 and "regionsync_committed_writes_total{replica=\"us-east-1/a\"}" in m.body
