@@ -143,6 +143,29 @@ TEST_F(ReplicaTest, RebootMeansNewEpochWithStateKept) {
   EXPECT_EQ(std::get<PnCounter>(*r->Find("n")).Value(), 5);
 }
 
+TEST_F(ReplicaTest, UnreadableBootIdMeansANewEpochAtEveryStart) {
+  // Each RealEnv is one process of a machine whose boot id cannot be read.
+  // It used to read as "" every time, equal to the "" stored: the epoch was
+  // kept even across a real reboot.
+  RealEnvOptions unreadable{.boot_id_path = "/nonexistent/regionsync/boot_id", .warn = [](const std::string&) {}};
+  auto open_in_new_process = [&] {
+    auto env = NewRealEnv(unreadable);
+    Result<std::unique_ptr<Replica>> r = Replica::Open("us-east-1/a", env.get(), store_.get());
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return std::pair{std::move(env), std::move(r).value()};
+  };
+  uint64_t first = 0;
+  {
+    auto [env, r] = open_in_new_process();
+    first = r->id().epoch();
+    ASSERT_TRUE(r->Increment("n", 4).ok());
+    ASSERT_TRUE(r->Commit().ok());
+  }
+  auto [env, r] = open_in_new_process();
+  EXPECT_NE(r->id().epoch(), first);
+  EXPECT_EQ(std::get<PnCounter>(*r->Find("n")).Value(), 4);  // state kept, as after a reboot
+}
+
 TEST_F(ReplicaTest, NewStoreMeansNewEpoch) {
   uint64_t first = Open()->id().epoch();
   store_ = NewMemoryStore();
