@@ -5,6 +5,19 @@
 namespace regionsync {
 namespace {
 
+TEST(HlcTest, ClientMillisMustFitFortyEightBits) {
+  EXPECT_TRUE(CheckClientMillis(0).ok());
+  EXPECT_TRUE(CheckClientMillis(1'700'000'000'000).ok());
+  EXPECT_TRUE(CheckClientMillis(kMaxHlcMillis).ok());
+  EXPECT_EQ(HlcMillis(HlcFromMillis(kMaxHlcMillis)), kMaxHlcMillis);  // the largest accepted survives
+  for (uint64_t ms : {kMaxHlcMillis + 1, uint64_t{99999999999999999}, ~uint64_t{0}}) {
+    Status s = CheckClientMillis(ms);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << ms;
+    EXPECT_NE(s.message().find("0 to 281474976710655 ms"), std::string::npos) << s.ToString();
+    EXPECT_NE(HlcMillis(HlcFromMillis(ms)), ms);  // what accepting it would have done
+  }
+}
+
 TEST(HlcTest, MonotonicWhenWallClockJumpsBack) {
   Hlc clock;
   HlcTimestamp a = clock.Now(10'000);

@@ -1,5 +1,9 @@
+#include <sys/random.h>
+
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <fstream>
 #include <thread>
 
@@ -8,10 +12,31 @@
 namespace regionsync {
 namespace {
 
+// 64 bits from the kernel's CSPRNG. Epochs and the ephemeral signing key
+// come from here: one 32-bit std::random_device seed gave only 2^32
+// possible epochs. getrandom blocks only until the pool is first seeded at
+// boot; where the call is missing (old kernel, seccomp) two full 32-bit
+// draws of std::random_device (which reads the OS source too) stand in.
+uint64_t OsRandom64() {
+  uint64_t v = 0;
+  auto* out = reinterpret_cast<unsigned char*>(&v);
+  size_t got = 0;
+  while (got < sizeof v) {
+    ssize_t n = getrandom(out + got, sizeof v - got, 0);
+    if (n > 0) {
+      got += static_cast<size_t>(n);
+    } else if (n < 0 && errno != EINTR) {
+      std::random_device rd;
+      return static_cast<uint64_t>(rd()) << 32 | static_cast<uint32_t>(rd());
+    }
+  }
+  return v;
+}
+
 // Real clocks and one background thread that runs timers in due order.
 class RealEnv final : public Env {
  public:
-  RealEnv() : rng_(std::random_device{}()), thread_([this] { TimerLoop(); }) {}
+  explicit RealEnv(RealEnvOptions options) : options_(std::move(options)), thread_([this] { TimerLoop(); }) {}
   ~RealEnv() override {
     {
       std::lock_guard lock(mu_);
@@ -29,16 +54,31 @@ class RealEnv final : public Env {
     using namespace std::chrono;
     return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
   }
-  uint64_t Random64() override {
-    std::lock_guard lock(rng_mu_);
-    return rng_();
-  }
+  uint64_t Random64() override { return OsRandom64(); }
 
+  // Read once: a boot id cannot change while the process runs.
   std::string BootId() override {
-    std::ifstream in("/proc/sys/kernel/random/boot_id");
-    std::string id;
-    std::getline(in, id);
-    return id;
+    std::call_once(boot_id_once_, [this] {
+      std::ifstream in(options_.boot_id_path);
+      std::getline(in, boot_id_);
+      if (!boot_id_.empty()) return;
+      // Unknown is not "the same boot as before": answering "" every time
+      // would match the "" stored last time and silently turn off the new
+      // epoch after a reboot. A token no earlier process had makes every
+      // start count as a reboot instead (a new epoch each start: safe).
+      char token[48];
+      std::snprintf(token, sizeof token, "unreadable-%016llx%016llx", static_cast<unsigned long long>(OsRandom64()),
+                    static_cast<unsigned long long>(OsRandom64()));
+      boot_id_ = token;
+      std::string message = "boot id unreadable or empty at " + options_.boot_id_path +
+                            ": every start of this process counts as a reboot (a new replica epoch each time)";
+      if (options_.warn) {
+        options_.warn(message);
+      } else {
+        std::fprintf(stderr, "regionsync: warning: %s\n", message.c_str());
+      }
+    });
+    return boot_id_;
   }
 
   TimerId Schedule(uint64_t delay_micros, std::function<void()> fn) override {
@@ -82,8 +122,9 @@ class RealEnv final : public Env {
     }
   }
 
-  std::mutex rng_mu_;
-  std::mt19937_64 rng_;
+  RealEnvOptions options_;
+  std::once_flag boot_id_once_;
+  std::string boot_id_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
@@ -95,6 +136,6 @@ class RealEnv final : public Env {
 
 }  // namespace
 
-std::unique_ptr<Env> NewRealEnv() { return std::make_unique<RealEnv>(); }
+std::unique_ptr<Env> NewRealEnv(RealEnvOptions options) { return std::make_unique<RealEnv>(std::move(options)); }
 
 }  // namespace regionsync

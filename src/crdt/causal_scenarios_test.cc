@@ -6,6 +6,7 @@
 #include "regionsync/crdt/ew_flag.h"
 #include "regionsync/crdt/mv_register.h"
 #include "regionsync/crdt/or_map.h"
+#include "regionsync/proto/causal.pb.h"
 
 namespace regionsync {
 namespace {
@@ -169,6 +170,32 @@ TEST(CausalScenarios, OrMapDecodeRejectsInconsistentKindAndDots) {
   // Unset kind with entries.
   std::string unset = bytes.substr(2);
   EXPECT_EQ(OrMap::Decode(unset).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(CausalScenarios, OrMapDecodeRejectsOneDotUnderTwoKeys) {
+  // Each key's rows are valid on their own; only the index, built once
+  // every row has passed, sees that keys "a" and "b" share dot (kA, 1).
+  pb::OrMap m;
+  m.set_kind(static_cast<uint32_t>(OrMapKind::kFlag));
+  m.mutable_context()->add_actors(kA);
+  m.mutable_context()->add_range_counts(1);
+  m.mutable_context()->add_ranges(0);
+  m.mutable_context()->add_ranges(0);
+  for (const char* key : {"a", "b"}) {
+    m.add_keys(key);
+    m.add_dot_counts(1);
+    m.mutable_dots()->add_actor_indexes(0);
+    m.mutable_dots()->add_counters(1);
+  }
+  auto r = OrMap::Decode(m.SerializeAsString());
+  ASSERT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("one dot under two keys"), std::string::npos) << r.status().ToString();
+  // Distinct dots: the same shape decodes.
+  m.mutable_context()->set_ranges(1, 1);
+  m.mutable_dots()->set_counters(1, 2);
+  auto ok = OrMap::Decode(m.SerializeAsString());
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->size(), 2u);
 }
 
 }  // namespace

@@ -137,6 +137,7 @@ Result<DotContext> DotContext::FromProto(const pb::DotContext& in) {
     return InvalidArgument("dot context: actors and range_counts differ in length");
   }
   DotContext ctx;
+  // An actor is 8 bytes of input (fixed64) and 32 here: bounded by the input.
   ctx.actors_.reserve(in.actors_size());
   int pos = 0;
   ActorId prev_actor = 0;
@@ -148,12 +149,12 @@ Result<DotContext> DotContext::FromProto(const pb::DotContext& in) {
     prev_actor = actor;
     uint32_t count = in.range_counts(i);
     if (count == 0) return InvalidArgument("dot context: an actor with no interval");
-    // Bound the count by what the input actually holds before allocating.
     if (static_cast<uint64_t>(count) * 2 > static_cast<uint64_t>(in.ranges_size() - pos)) {
       return InvalidArgument("dot context: truncated ranges");
     }
+    // No reserve(count): an interval is 2 bytes of input but 16 here, so
+    // the vector grows with the intervals that pass the checks below.
     ActorIntervals a{actor, {}};
-    a.intervals.reserve(count);
     uint64_t prev_last = 0;
     for (uint32_t k = 0; k < count; ++k) {
       uint64_t gap = in.ranges(pos++);

@@ -85,7 +85,6 @@ Result<OrMap> OrMap::Decode(std::string_view bytes) {
   if (total_rows != static_cast<uint64_t>(*rows)) {
     return InvalidArgument("or_map: dot_counts do not add up to the dot rows");
   }
-  map.index_.reserve(static_cast<size_t>(*rows));
   auto read = [columns](const pb::DotStore& s, int i) {
     OrMapPayload p;
     if (columns & causal_codec::kValues) p.bytes = s.values(i);
@@ -101,11 +100,15 @@ Result<OrMap> OrMap::Decode(std::string_view bytes) {
     Store store;
     RS_RETURN_IF_ERROR(causal_codec::DecodeStore(proto.dots(), row, end, map.context_, read, &store, kWhat));
     row = end;
-    auto it = map.entries_.emplace_hint(map.entries_.end(), key, std::move(store));
-    for (const auto& e : it->second.entries()) {
-      if (!map.index_.emplace(e.dot, it->first).second) {
-        return InvalidArgument("or_map: one dot under two keys");
-      }
+    map.entries_.emplace_hint(map.entries_.end(), key, std::move(store));
+  }
+  // Every row is now a checked dot of some key, so the row count is what
+  // the index really needs (reserved before the rows were checked, it let
+  // bad input claim several times its size).
+  map.index_.reserve(static_cast<size_t>(*rows));
+  for (const auto& [key, store] : map.entries_) {
+    for (const auto& e : store.entries()) {
+      if (!map.index_.emplace(e.dot, key).second) return InvalidArgument("or_map: one dot under two keys");
     }
   }
   RS_RETURN_IF_ERROR(causal_codec::CheckCanonical(bytes, map.Encode(), kWhat));

@@ -170,11 +170,20 @@ Result<OrSet> OrSet::Decode(std::string_view bytes) {
   const auto& actors = set.context_.actors();
 
   const std::string& elements = msg.elements();
-  // Each entry takes at least one byte of `elements` and of `first_dots`, so
-  // this reservation is bounded by the input size.
+  // An entry can be 2 bytes of input but takes a 64-byte table slot and an
+  // index slot, so reserving for every entry the input might hold before
+  // checking any of them let garbage (N empty elements, say) claim ~100x
+  // its size. The tables are instead reserved ahead of the entries that
+  // passed their checks, to at most kReserveAhead times as many, so memory
+  // follows what was decoded. Reserving in a few big steps rather than
+  // letting the tables double one step at a time matters: growing by
+  // doubling made decoding a 5k-element set 10x slower (more copies, and
+  // malloc handing out fresh pages for every table size), by 4 it is within
+  // 10% of one exact reservation.
+  constexpr size_t kFirstReserve = 16;
+  constexpr size_t kReserveAhead = 4;
   const size_t max_entries = std::min<size_t>(elements.size(), msg.first_dots_size());
-  set.entries_.Reserve(max_entries);
-  set.index_.Reserve(max_entries);
+  size_t reserved = 0;
 
   const char* p = elements.data();
   const char* const end = p + elements.size();
@@ -193,6 +202,11 @@ Result<OrSet> OrSet::Decode(std::string_view bytes) {
     }
     std::string_view element(p, len);
     p += len;
+    if (pos == reserved) {
+      reserved = std::min(max_entries, std::max(kFirstReserve, kReserveAhead * reserved));
+      set.entries_.Reserve(reserved);
+      set.index_.Reserve(reserved);
+    }
 
     if (!first_dots.Next(&v)) return InvalidArgument("or_set: missing first dot");
     if (v & 1) {

@@ -159,7 +159,7 @@ Daemon::~Daemon() { (void)Shutdown(); }
 Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config) {
   auto p = std::make_unique<Parts>();
   p->config = config;
-  p->env = NewRealEnv();
+  p->env = NewRealEnv({.warn = [](const std::string& m) { spdlog::warn("msg=\"{}\"", m); }});
   RS_RETURN_IF_ERROR(LoadKeys(config, p->env.get(), &p->keys));
   p->network = std::make_unique<InprocNetwork>(p->env.get(), InprocOptions{.max_message_bytes = config.max_message_bytes});
 

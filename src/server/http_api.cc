@@ -11,6 +11,7 @@
 #include <limits>
 #include <thread>
 
+#include "regionsync/common/hlc.h"
 #include "regionsync/server/auth.h"
 #include "regionsync/server/change_feed.h"
 
@@ -166,8 +167,9 @@ struct HttpApi::Impl {
   }
 
   // The thin write path: apply under the lock, wait for the group commit
-  // outside it, answer with the key's new state.
-  void Write(Response& res, const std::string& key, const WriteOp& op) {
+  // outside it, answer with the key's new state (or, without `with_value`,
+  // only the key) plus what `op` put in `extra`.
+  void Write(Response& res, const std::string& key, const WriteOp& op, bool with_value = true) {
     uint64_t start = env->MonotonicMicros();
     uint64_t write;
     json body;
@@ -185,7 +187,11 @@ struct HttpApi::Impl {
       }
       write = node->replica().local_writes();
       const AnyCrdt* value = node->replica().Find(key);
-      body = value != nullptr ? KeyJson(key, *value) : json{{"key", key}, {"value", nullptr}};
+      if (!with_value) {
+        body = {{"key", key}};
+      } else {
+        body = value != nullptr ? KeyJson(key, *value) : json{{"key", key}, {"value", nullptr}};
+      }
       body.update(extra);
     }
     Status s = node->WaitForCommit(write, options.write_timeout_micros);
@@ -272,10 +278,26 @@ struct HttpApi::Impl {
         if (!body["timestamp"].is_number_unsigned()) return SendError(res, 400, "\"timestamp\" must be milliseconds since the epoch (a non-negative integer)");
         if (type != "lww_register") return SendError(res, 400, "\"timestamp\" applies to lww_register only");
         ts = body["timestamp"].get<uint64_t>();
+        if (Status s = CheckClientMillis(*ts); !s.ok()) return SendStatus(res, s);
       }
       Write(res, key, [&](Replica& r, json*) {
         return type == "mv_register" ? r.SetMulti(key, value) : r.Set(key, value, ts);
       });
+    });
+    // Like Redis DEL: removes what this replica has observed of the key
+    // (concurrent writes elsewhere survive; Replica::Delete), answers whether
+    // there was a value, and a key with nothing to remove is no error.
+    Route("DELETE", kKey, true, [this](const Request& req, Response& res) {
+      std::string key = req.matches[1];
+      Write(
+          res, key,
+          [&](Replica& r, json* extra) -> Status {
+            Result<bool> deleted = r.Delete(key);
+            if (!deleted.ok()) return deleted.status();
+            (*extra)["deleted"] = *deleted;
+            return Status::Ok();
+          },
+          /*with_value=*/false);
     });
     for (const char* op : {"increment", "decrement"}) {
       bool dec = std::string(op) == "decrement";
@@ -549,6 +571,18 @@ struct HttpApi::Impl {
       SendError(res, res.status, message);
       return httplib::Server::HandlerResponse::Handled;
     }));
+    // A request with neither Content-Length nor Transfer-Encoding has no body
+    // (RFC 9112 section 6.3), but httplib reads one until the client closes
+    // and answers 400 at its read timeout: `curl -X POST .../v1/admin/heal`
+    // (or .../enable) waited 5 s for a 400. Say so before httplib reads. The
+    // pre-routing hook sees the Request httplib owns as non-const, so
+    // writing through const_cast is well defined.
+    server.set_pre_routing_handler([](const Request& req, Response&) {
+      if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
+        const_cast<Request&>(req).set_header("Content-Length", "0");
+      }
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
     server.set_logger([this](const Request& req, const Response& res) {
       requests.Add({{"method", req.method}, {"code", std::to_string(res.status)}}).Increment();
       spdlog::debug("msg=request replica={} method={} path=\"{}\" status={}", replica_name, req.method, req.path, res.status);

@@ -139,8 +139,8 @@ std::vector<MetricFamily> SnapshotMetrics(const NodeSnapshot& s) {
   f.Counter(p + "receive_messages_total", "Messages received", s.subscriber.received);
   f.Counter(p + "applied_messages_total", "Messages applied", s.subscriber.applied_messages);
   f.Counter(p + "applied_entries_total", "Entries joined", s.subscriber.applied_entries);
-  f.Counter(p + "rejected_messages_total", "Messages that failed verification or decoding", s.subscriber.rejected);
-  f.Counter(p + "bad_entries_total", "Entries skipped (type mismatch, undecodable)", s.subscriber.bad_entries);
+  f.Counter(p + "rejected_messages_total", "Messages that failed verification or decoding (frame or any entry); not acked", s.subscriber.rejected);
+  f.Counter(p + "bad_entries_total", "Entries skipped after decoding (none expected: type conflicts resolve)", s.subscriber.bad_entries);
   f.Counter(p + "clock_clamped_total", "Remote send times beyond the max drift", s.subscriber.clock_clamped);
   f.Counter(p + "receive_failures_total", "Failed receive calls", s.subscriber.receive_failures);
   f.Counter(p + "commit_failures_total", "Failed commits after receiving", s.subscriber.commit_failures);

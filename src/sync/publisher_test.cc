@@ -4,6 +4,7 @@
 
 #include "regionsync/broker/inproc_broker.h"
 #include "regionsync/sync/subscriber.h"
+#include "regionsync/sync/wire/frame.h"
 
 namespace regionsync {
 namespace {
@@ -113,6 +114,69 @@ TEST_F(PublisherTest, ForgedAndMalformedMessagesAreRejectedCountedAndDeadLettere
   ASSERT_FALSE(errors.empty());
   EXPECT_NE(errors[0].find("rejected"), std::string::npos);
   EXPECT_EQ(net_.DeadLetters("eu-west-1/a").size(), 2u);
+}
+
+TEST_F(PublisherTest, MessageWithAnUndecodableEntryAppliesNothingAndIsDeadLettered) {
+  // Each message holds a good counter delta for "y" and one bad entry: bytes
+  // that are not the type they claim, a type nobody knows, an empty key.
+  PnCounter counter;
+  const std::string good = EncodeCrdt(AnyCrdt(counter.Increment(a_->id().actor(), 2)));
+  struct Bad {
+    std::string key;
+    int type;
+    std::string delta;
+  };
+  const std::vector<Bad> bad = {
+      {"x", pb::OR_SET, "\xff\xff\xff"},
+      {"x", pb::OR_SET, good},  // a PN counter's bytes labelled as a set
+      {"x", 99, good},
+      {"", pb::PN_COUNTER, good},
+  };
+  for (size_t i = 0; i < bad.size(); ++i) {
+    pb::Envelope e;
+    e.set_version(kProtocolVersion);
+    e.set_kind(pb::DELTA);
+    e.set_origin(a_->id().name());
+    e.set_origin_epoch(a_->id().epoch());
+    e.set_sequence(i + 1);
+    e.set_hlc_time(a_->Now());
+    pb::Entry* y = e.add_entries();
+    y->set_key("y");
+    y->set_type(pb::PN_COUNTER);
+    y->set_delta(good);
+    pb::Entry* x = e.add_entries();
+    x->set_key(bad[i].key);
+    x->set_type(static_cast<pb::CrdtType>(bad[i].type));
+    x->set_delta(bad[i].delta);
+    Result<std::string> text = EncodeFrame(e, keys_);
+    ASSERT_TRUE(text.ok()) << text.status().ToString();
+    ASSERT_TRUE(a_broker_->Publish(*text).ok());
+  }
+  std::vector<std::string> errors;
+  Subscriber sub(b_.get(), b_broker_.get(), &keys_, nullptr, {.retry_delay_micros = 0});
+  sub.set_error_sink([&](const std::string& e) { errors.push_back(e); });
+  // Redelivered until the broker gives up on each: bounded by rounds, not time.
+  for (int round = 0; round < 100 && net_.DeadLetters("eu-west-1/a").size() < bad.size(); ++round) {
+    (void)sub.PollOnce();
+  }
+  EXPECT_EQ(net_.DeadLetters("eu-west-1/a").size(), bad.size());
+  EXPECT_EQ(b_->Find("y"), nullptr);  // the good entries did not apply either
+  EXPECT_EQ(b_->Find("x"), nullptr);
+  EXPECT_TRUE(sub.peers().empty());   // nor did the sender count as heard
+  EXPECT_GT(sub.stats().received, bad.size());  // redelivered before dead-lettering
+  EXPECT_EQ(sub.stats().rejected, sub.stats().received);
+  EXPECT_EQ(sub.stats().applied_messages, 0u);
+  EXPECT_EQ(sub.stats().bad_entries, 0u);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_NE(errors[0].find("entry for key 'x' is undecodable"), std::string::npos) << errors[0];
+
+  // A well-formed message from the same sender still applies.
+  ASSERT_TRUE(a_->Increment("y", 3).ok());
+  Publisher pub(a_.get(), a_broker_.get(), &keys_, {});
+  ASSERT_TRUE(pub.Flush().ok());
+  Drain(sub);
+  ASSERT_NE(b_->Find("y"), nullptr);
+  EXPECT_EQ(std::get<PnCounter>(*b_->Find("y")).Value(), 3);
 }
 
 // A key created concurrently with two types: the receiver applies the

@@ -245,6 +245,7 @@ Result<uint64_t> Replica::IncrementGrowOnly(std::string_view key, uint64_t by) {
 Status Replica::Set(std::string_view key, std::string value, std::optional<uint64_t> client_millis,
                     CrdtType create_as) {
   RS_RETURN_IF_ERROR(CheckKey(key));
+  if (client_millis) RS_RETURN_IF_ERROR(CheckClientMillis(*client_millis));
   ActorId actor = id_.actor();
   HlcTimestamp now = Now();
   const AnyCrdt* existing = Find(key);

@@ -36,6 +36,23 @@ TEST_F(ReplicaTest, GrowOnlyCounterRefusesDecrement) {
   EXPECT_EQ(r->Increment("visits", -1).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST_F(ReplicaTest, ClientTimestampBeyondTheClockIsRefusedAndChangesNothing) {
+  auto r = Open();
+  ASSERT_TRUE(r->Set("reg", "kept", kMaxHlcMillis).ok());  // the largest that fits
+  const uint64_t writes = r->local_writes();
+  // 2^48 ms would have wrapped to 0 and 99999999999999999 to some time in
+  // the past: both used to be accepted as other timestamps.
+  for (uint64_t ms : {kMaxHlcMillis + 1, uint64_t{99999999999999999}}) {
+    Status s = r->Set("reg", "wrapped", ms);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << ms;
+    EXPECT_NE(s.message().find("client timestamp"), std::string::npos) << s.ToString();
+    EXPECT_EQ(r->Set("fresh", "wrapped", ms).code(), StatusCode::kInvalidArgument);
+  }
+  EXPECT_EQ(*std::get<LwwRegister>(*r->Find("reg")).Value(), "kept");
+  EXPECT_EQ(r->Find("fresh"), nullptr);
+  EXPECT_EQ(r->local_writes(), writes);
+}
+
 TEST_F(ReplicaTest, EventsFireOncePerValueChange) {
   auto a = Open("us-east-1/a");
   auto store_b = NewMemoryStore();
@@ -124,6 +141,29 @@ TEST_F(ReplicaTest, RebootMeansNewEpochWithStateKept) {
   EXPECT_EQ(std::get<PnCounter>(*r->Find("n")).Value(), 4);
   ASSERT_TRUE(r->Increment("n", 1).ok());  // a new slot: no reuse of possibly lost old ones
   EXPECT_EQ(std::get<PnCounter>(*r->Find("n")).Value(), 5);
+}
+
+TEST_F(ReplicaTest, UnreadableBootIdMeansANewEpochAtEveryStart) {
+  // Each RealEnv is one process of a machine whose boot id cannot be read.
+  // It used to read as "" every time, equal to the "" stored: the epoch was
+  // kept even across a real reboot.
+  RealEnvOptions unreadable{.boot_id_path = "/nonexistent/regionsync/boot_id", .warn = [](const std::string&) {}};
+  auto open_in_new_process = [&] {
+    auto env = NewRealEnv(unreadable);
+    Result<std::unique_ptr<Replica>> r = Replica::Open("us-east-1/a", env.get(), store_.get());
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return std::pair{std::move(env), std::move(r).value()};
+  };
+  uint64_t first = 0;
+  {
+    auto [env, r] = open_in_new_process();
+    first = r->id().epoch();
+    ASSERT_TRUE(r->Increment("n", 4).ok());
+    ASSERT_TRUE(r->Commit().ok());
+  }
+  auto [env, r] = open_in_new_process();
+  EXPECT_NE(r->id().epoch(), first);
+  EXPECT_EQ(std::get<PnCounter>(*r->Find("n")).Value(), 4);  // state kept, as after a reboot
 }
 
 TEST_F(ReplicaTest, NewStoreMeansNewEpoch) {

@@ -85,6 +85,20 @@ def request(port, method, path, body=None, token=None, headers=None, raw=None, t
     return resp
 
 
+def request_without_length(port, method, path, token=None, timeout=10):
+    """A request with no body and neither Content-Length nor Transfer-Encoding
+    (what `curl -X POST url` sends); request() always sends a length."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    conn.putrequest(method, path)
+    if token:
+        conn.putheader("Authorization", "Bearer " + token)
+    conn.endheaders()
+    r = conn.getresponse()
+    resp = Response(r.status, dict(r.getheaders()), r.read().decode("utf-8", "replace"))
+    conn.close()
+    return resp
+
+
 class RespError(str):
     """An error reply ("-ERR ..."): returned as a value, not raised, so a test
     can compare it like any other reply."""

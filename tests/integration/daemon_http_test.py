@@ -14,7 +14,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from daemon_harness import Checks, Daemon, request, wait_until  # noqa: E402
+from daemon_harness import Checks, Daemon, request, request_without_length, wait_until  # noqa: E402
 
 TOKEN = "test-token-0123456789"
 
@@ -102,6 +102,14 @@ def test_routes(binary, c):
         c.eq("newer client timestamp wins", r.json["value"], "future")
         c.status("register value not string", request(p, "PUT", "/v1/keys/reg", {"value": 3}, token=TOKEN), 400)
         c.status("register bad timestamp", request(p, "PUT", "/v1/keys/reg", {"value": "a", "timestamp": -1}, token=TOKEN), 400)
+        # The clock holds 48 bits of ms: beyond that a timestamp used to wrap silently.
+        for ts in (99999999999999999, 1 << 48):
+            r = request(p, "PUT", "/v1/keys/reg", {"value": "wrapped", "timestamp": ts}, token=TOKEN)
+            c.status("timestamp %d refused" % ts, r, 400, "bad_request")
+            c.true("400 names the allowed range", r.json is not None and "0 to 281474976710655 ms" in r.json["message"], repr(r))
+        c.eq("refused timestamps changed nothing", request(p, "GET", "/v1/keys/reg").json["value"], "future")
+        r = request(p, "PUT", "/v1/keys/reg", {"value": "last", "timestamp": (1 << 48) - 1}, token=TOKEN)
+        c.eq("largest timestamp accepted", (r.status, r.json["value"]), (200, "last"))
         r = request(p, "PUT", "/v1/keys/mv", {"value": "a", "type": "mv_register"}, token=TOKEN)
         c.eq("mv register", (r.status, r.json["type"], r.json["value"]), (200, "mv_register", ["a"]))
 
@@ -121,6 +129,12 @@ def test_routes(binary, c):
         c.eq("enable", (r.status, r.json["type"], r.json["value"]), (200, "ew_flag", True))
         r = request(p, "POST", "/v1/keys/f/disable", token=TOKEN)
         c.eq("disable", r.json["value"], False)
+        # No body and no Content-Length (curl -X POST): an empty body, at once.
+        r = request_without_length(p, "POST", "/v1/keys/f/enable", token=TOKEN, timeout=3)
+        c.eq("enable without Content-Length", (r.status, r.json and r.json["value"]), (200, True))
+        r = request_without_length(p, "POST", "/v1/keys/n/increment", token=TOKEN, timeout=3)
+        c.eq("increment without Content-Length", (r.status, r.json and r.json["value"]), (200, 5))
+        request(p, "POST", "/v1/keys/n/decrement", {"by": 1}, token=TOKEN)
 
         # Maps.
         r = request(p, "PUT", "/v1/keys/m/fields/color", {"value": "red"}, token=TOKEN)
@@ -171,6 +185,33 @@ def test_routes(binary, c):
         # Keys with URL-encoded characters.
         r = request(p, "POST", "/v1/keys/user%3A42%20x/increment", {"by": 1}, token=TOKEN)
         c.eq("encoded key", (r.status, r.json["key"]), (200, "user:42 x"))
+
+        # DELETE /v1/keys/{key}: Redis DEL semantics over HTTP (after the
+        # listing above: a deleted key keeps its type).
+        c.status("delete without token", request(p, "DELETE", "/v1/keys/n"), 401, "unauthorized")
+        request(p, "POST", "/v1/keys/dc/increment", {"by": 5}, token=TOKEN)
+        r = request(p, "DELETE", "/v1/keys/dc", token=TOKEN)
+        c.eq("delete counter", (r.status, r.json), (200, {"key": "dc", "deleted": True}))
+        r = request(p, "DELETE", "/v1/keys/dc", token=TOKEN)
+        c.eq("delete again: nothing left", (r.status, r.json), (200, {"key": "dc", "deleted": False}))
+        r = request(p, "POST", "/v1/keys/dc/increment", {"by": 1}, token=TOKEN)
+        c.eq("the deleted 5 is gone", (r.status, r.json["value"]), (200, 1))
+        for e in ("x", "y"):
+            request(p, "POST", "/v1/keys/ds/add", {"element": e}, token=TOKEN)
+        c.eq("delete set", request(p, "DELETE", "/v1/keys/ds", token=TOKEN).json, {"key": "ds", "deleted": True})
+        r = request(p, "POST", "/v1/keys/ds/add", {"element": "z"}, token=TOKEN)
+        c.eq("deleted members are gone", (r.status, r.json["value"]), (200, ["z"]))
+        request(p, "PUT", "/v1/keys/dr", {"value": "v"}, token=TOKEN)
+        c.eq("delete register", request(p, "DELETE", "/v1/keys/dr", token=TOKEN).json["deleted"], True)
+        r = request(p, "GET", "/v1/keys/dr")
+        c.true("deleted register has no value", r.status == 404 or (r.status == 200 and r.json["value"] is None), repr(r))
+        r = request(p, "DELETE", "/v1/keys/never-written", token=TOKEN)
+        c.eq("delete of a missing key", (r.status, r.json), (200, {"key": "never-written", "deleted": False}))
+        c.eq("a missing key stays missing", request(p, "GET", "/v1/keys/never-written").status, 404)
+        r = request(p, "DELETE", "/v1/keys/g", token=TOKEN)
+        c.status("delete of a g_counter", r, 400, "bad_request")
+        c.eq("refused delete changed nothing", request(p, "GET", "/v1/keys/g").json["value"], 3)
+        c.eq("delete of a field still is the field route", request(p, "DELETE", "/v1/keys/mc/fields/hits", token=TOKEN).json["value"], {})
 
         # Metrics.
         m = request(p, "GET", "/metrics")

@@ -31,7 +31,10 @@ class Env {
   // A uniformly distributed 64-bit number (seeded in SimEnv).
   virtual uint64_t Random64() = 0;
   // Changes when the machine reboots (Linux: /proc/sys/kernel/random/boot_id).
-  // Empty if unknown.
+  // Where that cannot be read, RealEnv answers a random token of its own
+  // (never empty), so every process counts as a new boot: a replica whose
+  // store was written under another token takes a new epoch, which is always
+  // safe, where trusting an unknown boot would risk reusing dots.
   virtual std::string BootId() = 0;
 
   // Runs `fn` once, `delay_micros` from now (monotonic). Returns an id for Cancel.
@@ -46,8 +49,17 @@ class Env {
   bool Chance(double p) { return p > 0 && static_cast<double>(Random64() >> 11) * 0x1.0p-53 < p; }
 };
 
-// Real time, std::random_device-seeded randomness, one timer thread.
-std::unique_ptr<Env> NewRealEnv();
+struct RealEnvOptions {
+  // Where BootId() reads the kernel's boot id.
+  std::string boot_id_path = "/proc/sys/kernel/random/boot_id";
+  // Told once, the first time BootId() finds the boot id unreadable or
+  // empty. Null: a line on stderr.
+  std::function<void(const std::string& message)> warn;
+};
+
+// Real time, 64-bit random numbers from the OS (getrandom(2), each call),
+// one timer thread.
+std::unique_ptr<Env> NewRealEnv(RealEnvOptions options = {});
 
 // Virtual time starting at `start_wall_millis`, deterministic from `seed`.
 class SimEnv final : public Env {

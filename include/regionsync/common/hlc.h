@@ -11,18 +11,32 @@
 //   Hlc clock(/*max_drift_ms=*/60'000);
 //   HlcTimestamp t = clock.Now(env.WallMillis());
 //   clock.Observe(envelope.send_time, env.WallMillis());
+//
+// Client timestamps: a write may carry the client's own time in ms; only
+// 48 bits of it fit, so CheckClientMillis must accept it before it becomes
+// an HlcTimestamp (HlcFromMillis would silently drop the high bits).
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 
+#include "regionsync/common/status.h"
+
 namespace regionsync {
 
 using HlcTimestamp = uint64_t;
 
+// The largest wall time a timestamp holds: 2^48 - 1 ms, about the year 10889.
+inline constexpr uint64_t kMaxHlcMillis = (uint64_t{1} << 48) - 1;
+
+// REQUIRES: ms <= kMaxHlcMillis (else the high bits are lost).
 constexpr HlcTimestamp HlcFromMillis(uint64_t ms) { return ms << 16; }
 constexpr uint64_t HlcMillis(HlcTimestamp t) { return t >> 16; }
 constexpr uint64_t HlcLogical(HlcTimestamp t) { return t & 0xFFFF; }
+
+// Ok if a client timestamp of `ms` milliseconds since the Unix epoch fits
+// the clock (0 to kMaxHlcMillis); InvalidArgument naming that range if not.
+[[nodiscard]] Status CheckClientMillis(uint64_t ms);
 
 class Hlc {
  public:

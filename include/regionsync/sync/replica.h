@@ -93,7 +93,8 @@ class Replica {
   // LWW register stays one; a string, or a PN counter (which becomes a
   // string keeping its contributions), gets a new base and an observed reset
   // of its counter (RedisString::Set). `client_millis`: the client's own
-  // timestamp, used as is.
+  // timestamp, used as is; InvalidArgument if CheckClientMillis (hlc.h)
+  // refuses it.
   Status Set(std::string_view key, std::string value, std::optional<uint64_t> client_millis = std::nullopt,
              CrdtType create_as = pb::LWW_REGISTER);
   // Multi-value register: concurrent writes are all kept.

@@ -5,11 +5,13 @@
 // batch) and only then acks.
 //
 // Failures: a message that cannot be verified or decoded (bad signature,
-// unknown version, malformed bytes) is counted, logged through the error
-// callback and NOT acked: it comes back after a backoff and, after the
-// broker's max receive count, lands in the dead-letter queue. An entry whose
-// type does not match the key's is counted and skipped; the other entries of
-// its message still apply. If the commit fails nothing is acked.
+// unknown version, malformed bytes, including any one entry whose delta does
+// not decode as its stated type) is counted, logged through the error
+// callback, applies nothing and is NOT acked: it comes back after a backoff
+// and, after the broker's max receive count, lands in the dead-letter queue.
+// An entry that decodes but whose type does not match the key's is counted
+// and skipped; the other entries of its message still apply and the message
+// is acked. If the commit fails nothing is acked.
 //
 //   Subscriber sub(replica, broker, &keys, &ae, {});
 //   Result<size_t> n = sub.PollOnce();
@@ -47,8 +49,8 @@ struct SubscriberStats {
   uint64_t applied_messages = 0;
   uint64_t applied_entries = 0;
   uint64_t own_skipped = 0;
-  uint64_t rejected = 0;        // could not verify/decode: left for retry / dead letter
-  uint64_t bad_entries = 0;     // type mismatch or undecodable entry: skipped
+  uint64_t rejected = 0;        // could not verify/decode (frame or an entry): left for retry / dead letter
+  uint64_t bad_entries = 0;     // entry ApplyRemote refused after decoding: skipped (a guard)
   uint64_t clock_clamped = 0;   // send times beyond the max drift
   uint64_t receive_failures = 0;
   uint64_t commit_failures = 0;
