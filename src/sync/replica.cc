@@ -25,11 +25,6 @@ Status CheckKey(std::string_view key) {
   return Status::Ok();
 }
 
-// What one unit (element, map field, register value) may add to an encoded
-// state beyond its own bytes: its dot (actor index and counter as varints),
-// its share of the causal context, tags and length prefixes.
-constexpr size_t kUnitEncodingBytes = 32;
-
 Status CheckSizeLimits(const ReplicaOptions& o) {
   if (o.max_value_bytes == 0 || o.max_value_bytes > o.max_state_bytes) {
     return InvalidArgument("max_value_bytes (" + std::to_string(o.max_value_bytes) +
@@ -47,7 +42,7 @@ std::pair<size_t, size_t> ElementSizes(std::string_view key, std::span<const std
   size_t largest = 0, added = 0;
   for (std::string_view e : elements) {
     largest = std::max(largest, e.size());
-    added += e.size() + kUnitEncodingBytes;
+    added += e.size() + Replica::kUnitEncodingBytes;
   }
   return {key.size() + largest, added};
 }

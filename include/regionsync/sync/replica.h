@@ -144,6 +144,11 @@ class Replica {
   // Entry::written_bytes); one encoding of the key's state when the estimate
   // alone would refuse.
   Status CheckWriteSize(std::string_view key, size_t largest_unit, size_t added_bytes);
+  // What one unit (element, map field, register value) may add to an
+  // encoded state beyond its own bytes: its dot (actor index and counter as
+  // varints), its share of the causal context, tags and length prefixes. The
+  // local writes count it into their added_bytes.
+  static constexpr size_t kUnitEncodingBytes = 32;
 
   // ---- Reads.
   const AnyCrdt* Find(std::string_view key) const;
