@@ -68,10 +68,17 @@ OrMap OrMap::RemoveDots(std::string_view key, Pred pred) {
   auto it = entries_.find(key);
   if (it == entries_.end()) return delta;
   Store kept;
+  // The removal travels with the field's new dots if the delta is split.
+  const UnitKey field(std::string(key), "");
   for (const Entry& e : it->second.entries()) {
     if (pred(e)) {
       delta.context_.Insert(e.dot);
       index_.erase(e.dot);
+      if (kind_ == OrMapKind::kSet) {
+        delta.removed_.Note(UnitKey(field.first, e.payload.bytes), e.dot);
+      } else {
+        delta.removed_.Note(field, e.dot);
+      }
     } else {
       kept.Insert(e.dot, e.payload);
     }
@@ -284,6 +291,7 @@ bool OrMap::Join(const OrMap& other) {
     if (it->second.empty()) entries_.erase(it);
   }
 
+  if (!other.removed_.empty()) removed_.Join(other.removed_);
   context_.Join(other.context_);
 
   for (const auto& [key, old] : before) {

@@ -1,120 +1,95 @@
 // OrMap::SplitDelta: cuts a big delta (or state) into pieces that fit a
-// transport's message size. The units are the live dots (key, dot, payload)
-// and the intervals of the context that are only removals (no live dot);
-// each piece takes a run of units, and its context is exactly their dots.
+// transport's message size. The units (split_plan.h) are the fields (for a
+// map of sets, each element of a field) with the dots the delta removed from
+// them, the removals of fields that are gone, and the runs of the other
+// removed dots; each piece takes a run of units, and its context is exactly
+// their dots.
 #include <algorithm>
 #include <cassert>
+#include <map>
+#include <string_view>
+#include <tuple>
 
+#include "crdt/split_plan.h"
 #include "regionsync/crdt/or_map.h"
 
 namespace regionsync {
 namespace {
 
-struct RemovalRange {
-  ActorId actor;
-  uint64_t first;
-  uint64_t last;
-};
-
-// The context minus the live dots, as intervals. `live` is sorted.
-std::vector<RemovalRange> RemovalRanges(const DotContext& ctx, const std::vector<Dot>& live) {
-  std::vector<RemovalRange> out;
-  auto dot = live.begin();
-  for (const DotContext::ActorIntervals& a : ctx.actors()) {
-    while (dot != live.end() && dot->actor < a.actor) ++dot;
-    for (const DotContext::Interval& iv : a.intervals) {
-      uint64_t next = iv.first;  // first counter not yet emitted or skipped
-      bool done = false;
-      for (; dot != live.end() && dot->actor == a.actor && dot->counter <= iv.last; ++dot) {
-        if (dot->counter < next) continue;
-        if (dot->counter > next) out.push_back({a.actor, next, dot->counter - 1});
-        if (dot->counter == iv.last) {
-          done = true;
-        } else {
-          next = dot->counter + 1;
-        }
-      }
-      if (!done) out.push_back({a.actor, next, iv.last});
-    }
-  }
-  return out;
-}
-
-// Rough encoded cost of one unit, to fill pieces before checking exactly:
-// row (actor index, counter), context share (actor, two varints), payload.
-constexpr size_t kUnitOverhead = 28;
+// Rough encoded cost of one dot: row (actor index, counter), its interval in
+// the context, timestamp or total, length prefix of its value.
+constexpr size_t kDotOverhead = 24;
+// A key's bytes, its length prefix and its dot count.
+constexpr size_t kKeyOverhead = 4;
+// The kind and the message framing of a piece.
+constexpr size_t kPieceOverhead = 8;
 
 }  // namespace
 
 std::vector<OrMap> OrMap::SplitDelta(size_t max_encoded_bytes) const {
   if (Encode().size() <= max_encoded_bytes) return {*this};
 
+  // An item: a field with all its dots, or in a map of sets one element of a
+  // field with its dots (concurrent adds). Ordered by (field, element), as
+  // the notes are.
   struct Item {
     const std::string* key;
-    const Store::Entry* entry;
+    std::string_view element;  // "" unless kSet
+    std::vector<const Store::Entry*> dots;
   };
+  const bool per_element = kind_ == OrMapKind::kSet;
   std::vector<Item> items;
-  items.reserve(index_.size());
-  std::vector<Dot> live;
-  live.reserve(index_.size());
+  items.reserve(entries_.size());
   for (const auto& [key, store] : entries_) {
-    for (const auto& e : store.entries()) {
-      items.push_back({&key, &e});
-      live.push_back(e.dot);
+    if (!per_element) {
+      Item& item = items.emplace_back(Item{&key, {}, {}});
+      for (const auto& e : store.entries()) item.dots.push_back(&e);
+      continue;
     }
+    std::map<std::string_view, std::vector<const Store::Entry*>> by_element;
+    for (const auto& e : store.entries()) by_element[e.payload.bytes].push_back(&e);
+    for (auto& [element, dots] : by_element) items.push_back({&key, element, std::move(dots)});
   }
-  std::sort(live.begin(), live.end());
-  std::vector<RemovalRange> removals = RemovalRanges(context_, live);
-  const size_t units = items.size() + removals.size();
-  // Only the kind byte(s): nothing to cut.
-  if (units == 0) return {*this};
+  auto item_of = [&](const UnitKey& unit) {
+    auto it = std::lower_bound(items.begin(), items.end(), unit, [](const Item& item, const UnitKey& u) {
+      return std::tie(*item.key, item.element) < std::tie(u.first, u.second);
+    });
+    if (it == items.end() || *it->key != unit.first || it->element != unit.second) return split_internal::kNoItem;
+    return static_cast<size_t>(it - items.begin());
+  };
 
-  auto build = [&](size_t begin, size_t end) {
+  std::vector<split_internal::Unit> units = split_internal::PlanUnits(
+      items.size(),
+      [&](size_t i, auto&& f) {
+        for (const Store::Entry* e : items[i].dots) f(e->dot);
+      },
+      [&](size_t i) {
+        size_t cost = items[i].key->size() + kKeyOverhead;
+        for (const Store::Entry* e : items[i].dots) cost += kDotOverhead + e->payload.bytes.size();
+        return cost;
+      },
+      context_,
+      [&](auto&& f) {
+        removed_.ForEach([&](const UnitKey& unit, const DotContext& removed) { f(item_of(unit), removed); });
+      });
+  // Only the kind byte(s): nothing to cut.
+  if (units.empty()) return {*this};
+
+  return split_internal::Pack<OrMap>(units, max_encoded_bytes, kPieceOverhead, [&](size_t begin, size_t end) {
     OrMap piece(kind_);
     for (size_t u = begin; u < end; ++u) {
-      if (u < items.size()) {
-        piece.context_.Insert(items[u].entry->dot);
-        piece.InsertDot(*items[u].key, items[u].entry->dot, items[u].entry->payload);
-      } else {
-        const RemovalRange& r = removals[u - items.size()];
-        piece.context_.InsertRange(r.actor, r.first, r.last);
+      const split_internal::Unit& unit = units[u];
+      if (unit.item != split_internal::kNoItem) {
+        const Item& item = items[unit.item];
+        for (const Store::Entry* e : item.dots) {
+          piece.context_.Insert(e->dot);
+          piece.InsertDot(*item.key, e->dot, e->payload);
+        }
       }
+      for (const DotRange& r : unit.removals) piece.context_.InsertRange(r.actor, r.first, r.last);
     }
     return piece;
-  };
-  std::vector<OrMap> pieces;
-  // Emits units [begin, end), halving while the exact encoding is too big.
-  auto emit = [&](auto&& self, size_t begin, size_t end) -> void {
-    OrMap piece = build(begin, end);
-    if (end - begin > 1 && piece.Encode().size() > max_encoded_bytes) {
-      size_t mid = begin + (end - begin) / 2;
-      self(self, begin, mid);
-      self(self, mid, end);
-      return;
-    }
-    pieces.push_back(std::move(piece));
-  };
-
-  size_t begin = 0;
-  size_t estimate = 8;
-  const std::string* last_key = nullptr;
-  for (size_t u = 0; u < units; ++u) {
-    const bool is_item = u < items.size();
-    size_t cost = kUnitOverhead + (is_item ? items[u].entry->payload.bytes.size() : 0);
-    const size_t key_cost = is_item ? items[u].key->size() + 4 : 0;
-    bool new_key = is_item && (u == begin || items[u].key != last_key);
-    if (new_key) cost += key_cost;
-    if (u > begin && estimate + cost > max_encoded_bytes) {
-      emit(emit, begin, u);
-      begin = u;
-      estimate = 8;
-      if (is_item && !new_key) cost += key_cost;
-    }
-    estimate += cost;
-    last_key = is_item ? items[u].key : nullptr;
-  }
-  if (begin < units) emit(emit, begin, units);
-  return pieces;
+  });
 }
 
 }  // namespace regionsync

@@ -92,10 +92,12 @@ bool OrSet::AddInto(Dot dot, std::string_view element, uint32_t hash, OrSet& del
 
   const EntryId id = entries_.FindOrInsert(element, hash, &created);
   or_set_internal::DotList& dots = entries_.at(id).dots;
-  // The old dots go into the delta's context, so a receiver drops them too.
+  // The old dots go into the delta's context, so a receiver drops them too,
+  // and they travel with the new dot when the delta is split.
   for (size_t i = 0; i < dots.size(); ++i) {
     index_.EraseLater(dots[i]);
     delta.context_.Insert(dots[i]);
+    delta.removed_.Note(element, dots[i]);
   }
   dots.Clear();
   dots.Insert(dot);
@@ -239,6 +241,7 @@ bool OrSet::Join(const OrSet& other) {
     for (const or_set_internal::DotIndex::Slot& slot : removed) changed |= RemoveDot(slot);
   }
 
+  if (!other.removed_.empty()) removed_.Join(other.removed_);
   context_.Join(other.context_);
   return changed;
 }

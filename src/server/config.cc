@@ -1,6 +1,7 @@
 #include "regionsync/server/config.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -8,6 +9,7 @@
 #include <toml.hpp>
 
 #include "regionsync/common/replica_id.h"
+#include "regionsync/sync/publisher.h"
 
 namespace regionsync {
 namespace {
@@ -159,6 +161,25 @@ Status Validate(DaemonConfig& c, const std::string& fsync_text) {
     if (v == 0) return InvalidArgument(std::string(name) + " must be at least 1");
   }
   if (c.max_message_bytes < 4096) return InvalidArgument("--max-message-bytes must be at least 4096");
+  if (c.max_state_bytes == 0 || c.max_state_bytes > kMaxEncodedStateBytes) {
+    return InvalidArgument("--max-state-bytes must be 1.." + std::to_string(kMaxEncodedStateBytes) +
+                           " (the largest state a replica can read back from its store); got " +
+                           std::to_string(c.max_state_bytes));
+  }
+  // Whatever is acknowledged must fit one message (after envelope, signature
+  // and base64) and one state.
+  const uint64_t fits = Publisher::MaxUnitBytes(c.max_message_bytes);
+  if (c.max_value_bytes == 0) {
+    c.max_value_bytes = std::min<uint64_t>({kDefaultMaxValueBytes, fits, c.max_state_bytes});
+  } else if (c.max_value_bytes > fits) {
+    return InvalidArgument("--max-value-bytes " + std::to_string(c.max_value_bytes) +
+                           " does not fit one transport message: with --max-message-bytes " +
+                           std::to_string(c.max_message_bytes) + " a value can have at most " + std::to_string(fits) +
+                           " bytes (key, field and value together)");
+  } else if (c.max_value_bytes > c.max_state_bytes) {
+    return InvalidArgument("--max-value-bytes must not be more than --max-state-bytes (" +
+                           std::to_string(c.max_state_bytes) + ")");
+  }
   if (c.max_body_bytes < 64) return InvalidArgument("--max-body-bytes must be at least 64");
   if (c.http_threads < 2) return InvalidArgument("--http-threads must be at least 2");
   if (c.event_buffer == 0) return InvalidArgument("--event-buffer must be at least 1");
@@ -235,6 +256,11 @@ Result<DaemonConfig> ParseDaemonConfig(int argc, const char* const* argv,
   b.Option("--anti-entropy-interval-ms", "sync.anti_entropy_interval_ms", &c.anti_entropy_interval_millis,
            "Digest (anti-entropy) interval");
   b.Option("--max-message-bytes", "sync.max_message_bytes", &c.max_message_bytes, "Largest message handed to the transport");
+  b.Option("--max-value-bytes", "limits.max_value_bytes", &c.max_value_bytes,
+           "Largest key + field + value of one write (0: 131072, or what one --max-message-bytes message can "
+           "carry if less); bigger writes are refused");
+  b.Option("--max-state-bytes", "limits.max_state_bytes", &c.max_state_bytes,
+           "Largest encoded state of one key a write may create (at most 67108864)");
   b.Option("--log-level", "log.level", &c.log_level, "trace|debug|info|warn|error|off");
   b.Option("--signing-keys-file", "secrets.signing_keys_file", &c.signing_keys_file,
            "File holding the HMAC signing keys \"id:secret,...\" (first is active); else $REGIONSYNC_SIGNING_KEYS");

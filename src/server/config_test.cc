@@ -7,6 +7,7 @@
 #include <map>
 
 #include "regionsync/server/auth.h"
+#include "regionsync/sync/publisher.h"
 
 namespace regionsync {
 namespace {
@@ -67,6 +68,47 @@ TEST(DaemonConfig, RejectsUnknownKeysWrongTypesAndBadValues) {
   EXPECT_FALSE(Parse({"--no-such-flag"}).ok());
 }
 
+TEST(DaemonConfig, SizeLimitsDefaultToWhatTheTransportCarries) {
+  Result<DaemonConfig> c = Parse({});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->max_value_bytes, 128u * 1024);
+  EXPECT_EQ(c->max_state_bytes, 16u * 1024 * 1024);
+  // A small transport lowers the default value limit to what fits it.
+  c = Parse({"--max-message-bytes", "8192"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->max_value_bytes, Publisher::MaxUnitBytes(8192));
+  EXPECT_LT(c->max_value_bytes, 8192u);
+  // Given explicitly, by flag or file.
+  c = Parse({"--max-value-bytes", "1000", "--max-state-bytes", "50000"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->max_value_bytes, 1000u);
+  EXPECT_EQ(c->max_state_bytes, 50000u);
+  c = Parse({"--config", WriteFile("rs-limits.toml", "[limits]\nmax_value_bytes = 2000\nmax_state_bytes = 3000\n")});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->max_value_bytes, 2000u);
+  EXPECT_EQ(c->max_state_bytes, 3000u);
+}
+
+TEST(DaemonConfig, SizeLimitsThatCouldNotBeReplicatedOrRestoredAreRefused) {
+  // A value one message cannot carry: the error names both flags and the most that fits.
+  Result<DaemonConfig> c = Parse({"--max-value-bytes", "300000"});
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(c.status().message().find("--max-value-bytes 300000"), std::string::npos) << c.status().message();
+  EXPECT_NE(c.status().message().find("--max-message-bytes 262144"), std::string::npos) << c.status().message();
+  EXPECT_NE(c.status().message().find(std::to_string(Publisher::MaxUnitBytes(262144))), std::string::npos);
+  // It fits once the transport allows larger messages.
+  EXPECT_TRUE(Parse({"--max-value-bytes", "300000", "--max-message-bytes", "1048576"}).ok());
+  // A state the decoders would refuse at restart.
+  c = Parse({"--max-state-bytes", std::to_string(kMaxEncodedStateBytes + 1)});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("--max-state-bytes"), std::string::npos) << c.status().message();
+  EXPECT_TRUE(Parse({"--max-state-bytes", std::to_string(kMaxEncodedStateBytes)}).ok());
+  EXPECT_FALSE(Parse({"--max-state-bytes", "0"}).ok());
+  EXPECT_FALSE(Parse({"--max-value-bytes", "5000", "--max-state-bytes", "4000"}).ok());
+  EXPECT_FALSE(Parse({"--max-value-bytes", "-1"}).ok());
+}
+
 TEST(DaemonConfig, LocalClusterList) {
   Result<DaemonConfig> c = Parse({"--local-cluster", "us-east-1,us-west-2,eu-west-1"});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
@@ -91,7 +133,8 @@ TEST(DaemonConfig, HelpListsEverySetting) {
   ASSERT_TRUE(c.ok());
   EXPECT_TRUE(c->help_requested);
   for (const char* flag : {"--config", "--replica-id", "--broker", "--local-cluster", "--data-dir", "--fsync",
-                           "--http-port", "--auth-reads", "--log-level", "REGIONSYNC_API_TOKENS"}) {
+                           "--http-port", "--auth-reads", "--log-level", "--max-value-bytes", "--max-state-bytes",
+                           "REGIONSYNC_API_TOKENS"}) {
     EXPECT_NE(c->help_text.find(flag), std::string::npos) << flag;
   }
 }

@@ -216,8 +216,13 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config) {
                         .flush_interval_micros = config.flush_interval_millis * 1000,
                         .poll_interval_micros = config.poll_interval_millis * 1000,
                         .anti_entropy_interval_micros = config.anti_entropy_interval_millis * 1000,
+                        .replica = {.max_value_bytes = config.max_value_bytes,
+                                    .max_state_bytes = config.max_state_bytes},
                         .on_receive_error = [name = m.name](const std::string& what) {
                           spdlog::warn("replica={} msg=\"receive failure\" reason=\"{}\"", name, what);
+                        },
+                        .on_publish_error = [name = m.name](const std::string& what) {
+                          spdlog::error("replica={} msg=\"publish withheld\" reason=\"{}\"", name, what);
                         }};
     options.replica.on_type_conflict = [name = m.name](const std::string& what) {
       spdlog::warn("replica={} msg=\"{}\"", name, what);
@@ -252,9 +257,11 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config) {
       std::lock_guard lock(m.node->mutex());
       epoch = m.node->replica().id().ToString();
     }
-    spdlog::info("msg=\"replica serving\" replica={} id={} http={}:{} resp={} store={} fsync={} keys_signing={}",
+    spdlog::info("msg=\"replica serving\" replica={} id={} http={}:{} resp={} store={} fsync={} keys_signing={} "
+                 "max_value_bytes={} max_state_bytes={}",
                  m.name, epoch, config.listen_address, m.api->port(), resp, m.store_path,
-                 FsyncSettingName(config.fsync), parts->keys.active()->id);
+                 FsyncSettingName(config.fsync), parts->keys.active()->id, config.max_value_bytes,
+                 config.max_state_bytes);
   }
   if (config.api_tokens.empty() && config.listen_address != "127.0.0.1" && config.listen_address != "localhost" &&
       config.listen_address != "::1") {

@@ -135,7 +135,7 @@ std::vector<MetricFamily> SnapshotMetrics(const NodeSnapshot& s) {
   f.Counter(p + "publish_bytes_total", "Bytes handed to the transport", s.publisher.bytes);
   f.Counter(p + "publish_entries_total", "Key entries published", s.publisher.entries);
   f.Counter(p + "publish_failures_total", "Failed publish calls", s.publisher.failures);
-  f.Counter(p + "publish_oversize_entries_total", "Indivisible values over the message limit", s.publisher.oversize_entries);
+  f.Counter(p + "publish_oversize_entries_total", "Keys withheld from publishing: one indivisible value over the message limit", s.publisher.oversize_entries);
   f.Counter(p + "receive_messages_total", "Messages received", s.subscriber.received);
   f.Counter(p + "applied_messages_total", "Messages applied", s.subscriber.applied_messages);
   f.Counter(p + "applied_entries_total", "Entries joined", s.subscriber.applied_entries);

@@ -1,5 +1,7 @@
 #include "regionsync/sync/publisher.h"
 
+#include <algorithm>
+
 namespace regionsync {
 namespace {
 
@@ -8,15 +10,29 @@ namespace {
 constexpr size_t kEntryOverhead = 24;
 // Envelope fields other than entries: version, kind, origin, epoch, sequence, time.
 constexpr size_t kEnvelopeOverhead = 200;
+// What a piece holding one unit adds to the unit's key, field and value: the
+// CRDT's framing, the unit's dots and the removals it supersedes (a few
+// bytes per actor that wrote the field; 2 KiB covers about a hundred).
+constexpr size_t kUnitEncodingReserve = 2048;
+
+std::string Printable(const std::string& key) {
+  constexpr size_t kShown = 64;
+  return key.size() <= kShown ? key : key.substr(0, kShown) + "...";
+}
 
 }  // namespace
 
 Publisher::Publisher(Replica* replica, Broker* broker, const KeyRing* keys, PublisherOptions options)
     : replica_(replica), broker_(broker), keys_(keys), options_(options) {}
 
-size_t Publisher::PayloadBudget() const {
-  size_t max_payload = MaxPayloadBytesForFrameText(broker_->max_message_bytes());
+size_t Publisher::PayloadBudget(size_t max_message_bytes) {
+  size_t max_payload = MaxPayloadBytesForFrameText(max_message_bytes);
   return max_payload > kEnvelopeOverhead ? max_payload - kEnvelopeOverhead : 0;
+}
+
+size_t Publisher::MaxUnitBytes(size_t max_message_bytes) {
+  const size_t budget = PayloadBudget(max_message_bytes);
+  return budget > kEntryOverhead + kUnitEncodingReserve ? budget - kEntryOverhead - kUnitEncodingReserve : 0;
 }
 
 Status Publisher::PublishEnvelope(pb::Envelope envelope) {
@@ -65,16 +81,24 @@ Status Publisher::PublishEntries(pb::EnvelopeKind kind,
     } else {
       pieces.push_back(std::move(bytes));
     }
+    // One indivisible unit (a value with the removals it supersedes) over
+    // the transport's limit cannot travel. Then none of the key's pieces
+    // goes: a part could remove what the missing unit replaces. Failing the
+    // flush instead would block every other key forever.
+    size_t largest = 0;
+    for (const std::string& piece : pieces) largest = std::max(largest, piece.size());
+    if (largest + key.size() + kEntryOverhead > budget) {
+      ++stats_.oversize_entries;
+      stats_.last_oversize_key = key;
+      if (error_sink_) {
+        error_sink_("key '" + Printable(key) + "' not sent: a value of it encodes to " + std::to_string(largest) +
+                    " bytes, over the " + std::to_string(budget) +
+                    " a message can carry (written before the value size limit?); it stays local");
+      }
+      continue;
+    }
     for (std::string& piece : pieces) {
       size_t size = piece.size() + key.size() + kEntryOverhead;
-      if (size > budget) {
-        // One indivisible value (a register's bytes, one element) is over the
-        // transport's limit: it cannot travel. Count it and send the rest;
-        // failing the flush would block every other key forever.
-        ++stats_.oversize_entries;
-        stats_.last_oversize_key = key;
-        continue;
-      }
       if (used + size > budget) RS_RETURN_IF_ERROR(flush_envelope());
       pb::Entry* e = envelope.add_entries();
       e->set_key(key);

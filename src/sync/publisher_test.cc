@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "regionsync/broker/inproc_broker.h"
 #include "regionsync/sync/subscriber.h"
 #include "regionsync/sync/wire/frame.h"
@@ -193,6 +195,149 @@ TEST_F(PublisherTest, TypeConflictedEntryResolvesOthersApply) {
   EXPECT_EQ(b_->type_conflicts(), 1u);
   EXPECT_EQ(std::get<PnCounter>(*b_->Find("x")).Value(), 1);
   EXPECT_EQ(std::get<PnCounter>(*b_->Find("y")).Value(), 2);
+}
+
+// A broker that keeps what is published, so a test can deliver the
+// messages of one flush one at a time, in any order.
+class RecordingBroker : public Broker {
+ public:
+  explicit RecordingBroker(size_t max_message_bytes) : max_(max_message_bytes) {}
+  Status Publish(std::string_view body) override {
+    if (body.size() > max_) return ResourceExhausted("over max_message_bytes");
+    published.emplace_back(body);
+    return Status::Ok();
+  }
+  Result<std::vector<BrokerMessage>> Receive(size_t) override { return std::vector<BrokerMessage>{}; }
+  Status Ack(const std::string&) override { return Status::Ok(); }
+  Status ChangeVisibility(const std::string&, uint64_t) override { return Status::Ok(); }
+  size_t max_message_bytes() const override { return max_; }
+
+  std::vector<std::string> published;
+
+ private:
+  size_t max_;
+};
+
+// Applies one published message to `r`; returns the keys it named.
+std::vector<std::string> Deliver(const std::string& text, const KeyRing& keys, Replica& r) {
+  Result<pb::Envelope> env = DecodeFrame(text, keys);
+  EXPECT_TRUE(env.ok()) << env.status().ToString();
+  std::vector<std::string> named;
+  for (const pb::Entry& e : env->entries()) {
+    Result<AnyCrdt> delta = DecodeCrdt(e.type(), e.delta());
+    EXPECT_TRUE(delta.ok()) << delta.status().ToString();
+    EXPECT_TRUE(r.ApplyRemote(e.key(), *delta, env->origin()).ok());
+    named.push_back(e.key());
+  }
+  return named;
+}
+
+std::string Field(int i) { return "field-" + std::to_string(i); }
+
+// A map counter field going 5 -> 8 never reads 13 at a receiver, whichever
+// messages of a split flush arrived (removals used to go in the last piece).
+TEST_F(PublisherTest, SplitDeltaReadsOldOrNewAfterEveryMessage) {
+  RecordingBroker wire(4096);
+  Publisher pub(a_.get(), &wire, &keys_, {});
+  for (int i = 0; i < 300; ++i) ASSERT_TRUE(a_->MapIncrement("h", Field(i), 5).ok());
+  ASSERT_TRUE(pub.Flush().ok());
+  for (const std::string& m : wire.published) Deliver(m, keys_, *b_);
+  wire.published.clear();
+  for (int i = 0; i < 300; ++i) ASSERT_TRUE(a_->MapIncrement("h", Field(i), 3).ok());
+  ASSERT_TRUE(pub.Flush().ok());
+  ASSERT_GE(wire.published.size(), 2u);
+  EXPECT_GE(pub.stats().split_keys, 1u);
+  std::reverse(wire.published.begin(), wire.published.end());
+  for (const std::string& m : wire.published) {
+    Deliver(m, keys_, *b_);
+    const OrMap& h = std::get<OrMap>(*b_->Find("h"));
+    for (int i = 0; i < 300; ++i) {
+      const int64_t v = h.Counter(Field(i));
+      ASSERT_TRUE(v == 5 || v == 8) << Field(i) << " reads " << v;
+    }
+  }
+  EXPECT_EQ(EncodeCrdt(*b_->Find("h")), EncodeCrdt(*a_->Find("h")));
+}
+
+// A register value too big for one message (from before the write-side
+// limit: here a replica opened without it) used to be dropped while the
+// removal of the old value went out: peers deleted the field. Now the key is
+// withheld whole, counted and reported, and other keys still go; after a
+// restart too, when the outbox delta comes back without its notes.
+TEST_F(PublisherTest, OversizeValueWithholdsItsKeyWholeNotItsRemovalAlone) {
+  auto store = NewMemoryStore();
+  const ReplicaOptions no_limit{.max_value_bytes = 1 << 20, .max_state_bytes = 1 << 24};
+  auto a = std::move(Replica::Open("us-east-1/b", &env_, store.get(), no_limit)).value();
+  RecordingBroker wire(4096);
+  std::vector<std::string> errors;
+  auto flush = [&](Replica& r) {
+    Publisher pub(&r, &wire, &keys_, {});
+    pub.set_error_sink([&](const std::string& e) { errors.push_back(e); });
+    EXPECT_TRUE(pub.Flush().ok());
+    std::vector<std::string> sent;
+    for (const std::string& m : wire.published) {
+      for (const std::string& k : Deliver(m, keys_, *b_)) sent.push_back(k);
+    }
+    wire.published.clear();
+    return std::pair{sent, pub.stats()};
+  };
+  ASSERT_TRUE(a->MapSet("h", "f", "old").ok());
+  ASSERT_TRUE(a->MapSet("h", "g", "x").ok());
+  (void)flush(*a);
+  ASSERT_EQ(std::get<OrMap>(*b_->Find("h")).Register("f"), "old");
+
+  ASSERT_TRUE(a->MapSet("h", "f", std::string(10'000, 'v')).ok());
+  ASSERT_TRUE(a->MapSet("h", "g", "y").ok());
+  ASSERT_TRUE(a->Set("other", "sent").ok());
+  auto [sent, stats] = flush(*a);
+  EXPECT_EQ(sent, std::vector<std::string>{"other"});
+  EXPECT_EQ(stats.oversize_entries, 1u);
+  EXPECT_EQ(stats.last_oversize_key, "h");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("key 'h' not sent"), std::string::npos) << errors[0];
+  EXPECT_EQ(std::get<OrMap>(*b_->Find("h")).Register("f"), "old") << "the field must not be deleted";
+  EXPECT_EQ(std::get<OrMap>(*b_->Find("h")).Register("g"), "x");
+  EXPECT_EQ(std::get<LwwRegister>(*b_->Find("other")).Value(), "sent");
+
+  // The same from a restored outbox (decoded: no notes of what replaced what).
+  ASSERT_TRUE(a->MapSet("h", "f", std::string(20'000, 'w')).ok());
+  ASSERT_TRUE(a->Commit().ok());
+  a.reset();
+  a = std::move(Replica::Open("us-east-1/b", &env_, store.get(), no_limit)).value();
+  auto [sent_again, stats_again] = flush(*a);
+  EXPECT_TRUE(sent_again.empty());
+  EXPECT_EQ(stats_again.oversize_entries, 1u);
+  EXPECT_EQ(std::get<OrMap>(*b_->Find("h")).Register("f"), "old");
+}
+
+TEST_F(PublisherTest, DefaultValueLimitFitsTheDefaultMessage) {
+  EXPECT_LE(ReplicaOptions{}.max_value_bytes, Publisher::MaxUnitBytes(256 * 1024));
+  EXPECT_LT(Publisher::MaxUnitBytes(256 * 1024), 256u * 1024 * 3 / 4);  // base64 costs a quarter
+  EXPECT_GT(Publisher::MaxUnitBytes(4096), 0u);  // the smallest --max-message-bytes
+}
+
+// The largest unit MaxUnitBytes allows does travel, as one message.
+TEST_F(PublisherTest, UnitAtMaxUnitBytesFitsOneMessage) {
+  const size_t max_message = 16 * 1024;
+  const size_t unit = Publisher::MaxUnitBytes(max_message);
+  auto store = NewMemoryStore();
+  auto a = std::move(Replica::Open("us-east-1/b", &env_, store.get(), {.max_value_bytes = unit})).value();
+  RecordingBroker wire(max_message);
+  Publisher pub(a.get(), &wire, &keys_, {});
+  // Incompressible bytes, so zstd cannot make it fit.
+  std::string value;
+  uint64_t x = 12345;
+  for (size_t i = 0; i + 2 < unit; ++i) {  // "h" + "f" + value == unit
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    value.push_back(static_cast<char>(x >> 56));
+  }
+  ASSERT_TRUE(a->MapSet("h", "f", value).ok());
+  ASSERT_TRUE(a->MapSet("h", "f", value + "!").code() == StatusCode::kResourceExhausted);
+  ASSERT_TRUE(pub.Flush().ok());
+  EXPECT_EQ(pub.stats().oversize_entries, 0u);
+  ASSERT_EQ(wire.published.size(), 1u);
+  Deliver(wire.published[0], keys_, *b_);
+  EXPECT_EQ(std::get<OrMap>(*b_->Find("h")).Register("f"), value);
 }
 
 }  // namespace

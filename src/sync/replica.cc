@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <utility>
 
 namespace regionsync {
 namespace {
@@ -24,6 +25,34 @@ Status CheckKey(std::string_view key) {
   return Status::Ok();
 }
 
+Status CheckSizeLimits(const ReplicaOptions& o) {
+  if (o.max_value_bytes == 0 || o.max_value_bytes > o.max_state_bytes) {
+    return InvalidArgument("max_value_bytes (" + std::to_string(o.max_value_bytes) +
+                           ") must be at least 1 and at most max_state_bytes (" + std::to_string(o.max_state_bytes) + ")");
+  }
+  if (o.max_state_bytes > kMaxEncodedStateBytes) {
+    return InvalidArgument("max_state_bytes (" + std::to_string(o.max_state_bytes) + ") must be at most " +
+                           std::to_string(kMaxEncodedStateBytes) + ", the largest state the decoders accept");
+  }
+  return Status::Ok();
+}
+
+// For AddAll: the largest unit (key + element) and what all elements may add.
+std::pair<size_t, size_t> ElementSizes(std::string_view key, std::span<const std::string_view> elements) {
+  size_t largest = 0, added = 0;
+  for (std::string_view e : elements) {
+    largest = std::max(largest, e.size());
+    added += e.size() + Replica::kUnitEncodingBytes;
+  }
+  return {key.size() + largest, added};
+}
+
+// A key as error messages quote it: client bytes, maybe huge.
+std::string Quoted(std::string_view key) {
+  constexpr size_t kShown = 40;
+  return "'" + std::string(key.substr(0, kShown)) + (key.size() > kShown ? "...'" : "'");
+}
+
 const char* KindName(OrMapKind kind) {
   switch (kind) {
     case OrMapKind::kRegister: return "registers";
@@ -40,6 +69,7 @@ const char* KindName(OrMapKind kind) {
 
 Result<std::unique_ptr<Replica>> Replica::Open(std::string_view name, Env* env, Store* store,
                                                ReplicaOptions options) {
+  RS_RETURN_IF_ERROR(CheckSizeLimits(options));
   Result<StoreMeta> meta = store->LoadMeta();
   if (!meta.ok()) return meta.status();
   StoreMeta m = *meta;
@@ -81,6 +111,7 @@ Status Replica::Restore() {
     }
     auto [it, inserted] = keys_.emplace(key, Entry(std::move(state).value()));
     if (inserted) key_order_.push_back(&*it);
+    it->second.stored_bytes = v.bytes.size();
   }));
   RS_RETURN_IF_ERROR(decode_error);
   // Every stored generation folds into one open generation: all of it is unsent.
@@ -154,6 +185,7 @@ void Replica::AddUnsent(Node& node, const AnyCrdt& delta) {
 }
 
 void Replica::RecordLocal(Node& node, AnyCrdt delta, bool value_changed) {
+  node.second.written_bytes += std::exchange(checked_bytes_, 0);
   AddUnsent(node, delta);
   ++local_writes_;
   if (value_changed) Notify(node.first, node.second.state, name_, /*local=*/true);
@@ -179,6 +211,7 @@ Result<T*> Replica::MutateAs(std::string_view key, std::optional<OrMapKind> kind
 }
 
 Result<int64_t> Replica::Increment(std::string_view key, int64_t by, CrdtType create_as) {
+  RS_RETURN_IF_ERROR(CheckWriteSize(key, key.size(), 0));
   // One lookup: this is the hottest write (INCR).
   RS_RETURN_IF_ERROR(CheckKey(key));
   auto it = keys_.find(key);
@@ -194,7 +227,8 @@ Result<int64_t> Replica::Increment(std::string_view key, int64_t by, CrdtType cr
     if (!v.ok()) return v.status();
     return static_cast<int64_t>(std::min<uint64_t>(*v, INT64_MAX));
   }
-  if (std::holds_alternative<RedisString>(state) || std::holds_alternative<LwwRegister>(state)) {
+  if (std::holds_alternative<RedisString>(state) ||
+      (create_as == pb::STRING && std::holds_alternative<LwwRegister>(state))) {
     return IncrementString(*it, by);
   }
   if (!std::holds_alternative<PnCounter>(state)) {
@@ -234,6 +268,7 @@ Result<int64_t> Replica::IncrementString(Node& node, int64_t by) {
 }
 
 Result<uint64_t> Replica::IncrementGrowOnly(std::string_view key, uint64_t by) {
+  RS_RETURN_IF_ERROR(CheckWriteSize(key, key.size(), 0));
   ActorId actor = id_.actor();
   Result<GCounter*> c = MutateAs<GCounter>(key, std::nullopt, [&](GCounter& s) {
     return std::pair{s.Increment(actor, by), by != 0};
@@ -246,12 +281,15 @@ Status Replica::Set(std::string_view key, std::string value, std::optional<uint6
                     CrdtType create_as) {
   RS_RETURN_IF_ERROR(CheckKey(key));
   if (client_millis) RS_RETURN_IF_ERROR(CheckClientMillis(*client_millis));
+  RS_RETURN_IF_ERROR(CheckWriteSize(key, key.size() + value.size(), 0));
   ActorId actor = id_.actor();
   HlcTimestamp now = Now();
+  // A string stays one; a counter becomes one only for a string write (the
+  // Redis port): over HTTP a register write to a counter is a TypeMismatch.
   const AnyCrdt* existing = Find(key);
-  bool as_string = existing != nullptr
-                       ? std::holds_alternative<RedisString>(*existing) || std::holds_alternative<PnCounter>(*existing)
-                       : create_as == pb::STRING;
+  bool as_string = existing == nullptr ? create_as == pb::STRING
+                                       : std::holds_alternative<RedisString>(*existing) ||
+                                             (create_as == pb::STRING && std::holds_alternative<PnCounter>(*existing));
   if (!as_string) {
     return MutateAs<LwwRegister>(key, std::nullopt, [&](LwwRegister& s) {
              std::optional<std::string> before = s.Value();
@@ -272,6 +310,7 @@ Status Replica::Set(std::string_view key, std::string value, std::optional<uint6
 }
 
 Status Replica::SetMulti(std::string_view key, std::string value) {
+  RS_RETURN_IF_ERROR(CheckWriteSize(key, key.size() + value.size(), 0));
   ActorId actor = id_.actor();
   return MutateAs<MvRegister>(key, std::nullopt, [&](MvRegister& s) {
            std::vector<std::string> before = s.Values();
@@ -293,6 +332,8 @@ Result<bool> Replica::Remove(std::string_view key, std::string_view element) {
 }
 
 Result<size_t> Replica::AddAll(std::string_view key, std::span<const std::string_view> elements) {
+  auto [largest_unit, added_bytes] = ElementSizes(key, elements);
+  RS_RETURN_IF_ERROR(CheckWriteSize(key, largest_unit, added_bytes));
   ActorId actor = id_.actor();
   size_t added = 0;
   Result<OrSet*> s = MutateAs<OrSet>(key, std::nullopt, [&](OrSet& set) {
@@ -314,6 +355,7 @@ Result<size_t> Replica::RemoveAll(std::string_view key, std::span<const std::str
 }
 
 Status Replica::Enable(std::string_view key) {
+  RS_RETURN_IF_ERROR(CheckWriteSize(key, key.size(), 0));
   ActorId actor = id_.actor();
   return MutateAs<EwFlag>(key, std::nullopt, [&](EwFlag& f) {
            bool before = f.Enabled();
@@ -346,6 +388,8 @@ Status CheckField(std::string_view field) {
 
 Status Replica::MapSet(std::string_view key, std::string_view field, std::string value) {
   RS_RETURN_IF_ERROR(CheckField(field));
+  RS_RETURN_IF_ERROR(CheckWriteSize(key, key.size() + field.size() + value.size(),
+                                    field.size() + value.size() + kUnitEncodingBytes));
   ActorId actor = id_.actor();
   HlcTimestamp now = Now();
   return MutateAs<OrMap>(key, OrMapKind::kRegister, [&](OrMap& m) {
@@ -356,6 +400,7 @@ Status Replica::MapSet(std::string_view key, std::string_view field, std::string
 
 Result<int64_t> Replica::MapIncrement(std::string_view key, std::string_view field, int64_t by) {
   RS_RETURN_IF_ERROR(CheckField(field));
+  RS_RETURN_IF_ERROR(CheckWriteSize(key, key.size() + field.size(), field.size() + kUnitEncodingBytes));
   ActorId actor = id_.actor();
   Result<OrMap*> m = MutateAs<OrMap>(key, OrMapKind::kCounter, [&](OrMap& x) {
     return MapWrite(x, field, [](const OrMap& y, std::string_view f) { return y.Counter(f); },
@@ -367,6 +412,7 @@ Result<int64_t> Replica::MapIncrement(std::string_view key, std::string_view fie
 
 Status Replica::MapEnable(std::string_view key, std::string_view field) {
   RS_RETURN_IF_ERROR(CheckField(field));
+  RS_RETURN_IF_ERROR(CheckWriteSize(key, key.size() + field.size(), field.size() + kUnitEncodingBytes));
   ActorId actor = id_.actor();
   return MutateAs<OrMap>(key, OrMapKind::kFlag, [&](OrMap& m) {
            return MapWrite(m, field, [](const OrMap& x, std::string_view f) { return x.Flag(f); },
@@ -384,6 +430,8 @@ Status Replica::MapDisable(std::string_view key, std::string_view field) {
 
 Status Replica::MapAdd(std::string_view key, std::string_view field, std::string_view element) {
   RS_RETURN_IF_ERROR(CheckField(field));
+  RS_RETURN_IF_ERROR(CheckWriteSize(key, key.size() + field.size() + element.size(),
+                                    field.size() + element.size() + kUnitEncodingBytes));
   ActorId actor = id_.actor();
   return MutateAs<OrMap>(key, OrMapKind::kSet, [&](OrMap& m) {
            return MapWrite(m, field, [](const OrMap& x, std::string_view f) { return x.Values(f); },
@@ -485,8 +533,10 @@ Status Replica::Commit() {
     batch.meta = meta_;
   }
   for (Node* node : dirty_) {
-    const Entry& e = node->second;
-    batch.put_state[node->first] = StoredValue{TypeOf(e.state), EncodeCrdt(e.state)};
+    Entry& e = node->second;
+    StoredValue& stored = batch.put_state[node->first] = StoredValue{TypeOf(e.state), EncodeCrdt(e.state)};
+    e.stored_bytes = stored.bytes.size();
+    e.written_bytes = 0;
     if (e.unsent) {
       batch.put_outbox[{open_generation_, node->first}] = StoredValue{TypeOf(*e.unsent), EncodeCrdt(*e.unsent)};
     }
@@ -577,6 +627,39 @@ std::vector<std::pair<std::string, AnyCrdt>> Replica::StatesInBucket(uint32_t bu
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   return out;
+}
+
+Status Replica::CheckWriteSize(std::string_view key, size_t largest_unit, size_t added_bytes) {
+  checked_bytes_ = 0;
+  if (largest_unit > options_.max_value_bytes) {
+    return ResourceExhausted("value too large (limit " + std::to_string(options_.max_value_bytes) +
+                             " bytes; --max-value-bytes): key " + Quoted(key) + " with its field and value is " +
+                             std::to_string(largest_unit) + " bytes, and one value must fit one message");
+  }
+  if (added_bytes == 0) return Status::Ok();
+  if (added_bytes > options_.max_state_bytes) {
+    return ResourceExhausted("state too large (limit " + std::to_string(options_.max_state_bytes) +
+                             " bytes; --max-state-bytes): this write to key " + Quoted(key) + " adds up to " +
+                             std::to_string(added_bytes) + " bytes");
+  }
+  auto it = keys_.find(key);
+  if (it != keys_.end()) {
+    Entry& e = it->second;
+    if (e.stored_bytes + e.written_bytes > options_.max_state_bytes - added_bytes && e.written_bytes > 0) {
+      // The estimate counts every write in full, also one that replaced a
+      // value: measure before refusing.
+      e.stored_bytes = EncodeCrdt(e.state).size();
+      e.written_bytes = 0;
+    }
+    if (e.stored_bytes + e.written_bytes > options_.max_state_bytes - added_bytes) {
+      return ResourceExhausted("state too large (limit " + std::to_string(options_.max_state_bytes) +
+                               " bytes; --max-state-bytes): key " + Quoted(key) + " holds about " +
+                               std::to_string(e.stored_bytes + e.written_bytes) + " bytes and this write adds up to " +
+                               std::to_string(added_bytes));
+    }
+  }
+  checked_bytes_ = added_bytes;
+  return Status::Ok();
 }
 
 int Replica::Subscribe(Listener listener) {

@@ -102,6 +102,9 @@ TEST_F(ReplicaStringTest, RegisterAndCounterKeysBecomeStrings) {
   ASSERT_TRUE(a_->Set("reg", "10").ok());          // lww_register (HTTP, or an old store)
   ASSERT_TRUE(a_->Increment("cnt", 4).ok());       // pn_counter
   Ship(*a_, *b_);
+  // Over HTTP the types stay apart: a register write to a counter is refused.
+  EXPECT_EQ(a_->Set("cnt", "x").code(), StatusCode::kTypeMismatch);
+  EXPECT_EQ(a_->Increment("reg", 1).status().code(), StatusCode::kTypeMismatch);
   EXPECT_EQ(*a_->Increment("reg", 1, pb::STRING), 11);
   ASSERT_TRUE(a_->Set("cnt", "100", std::nullopt, pb::STRING).ok());
   ASSERT_TRUE(b_->Increment("cnt", 2).ok());       // concurrent, on the old type

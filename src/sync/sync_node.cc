@@ -16,6 +16,13 @@ SyncNode::~SyncNode() {
 
 Status SyncNode::Start() {
   std::lock_guard lock(mu_);
+  // What a write was acknowledged for must be able to travel.
+  const size_t max_unit = Publisher::MaxUnitBytes(broker_->max_message_bytes());
+  if (options_.replica.max_value_bytes > max_unit) {
+    return InvalidArgument("max_value_bytes (" + std::to_string(options_.replica.max_value_bytes) +
+                           ") is more than one transport message of " + std::to_string(broker_->max_message_bytes()) +
+                           " bytes can carry (at most " + std::to_string(max_unit) + ")");
+  }
   Result<std::unique_ptr<Replica>> r = Replica::Open(options_.name, env_, store_, options_.replica);
   if (!r.ok()) return r.status();
   replica_ = std::move(r).value();
@@ -27,6 +34,7 @@ Status SyncNode::Start() {
                                              options_.subscriber);
   subscriber_->set_replica_mutex(&mu_);
   if (options_.on_receive_error) subscriber_->set_error_sink(options_.on_receive_error);
+  if (options_.on_publish_error) publisher_->set_error_sink(options_.on_publish_error);
   running_ = true;
   Arm(&commit_timer_, options_.commit_interval_micros, &SyncNode::CommitTask);
   Arm(&flush_timer_, options_.flush_interval_micros, &SyncNode::FlushTask);

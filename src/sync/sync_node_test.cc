@@ -45,5 +45,25 @@ TEST(SyncNodeTest, RealTimeWriteIsCommittedAndReplicated) {
   EXPECT_TRUE(b.Stop().ok());
 }
 
+// A value the node would acknowledge but the transport could not carry: the
+// node refuses to start, naming the limit.
+TEST(SyncNodeTest, ValueLimitOverTheMessageSizeIsRefusedAtStart) {
+  auto env = std::make_unique<SimEnv>(1);
+  InprocNetwork net(env.get(), {.max_message_bytes = 16 * 1024});
+  KeyRing keys;
+  ASSERT_TRUE(keys.Add({"k", "sync-node-test-secret-01"}).ok());
+  auto store = NewMemoryStore();
+  auto broker = net.Connect("us-east-1/a");
+  SyncNode too_big(env.get(), store.get(), broker.get(), &keys,
+                   {.name = "us-east-1/a", .replica = {.max_value_bytes = 16 * 1024}});
+  Status s = too_big.Start();
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("max_value_bytes"), std::string::npos) << s.message();
+  SyncNode fits(env.get(), store.get(), broker.get(), &keys,
+                {.name = "us-east-1/a", .replica = {.max_value_bytes = Publisher::MaxUnitBytes(16 * 1024)}});
+  EXPECT_TRUE(fits.Start().ok());
+  EXPECT_TRUE(fits.Stop().ok());
+}
+
 }  // namespace
 }  // namespace regionsync

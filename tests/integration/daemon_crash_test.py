@@ -91,7 +91,9 @@ def check_acked(c, d, acked, round_no):
     for i, region in enumerate(REGIONS):
         p = d.ports[i]
         r = request(p, "GET", "/v1/keys/count-" + region)
-        got = r.json["value"] if r.status == 200 else 0
+        # A counter written over HTTP is a number; over RESP it is a Redis
+        # string holding the integer's text.
+        got = int(r.json["value"] or 0) if r.status == 200 else 0
         c.true("round %d: %s keeps its %d acknowledged increments" % (round_no, region, acked[region]["inc"]),
                got >= acked[region]["inc"], "(has %r)" % got)
         r = request(p, "GET", "/v1/keys/elements")
@@ -155,7 +157,7 @@ def main():
         c.true("every acknowledged add is on every replica", everything <= set(snaps[0].get("elements", [])))
         for r in REGIONS:
             c.true("every replica has %s's acknowledged increments" % r,
-                   snaps[0].get("count-" + r, 0) >= acked[r]["inc"])
+                   int(snaps[0].get("count-" + r) or 0) >= acked[r]["inc"])
         total = sum(acked[r]["inc"] + len(acked[r]["elements"]) for r in REGIONS)
         print("acknowledged writes: %d over %d kill -9 rounds" % (total, a.rounds))
         c.true("writes were acknowledged", total > 0)

@@ -52,6 +52,7 @@ def check_concurrent_deletes(c, d):
                  lambda: (everywhere(d, "GET", "row1"), everywhere(d, "EXISTS", "row1")), ([""] * 3, ["0"] * 3),
                  timeout=20)
     c.eq("INCR after the deletes starts from 0", out(west, "INCR", "row1"), "1")
+    c.eventually("1 everywhere", lambda: everywhere(d, "GET", "row1"), ["1"] * 3)
 
 
 def check_concurrent_flushdb(c, d):

@@ -29,6 +29,7 @@
 #include "regionsync/crdt/crdt.h"
 #include "regionsync/crdt/dot_context.h"
 #include "regionsync/crdt/dot_fun.h"
+#include "regionsync/crdt/removal_notes.h"
 
 namespace regionsync {
 namespace pb {
@@ -103,11 +104,14 @@ class OrMap {
   // is a bug (asserts; in release *this stays unchanged).
   bool Join(const OrMap& other);
 
-  // Pieces whose encodings are each <= max_encoded_bytes where possible (a
-  // single dot bigger than that gets a piece of its own). Each piece is a
-  // valid delta: its context holds the dots of its own entries and a share
-  // of the dots that are only removals, never dots of another piece's
-  // entries. Joining all pieces, in any order, equals joining *this.
+  // Pieces whose encodings are each <= max_encoded_bytes where possible. A
+  // unit travels whole, in one piece: a field (for kSet, one element of a
+  // field) with every dot of it the delta removed (RemovalNotes: a delta made
+  // by this map's mutators knows them), or a run of the other removed dots;
+  // a unit bigger than the limit gets a piece of its own. Each piece is a valid delta: its context holds the dots of its own
+  // entries and removals, never dots of another piece's entries. Joining all
+  // pieces, in any order, equals joining *this, and joining any subset reads,
+  // field by field, as before or as after the whole delta.
   std::vector<OrMap> SplitDelta(size_t max_encoded_bytes) const;
 
   std::string Encode() const;
@@ -115,7 +119,7 @@ class OrMap {
   static Result<OrMap> Decode(std::string_view bytes);
   std::string ToJson() const;
 
-  // Compares kind, context and entries.
+  // Compares kind, context and entries (not the sender-side notes).
   bool operator==(const OrMap& other) const;
 
  private:
@@ -143,6 +147,10 @@ class OrMap {
   Entries entries_;  // only non-empty stores
   // Every live dot -> its key. Derived from entries_.
   std::unordered_map<Dot, std::string, DotHash> index_;
+  // In a delta made by the mutators: the removed dots of each field (for
+  // kSet, of each field and element), for SplitDelta.
+  using UnitKey = std::pair<std::string, std::string>;  // (field, element or "")
+  RemovalNotes<UnitKey> removed_;
 };
 
 static_assert(Crdt<OrMap>);

@@ -31,6 +31,7 @@
 #include "regionsync/crdt/crdt.h"
 #include "regionsync/crdt/dot.h"
 #include "regionsync/crdt/dot_context.h"
+#include "regionsync/crdt/removal_notes.h"
 
 namespace regionsync {
 
@@ -312,8 +313,10 @@ class OrSet {
   // pieces, in any order, equals joining *this. Every piece is a valid delta on
   // its own: its context holds only the dots of its own entries plus a share of
   // the remove-only dots, never dots of entries that travel in another piece
-  // (a receiver would read those as removals). Always at least one piece (an
-  // empty *this gives {*this}).
+  // (a receiver would read those as removals). A re-added element's old dots
+  // travel with its new one (RemovalNotes: a delta made by Add / AddAll
+  // knows them), so no piece removes an element another piece re-adds.
+  // Always at least one piece (an empty *this gives {*this}).
   std::vector<OrSet> SplitDelta(size_t max_encoded_bytes) const;
 
   // Canonical bytes (see proto/or_set.proto); equal states encode equally.
@@ -324,7 +327,7 @@ class OrSet {
   // The protobuf JSON form of the encoding, for debugging.
   std::string ToJson() const;
 
-  // Same entries and same context.
+  // Same entries and same context (not the sender-side notes).
   bool operator==(const OrSet& other) const {
     return entries_ == other.entries_ && context_ == other.context_;
   }
@@ -356,6 +359,9 @@ class OrSet {
   or_set_internal::EntryTable entries_;  // element -> its dots, never empty
   or_set_internal::DotIndex index_;      // every dot of every entry -> its element's hash
   DotContext context_;                   // includes every dot of every entry
+  // In a delta made by Add / AddAll: the old dots of each re-added element,
+  // for SplitDelta.
+  RemovalNotes<std::string> removed_;
 };
 
 static_assert(Crdt<OrSet>);

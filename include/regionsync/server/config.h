@@ -71,6 +71,15 @@ struct DaemonConfig {
   uint64_t anti_entropy_interval_millis = 1'000;
   uint64_t max_message_bytes = 256 * 1024;
 
+  // ---- Write limits (ReplicaOptions). A write over them is refused before
+  // it is acknowledged (RESP "-ERR value too large ...", HTTP 413).
+  // Key + field + value of one write. 0 in the file or on the command line:
+  // 128 KiB, or less if one --max-message-bytes message cannot carry that
+  // (Publisher::MaxUnitBytes); the parser puts the value it chose here.
+  uint64_t max_value_bytes = 0;
+  // Encoded state of one key; at most kMaxEncodedStateBytes (64 MiB).
+  uint64_t max_state_bytes = 16 * 1024 * 1024;
+
   // ---- Logging.
   std::string log_level = "info";  // trace | debug | info | warn | error | off
 

@@ -2,7 +2,13 @@
 // coalesces per key (the outbox already holds one joined delta per key),
 // packs entries into envelopes, splits a key whose delta alone is too large
 // into valid sub-deltas, frames (zstd when it pays, HMAC-SHA256) and keeps
-// every message under the transport's max size.
+// every message under the transport's max size. A piece of a split delta
+// never depends on another: each unit (a field, an element) travels whole
+// with the removals it supersedes. A key with a unit too big for any message
+// (the write-side limit, ReplicaOptions::max_value_bytes, keeps such units
+// from being created; an old store may still hold one) is not sent at all,
+// rather than in part: counted (oversize_entries) and reported to the error
+// sink.
 //
 // Failure: if any message of a flush fails to publish, the whole outbox
 // generation goes back to the outbox and is sent again by the next flush
@@ -13,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,7 +47,10 @@ struct PublisherStats {
   uint64_t entries = 0;
   uint64_t split_keys = 0;  // keys whose delta was split over several entries
   uint64_t failures = 0;   // publish calls that failed
-  uint64_t oversize_entries = 0;  // indivisible values over the message limit: not sent
+  // Keys withheld from a flush because one indivisible unit of theirs (a
+  // value with the removals it supersedes) is over the message limit: none
+  // of their pieces was sent.
+  uint64_t oversize_entries = 0;
   std::string last_oversize_key;
 };
 
@@ -48,6 +58,16 @@ class Publisher {
  public:
   // All pointers must outlive the publisher.
   Publisher(Replica* replica, Broker* broker, const KeyRing* keys, PublisherOptions options = {});
+
+  // The largest unit (key + field + value of one write) that always fits
+  // one message of `max_message_bytes` once encoded, enveloped, signed and
+  // base64-encoded; 0 if none does. ReplicaOptions::max_value_bytes must not
+  // be above it (SyncNode::Start checks).
+  static size_t MaxUnitBytes(size_t max_message_bytes);
+
+  using ErrorSink = std::function<void(const std::string& what)>;
+  // Told about every key withheld as oversize (the daemon logs it).
+  void set_error_sink(ErrorSink sink) { error_sink_ = std::move(sink); }
 
   // With a mutex set, every access to the replica holds it and broker calls
   // do not, so local writes go on while a publish waits on the network.
@@ -66,7 +86,8 @@ class Publisher {
 
  private:
   Status PublishEntries(pb::EnvelopeKind kind, const std::vector<std::pair<std::string, AnyCrdt>>& entries);
-  size_t PayloadBudget() const;
+  size_t PayloadBudget() const { return PayloadBudget(broker_->max_message_bytes()); }
+  static size_t PayloadBudget(size_t max_message_bytes);
 
   Replica* replica_;
   Broker* broker_;
@@ -74,6 +95,7 @@ class Publisher {
   PublisherOptions options_;
   PublisherStats stats_;
   std::recursive_mutex* replica_mu_ = nullptr;
+  ErrorSink error_sink_;
 };
 
 }  // namespace regionsync

@@ -39,6 +39,15 @@
 
 namespace regionsync {
 
+// Default write limits (ReplicaOptions). 128 KiB of key + field + value fits
+// one message of the default 256 KiB transport with room to spare after
+// envelope, signature and base64 (Publisher::MaxUnitBytes says how much fits
+// any other size); 16 MiB of encoded state is a quarter of the decoders' cap
+// (kMaxEncodedStateBytes, 64 MiB), so a key that several regions fill to its
+// limit at the same time still restores.
+inline constexpr size_t kDefaultMaxValueBytes = 128 * 1024;
+inline constexpr size_t kDefaultMaxStateBytes = 16 * 1024 * 1024;
+
 struct ReplicaOptions {
   uint64_t max_clock_drift_millis = Hlc::kDefaultMaxDriftMillis;
   // Start with a new epoch (keeping the stored state) when the machine has
@@ -52,6 +61,18 @@ struct ReplicaOptions {
   // sentence naming the key, the type kept and the type dropped. Every
   // such meeting is counted in type_conflicts().
   std::function<void(const std::string& message)> on_type_conflict;
+  // The largest unit one local write carries that cannot be split: key +
+  // field + value (a register's value, one set element, one map field with
+  // its value). Each unit must travel in one transport message: SyncNode
+  // refuses to start when the broker's message cannot carry this much
+  // (Publisher::MaxUnitBytes). The daemon's --max-value-bytes.
+  size_t max_value_bytes = kDefaultMaxValueBytes;
+  // The largest encoded state of one key that a local write may create (a
+  // set or map; a register or counter is bounded by max_value_bytes).
+  // REQUIRES: max_value_bytes <= max_state_bytes <= kMaxEncodedStateBytes,
+  // so every state a write was acknowledged for decodes again at restart.
+  // The daemon's --max-state-bytes.
+  size_t max_state_bytes = kDefaultMaxStateBytes;
 };
 
 struct ChangeEvent {
@@ -69,7 +90,8 @@ class Replica {
   // Opens the replica named `name` ("<region>/<instance>") on `store`,
   // restoring epoch, clock, keys and unpublished deltas. A store that was
   // never used gets a new random epoch, and so does one last written before
-  // a reboot (see ReplicaOptions). DataLoss if stored state is corrupt.
+  // a reboot (see ReplicaOptions). DataLoss if stored state is corrupt;
+  // InvalidArgument if the options' size limits break their REQUIRES.
   // `env` and `store` must outlive the replica.
   static Result<std::unique_ptr<Replica>> Open(std::string_view name, Env* env, Store* store,
                                                ReplicaOptions options = {});
@@ -77,11 +99,13 @@ class Replica {
   const ReplicaId& id() const { return id_; }
 
   // ---- Local writes. Errors: InvalidArgument (empty key or field),
-  // TypeMismatch (the key holds another type); nothing changes on error.
+  // TypeMismatch (the key holds another type), ResourceExhausted (over a
+  // size limit, see CheckWriteSize); nothing changes on error.
   // Counter. A missing key is created as `create_as`: pb::PN_COUNTER (HTTP)
   // or pb::STRING (the Redis port). A PN counter, a G counter (then `by`
   // must be >= 0) or a string (RedisString: its counter part) is incremented
-  // as what it is; an LWW register becomes a string holding its value.
+  // as what it is; for create_as pb::STRING an LWW register becomes a string
+  // holding its value (TypeMismatch otherwise).
   // Returns the new value. InvalidArgument if the value would overflow int64,
   // or, for a string, when it is not an integer ("value is not an integer or
   // out of range", as Redis says).
@@ -90,9 +114,10 @@ class Replica {
   Result<uint64_t> IncrementGrowOnly(std::string_view key, uint64_t by);
   // LWW register, or the base of a string. A missing key is created as
   // `create_as`: pb::LWW_REGISTER (HTTP) or pb::STRING (the Redis port). An
-  // LWW register stays one; a string, or a PN counter (which becomes a
-  // string keeping its contributions), gets a new base and an observed reset
-  // of its counter (RedisString::Set). `client_millis`: the client's own
+  // LWW register stays one; a string, or for create_as pb::STRING a PN
+  // counter (which becomes a string keeping its contributions), gets a new
+  // base and an observed reset of its counter (RedisString::Set); another
+  // type is a TypeMismatch. `client_millis`: the client's own
   // timestamp, used as is; InvalidArgument if CheckClientMillis (hlc.h)
   // refuses it.
   Status Set(std::string_view key, std::string value, std::optional<uint64_t> client_millis = std::nullopt,
@@ -123,6 +148,25 @@ class Replica {
   // its type. Returns true iff the key had a value (HasValue); false changes
   // nothing. InvalidArgument for a grow-only counter with a value.
   Result<bool> Delete(std::string_view key);
+
+  // Whether a local write of this size fits the limits, checked without
+  // writing. ResourceExhausted "value too large (limit N bytes; ...)" when
+  // `largest_unit` (key + field + value of the write's biggest indivisible
+  // part) is over max_value_bytes; "state too large (limit N bytes; ...)"
+  // when `added_bytes` (what the write may add to the key's encoded state;
+  // 0 for types whose state is one unit) could take the key past
+  // max_state_bytes. Removals are never checked, so a full key can shrink.
+  // Every local write checks itself; a command made of several writes (MSET,
+  // HSET) checks them all first, so that it is all or nothing.
+  // Cost: O(1) while the key's estimated size is under the limit (see
+  // Entry::written_bytes); one encoding of the key's state when the estimate
+  // alone would refuse.
+  Status CheckWriteSize(std::string_view key, size_t largest_unit, size_t added_bytes);
+  // What one unit (element, map field, register value) may add to an
+  // encoded state beyond its own bytes: its dot (actor index and counter as
+  // varints), its share of the causal context, tags and length prefixes. The
+  // local writes count it into their added_bytes.
+  static constexpr size_t kUnitEncodingBytes = 32;
 
   // ---- Reads.
   const AnyCrdt* Find(std::string_view key) const;
@@ -192,6 +236,13 @@ class Replica {
     uint64_t hash = 0;
     uint32_t bucket_count = 0;  // `bucket` is valid for this many buckets
     uint32_t bucket = 0;
+    // Size of the encoded state: `stored_bytes` is exact as of the last
+    // Commit (or Restore, or a measurement by CheckWriteSize);
+    // `written_bytes` is what local writes since then may have added. Their
+    // sum bounds the state from above, except for remote joins since the
+    // last commit (the subscriber commits those before acking them).
+    size_t stored_bytes = 0;
+    size_t written_bytes = 0;
   };
   // Keys come from clients: a seeded hash, so they cannot be picked to
   // share a bucket; lookups by string_view build no std::string.
@@ -238,6 +289,9 @@ class Replica {
   uint64_t local_writes_ = 0;
   uint64_t committed_writes_ = 0;
   uint64_t type_conflicts_ = 0;
+  // added_bytes of the last CheckWriteSize, counted into the key's
+  // written_bytes by the write that follows it (RecordLocal).
+  size_t checked_bytes_ = 0;
 
   int next_listener_ = 1;
   std::map<int, Listener> listeners_;

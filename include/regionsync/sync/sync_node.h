@@ -43,6 +43,9 @@ struct SyncOptions {
   // Told about every message the subscriber rejects or entry it skips, with
   // the reason (the daemon logs it). May be empty.
   std::function<void(const std::string&)> on_receive_error;
+  // Told about every key the publisher withholds as too big for a message.
+  // May be empty.
+  std::function<void(const std::string&)> on_publish_error;
 };
 
 class SyncNode {
@@ -51,7 +54,9 @@ class SyncNode {
   SyncNode(Env* env, Store* store, Broker* broker, const KeyRing* keys, SyncOptions options);
   ~SyncNode();
 
-  // Opens the replica from the store and starts the timers.
+  // Opens the replica from the store and starts the timers. InvalidArgument
+  // if options.replica.max_value_bytes is more than one message of the
+  // broker can carry (Publisher::MaxUnitBytes).
   Status Start();
   // Cancels the timers, commits, and tries one last flush. The replica stays
   // readable. Returns the flush status (Unavailable: the outbox keeps it).

@@ -225,5 +225,49 @@ TEST_F(RespCommandsTest, LocalWritesNameTheirKeyspaceEvent) {
   EXPECT_EQ(commands_.current_event(), nullptr);
 }
 
+// A node with small write limits: a write over them answers an error that
+// starts "value too large" / "state too large" and names the flag, and a
+// command of several writes (MSET, HSET) changes nothing.
+TEST_F(RespCommandsTest, WritesOverTheSizeLimitsAreRefusedWhole) {
+  std::unique_ptr<Store> store = NewMemoryStore();
+  std::unique_ptr<Broker> broker = net_.Connect("us-west-2/a");
+  SyncNode node(&env_, store.get(), broker.get(), &keys_,
+                {.name = "us-west-2/a", .replica = {.max_value_bytes = 64, .max_state_bytes = 1024}});
+  ASSERT_TRUE(node.Start().ok());
+  RespServerStats stats;
+  RespCommands commands(&node, &env_, &stats, {});
+  RespSession session;
+  auto run = [&](std::vector<std::string> args) {
+    std::string out;
+    RespWriter w(&out, session.protocol);
+    std::lock_guard lock(node.mutex());
+    commands.Execute(session, args, w);
+    return out;
+  };
+  const std::string kValueTooLarge = "-ERR value too large (limit 64 bytes; --max-value-bytes)";
+  const std::string kStateTooLarge = "-ERR state too large (limit 1024 bytes; --max-state-bytes)";
+  // "blob" + 60 bytes is the limit.
+  EXPECT_EQ(run({"SET", "blob", std::string(61, 'x')}).substr(0, kValueTooLarge.size()), kValueTooLarge);
+  EXPECT_EQ(run({"GET", "blob"}), "$-1\r\n");
+  EXPECT_EQ(run({"SET", "blob", std::string(60, 'x')}), "+OK\r\n");
+  EXPECT_EQ(run({"MSET", "a", "1", "b", std::string(100, 'x')}).substr(0, kValueTooLarge.size()), kValueTooLarge);
+  EXPECT_EQ(run({"GET", "a"}), "$-1\r\n") << "MSET is all or nothing";
+  EXPECT_EQ(run({"HSET", "h", "f1", "v", "f2", std::string(100, 'x')}).substr(0, kValueTooLarge.size()),
+            kValueTooLarge);
+  EXPECT_EQ(run({"HGET", "h", "f1"}), "$-1\r\n") << "HSET is all or nothing";
+  EXPECT_EQ(run({"SADD", "s", "ok", std::string(100, 'x')}).substr(0, kValueTooLarge.size()), kValueTooLarge);
+  EXPECT_EQ(run({"SCARD", "s"}), ":0\r\n");
+  // Fields that each fit but together make the state too big.
+  std::vector<std::string> hset = {"HSET", "wide"};
+  for (int i = 0; i < 40; ++i) {
+    hset.push_back("field-" + std::to_string(i));
+    hset.push_back(std::string(40, 'v'));
+  }
+  EXPECT_EQ(run(hset).substr(0, kStateTooLarge.size()), kStateTooLarge);
+  EXPECT_EQ(run({"HLEN", "wide"}), ":0\r\n");
+  EXPECT_EQ(run({"DBSIZE"}), ":1\r\n");  // only blob
+  EXPECT_TRUE(node.Stop().ok());
+}
+
 }  // namespace
 }  // namespace regionsync

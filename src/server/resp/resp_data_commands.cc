@@ -105,6 +105,11 @@ void RespCommands::Call::MSet() {
       out_.Error(kWrongType);
       return;
     }
+    Status fits = replica_.CheckWriteSize(args_[i], args_[i].size() + args_[i + 1].size(), 0);
+    if (!fits.ok()) {
+      Fail(fits);
+      return;
+    }
   }
   Event("set");
   for (size_t i = 1; i < args_.size(); i += 2) {
@@ -291,11 +296,19 @@ void RespCommands::Call::HSet() {
     out_.Error(kWrongType);
     return;
   }
+  size_t largest_unit = 0, added_bytes = 0;
   for (size_t i = 2; i < args_.size(); i += 2) {
     if (args_[i].empty()) {
       out_.Error("ERR regionsync hashes do not support an empty field name");
       return;
     }
+    largest_unit = std::max(largest_unit, args_[1].size() + args_[i].size() + args_[i + 1].size());
+    added_bytes += args_[i].size() + args_[i + 1].size() + Replica::kUnitEncodingBytes;
+  }
+  // All fields or none: a size limit refuses the whole command.
+  if (Status fits = replica_.CheckWriteSize(args_[1], largest_unit, added_bytes); !fits.ok()) {
+    Fail(fits);
+    return;
   }
   Event("hset");
   int64_t created = 0;
