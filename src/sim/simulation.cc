@@ -37,7 +37,18 @@ std::vector<std::string> ReplicaNames(int n) {
 class Run {
  public:
   explicit Run(const SimOptions& o)
-      : o_(o), cluster_(o.seed, ReplicaNames(o.replicas)), pending_(o.replicas), restart_at_(o.replicas, 0) {}
+      : o_(o), cluster_(o.seed, ReplicaNames(o.replicas), ClusterOptions()), pending_(o.replicas),
+        restart_at_(o.replicas, 0) {}
+
+  // Small size limits, so writes at and past them are cheap to generate.
+  static constexpr size_t kMaxValueBytes = 2048;
+  static constexpr size_t kMaxStateBytes = 24 * 1024;
+  static SimClusterOptions ClusterOptions() {
+    SimClusterOptions options;
+    options.sync.replica.max_value_bytes = kMaxValueBytes;
+    options.sync.replica.max_state_bytes = kMaxStateBytes;
+    return options;
+  }
 
   SimResult Go() {
     SimResult result;
@@ -66,6 +77,7 @@ class Run {
       if (cluster_.up(i)) result.type_conflicts += cluster_.node(i).replica().type_conflicts();
     }
     result.operations = acknowledged_;
+    result.refused_writes = refused_writes_;
     result.bytes_published = cluster_.BytesPublished();
     if (!converged) {
       result.failure = "replicas did not converge within the deadline";
@@ -331,6 +343,9 @@ class Run {
         if (env.Chance(0.1)) {
           key = "*";
           s = FlushDb(r, &applies);
+        } else if (env.Chance(0.3)) {
+          key = "blob-" + std::to_string(env.Uniform(2));
+          s = LimitOperation(r, key, &applies);
         }
         break;
     }
@@ -387,6 +402,43 @@ class Run {
     return Status::Ok();
   }
 
+  // Writes at the size limits: a value that fills max_value_bytes exactly
+  // is acknowledged and must replicate and restore; one byte more, and a set
+  // grown past max_state_bytes, are refused and change nothing.
+  Status LimitOperation(Replica& r, const std::string& key, std::vector<std::function<void(WorkloadModel&)>>* applies) {
+    SimEnv& env = cluster_.env();
+    if (key == "blob-0") {
+      bool over = env.Chance(0.3);
+      std::string value(kMaxValueBytes - key.size() + (over ? 1 : 0), static_cast<char>('a' + env.Uniform(26)));
+      Status s = r.Set(key, value);
+      if (over) {
+        if (s.code() != StatusCode::kResourceExhausted) return Internal("over-limit SET was " + s.ToString());
+        ++refused_writes_;
+        return Status::Ok();
+      }
+      RS_RETURN_IF_ERROR(s);
+      const auto& reg = std::get<LwwRegister>(*r.Find(key));
+      Write w{reg.timestamp(), reg.writer(), value};
+      applies->push_back([key, w](WorkloadModel& m) { RecordRegister(m, key, w); });
+      return Status::Ok();
+    }
+    // A set of large members: grows until the state limit refuses an add.
+    std::string element = std::to_string(env.Uniform(64)) + std::string(1500, 'm');
+    const AnyCrdt* existing = r.Find(key);
+    const OrSet* set = existing ? std::get_if<OrSet>(existing) : nullptr;
+    if (set != nullptr && env.Chance(0.2)) return DeleteKey(r, key, applies);
+    DotContext seen = set ? set->context() : DotContext();
+    Dot dot = seen.Next(r.id().actor());
+    Result<bool> added = r.Add(key, element);
+    if (added.status().code() == StatusCode::kResourceExhausted) {
+      ++refused_writes_;
+      return Status::Ok();
+    }
+    RS_RETURN_IF_ERROR(added.status());
+    applies->push_back([key, element, dot, seen](WorkloadModel& m) { m.sets[key].adds.push_back({element, dot, seen}); });
+    return Status::Ok();
+  }
+
   // A key written with different types in different regions: only
   // convergence (byte-identical everywhere) is checked, plus that a local
   // write of another type is refused with TypeMismatch.
@@ -437,6 +489,7 @@ class Run {
   std::vector<std::vector<PendingOp>> pending_;
   std::vector<uint64_t> restart_at_;
   uint64_t acknowledged_ = 0;
+  uint64_t refused_writes_ = 0;
   uint64_t hash_ = 0xcbf29ce484222325ULL;
   std::string failure_;
 };

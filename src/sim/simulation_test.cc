@@ -7,10 +7,11 @@ namespace {
 
 TEST(SimulationTest, FiveHundredSeedsWithAllFaultsConverge) {
   int failed = 0;
-  uint64_t conflicts = 0;
+  uint64_t conflicts = 0, refused = 0;
   for (uint64_t seed = 1; seed <= 500; ++seed) {
     SimResult r = RunSimulation({.seed = seed, .replicas = 3, .faults = kAllFaults});
     conflicts += r.type_conflicts;
+    refused += r.refused_writes;
     if (!r.ok) {
       ++failed;
       ADD_FAILURE() << "seed " << seed << ": " << r.failure
@@ -21,6 +22,7 @@ TEST(SimulationTest, FiveHundredSeedsWithAllFaultsConverge) {
   // The workload makes keys of two types at once (mixed-*), so the
   // deterministic winner is exercised, not just possible.
   EXPECT_GT(conflicts, 0u);
+  EXPECT_GT(refused, 0u);  // and writes past the size limits
 }
 
 TEST(SimulationTest, FiveReplicasTwoPerRegion) {

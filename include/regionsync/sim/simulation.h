@@ -6,6 +6,8 @@
 //     acknowledged delete (DEL, FLUSHDB) observed;
 //   - every LWW register holds the greatest acknowledged write (or delete);
 //   - every Redis string reads as its model (SET / INCRBY / DEL races);
+//   - writes at the size limits (value and state) are acknowledged and
+//     replicate; one byte past them is refused and changes nothing;
 //   - every set equals the add-wins model of its acknowledged operations
 //     (present iff some add is not in the causal context of any remove);
 // (the models are in src/sim/workload_model.h);
@@ -53,7 +55,8 @@ struct SimResult {
   uint64_t operations = 0;         // acknowledged writes
   uint64_t convergence_micros = 0; // virtual time from the final heal to convergence
   uint64_t bytes_published = 0;
-  uint64_t type_conflicts = 0;     // remote deltas that met a key of another type (all replicas, last incarnations)
+  uint64_t type_conflicts = 0;
+  uint64_t refused_writes = 0;     // writes past a size limit, refused as they must be     // remote deltas that met a key of another type (all replicas, last incarnations)
   uint64_t trace_hash = 0;
 };
 
