@@ -5,23 +5,17 @@
 #include <set>
 
 #include "regionsync/sync/replica.h"
+#include "sync/replica_test_util.h"
 
 namespace regionsync {
 namespace {
 
 class ReplicaDeleteTest : public ::testing::Test {
  protected:
-  std::unique_ptr<Replica> Open(const std::string& name, Store* store) {
-    Result<std::unique_ptr<Replica>> r = Replica::Open(name, &env_, store);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return std::move(r).value();
+  std::unique_ptr<Replica> Open(const std::string& name, Store* store, ReplicaOptions options = {}) {
+    return testing_util::OpenReplica(&env_, name, store, std::move(options));
   }
-  // Delivers everything `from` has not published yet to `to`.
-  static void Ship(Replica& from, Replica& to) {
-    Replica::Outgoing out = std::move(from.SealOutbox()).value();
-    for (const auto& [key, delta] : out.deltas) ASSERT_TRUE(to.ApplyRemote(key, delta, from.id().name()).ok());
-    from.ConfirmPublished(out.generation);
-  }
+  static void Ship(Replica& from, Replica& to) { testing_util::Ship(from, to); }
   SimEnv env_{7};
   std::unique_ptr<Store> store_a_ = NewMemoryStore(), store_b_ = NewMemoryStore();
   std::unique_ptr<Replica> a_ = Open("us-east-1/a", store_a_.get());

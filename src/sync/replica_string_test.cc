@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "regionsync/sync/replica.h"
+#include "sync/replica_test_util.h"
 
 namespace regionsync {
 namespace {
@@ -14,15 +15,9 @@ namespace {
 class ReplicaStringTest : public ::testing::Test {
  protected:
   std::unique_ptr<Replica> Open(const std::string& name, Store* store, ReplicaOptions options = {}) {
-    Result<std::unique_ptr<Replica>> r = Replica::Open(name, &env_, store, std::move(options));
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return std::move(r).value();
+    return testing_util::OpenReplica(&env_, name, store, std::move(options));
   }
-  static void Ship(Replica& from, Replica& to) {
-    Replica::Outgoing out = std::move(from.SealOutbox()).value();
-    for (const auto& [key, delta] : out.deltas) ASSERT_TRUE(to.ApplyRemote(key, delta, from.id().name()).ok());
-    from.ConfirmPublished(out.generation);
-  }
+  static void Ship(Replica& from, Replica& to) { testing_util::Ship(from, to); }
   static std::string Read(Replica& r, const std::string& key) {
     const AnyCrdt* v = r.Find(key);
     return v == nullptr ? "<none>" : ValueJson(*v).dump();
