@@ -52,7 +52,10 @@ std::vector<OrMap> OrMap::SplitDelta(size_t max_encoded_bytes) const {
   }
   auto item_of = [&](const UnitKey& unit) {
     auto it = std::lower_bound(items.begin(), items.end(), unit, [](const Item& item, const UnitKey& u) {
-      return std::tie(*item.key, item.element) < std::tie(u.first, u.second);
+      // As string_views on both sides: clang will not compare a tuple of
+      // string and string_view references with one of strings.
+      return std::pair<std::string_view, std::string_view>(*item.key, item.element) <
+             std::pair<std::string_view, std::string_view>(u.first, u.second);
     });
     if (it == items.end() || *it->key != unit.first || it->element != unit.second) return split_internal::kNoItem;
     return static_cast<size_t>(it - items.begin());
