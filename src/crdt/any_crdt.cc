@@ -13,8 +13,8 @@ template <class... Fs>
 Overloaded(Fs...) -> Overloaded<Fs...>;
 
 template <typename T>
-Result<AnyCrdt> DecodeAs(std::string_view bytes) {
-  Result<T> r = T::Decode(bytes);
+Result<AnyCrdt> DecodeAs(std::string_view bytes, size_t max_bytes) {
+  Result<T> r = T::Decode(bytes, max_bytes);
   if (!r.ok()) return r.status();
   return AnyCrdt(std::move(r).value());
 }
@@ -123,16 +123,16 @@ std::string EncodeCrdt(const AnyCrdt& value) {
   return std::visit([](const auto& v) { return v.Encode(); }, value);
 }
 
-Result<AnyCrdt> DecodeCrdt(CrdtType type, std::string_view bytes) {
+Result<AnyCrdt> DecodeCrdt(CrdtType type, std::string_view bytes, size_t max_bytes) {
   switch (type) {
-    case pb::G_COUNTER: return DecodeAs<GCounter>(bytes);
-    case pb::PN_COUNTER: return DecodeAs<PnCounter>(bytes);
-    case pb::LWW_REGISTER: return DecodeAs<LwwRegister>(bytes);
-    case pb::MV_REGISTER: return DecodeAs<MvRegister>(bytes);
-    case pb::OR_SET: return DecodeAs<OrSet>(bytes);
-    case pb::EW_FLAG: return DecodeAs<EwFlag>(bytes);
-    case pb::OR_MAP: return DecodeAs<OrMap>(bytes);
-    case pb::STRING: return DecodeAs<RedisString>(bytes);
+    case pb::G_COUNTER: return DecodeAs<GCounter>(bytes, max_bytes);
+    case pb::PN_COUNTER: return DecodeAs<PnCounter>(bytes, max_bytes);
+    case pb::LWW_REGISTER: return DecodeAs<LwwRegister>(bytes, max_bytes);
+    case pb::MV_REGISTER: return DecodeAs<MvRegister>(bytes, max_bytes);
+    case pb::OR_SET: return DecodeAs<OrSet>(bytes, max_bytes);
+    case pb::EW_FLAG: return DecodeAs<EwFlag>(bytes, max_bytes);
+    case pb::OR_MAP: return DecodeAs<OrMap>(bytes, max_bytes);
+    case pb::STRING: return DecodeAs<RedisString>(bytes, max_bytes);
     default: return InvalidArgument("unknown CRDT type " + std::to_string(static_cast<int>(type)));
   }
 }

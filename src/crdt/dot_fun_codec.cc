@@ -21,9 +21,9 @@ std::string ToJson(const google::protobuf::Message& m) {
   return out;
 }
 
-Status Parse(std::string_view bytes, google::protobuf::Message* m, const char* what) {
-  if (bytes.size() > kMaxEncodedStateBytes) {
-    return InvalidArgument(std::string(what) + ": encoding larger than kMaxEncodedStateBytes");
+Status Parse(std::string_view bytes, google::protobuf::Message* m, const char* what, size_t max_bytes) {
+  if (bytes.size() > max_bytes) {
+    return InvalidArgument(std::string(what) + ": encoding larger than " + std::to_string(max_bytes) + " bytes");
   }
   if (!m->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return InvalidArgument(std::string(what) + ": malformed protobuf");

@@ -19,8 +19,8 @@ namespace regionsync::causal_codec {
 std::string Serialize(const google::protobuf::Message& m);
 // Protobuf JSON form of `m` (for debugging; never fails for our messages).
 std::string ToJson(const google::protobuf::Message& m);
-// Rejects input over kMaxEncodedStateBytes and anything protobuf rejects.
-Status Parse(std::string_view bytes, google::protobuf::Message* m, const char* what);
+// Rejects input over `max_bytes` and anything protobuf rejects.
+Status Parse(std::string_view bytes, google::protobuf::Message* m, const char* what, size_t max_bytes);
 // Decoders re-encode what they decoded and reject input that differs, so
 // every accepted encoding is the canonical one (field order, packing, no
 // unknown or repeated fields, minimal varints, omitted empty messages).

@@ -53,10 +53,10 @@ std::string EwFlag::ToJson() const {
   return causal_codec::ToJson(proto);
 }
 
-Result<EwFlag> EwFlag::Decode(std::string_view bytes) {
+Result<EwFlag> EwFlag::Decode(std::string_view bytes, size_t max_bytes) {
   constexpr const char* kWhat = "ew_flag";
   pb::EwFlag proto;
-  RS_RETURN_IF_ERROR(causal_codec::Parse(bytes, &proto, kWhat));
+  RS_RETURN_IF_ERROR(causal_codec::Parse(bytes, &proto, kWhat, max_bytes));
   Result<DotContext> ctx = DotContext::FromProto(proto.context());
   if (!ctx.ok()) return ctx.status();
   Result<int> rows = causal_codec::CheckColumns(proto.dots(), causal_codec::kNoPayload, kWhat);

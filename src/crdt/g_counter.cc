@@ -196,8 +196,8 @@ std::string GCounter::Encode() const {
   return SerializeDeterministic(msg);
 }
 
-Result<GCounter> GCounter::Decode(std::string_view bytes) {
-  if (bytes.size() > kMaxEncodedStateBytes) return InvalidArgument("g_counter: encoding too large");
+Result<GCounter> GCounter::Decode(std::string_view bytes, size_t max_bytes) {
+  if (bytes.size() > max_bytes) return InvalidArgument("g_counter: encoding too large");
   pb::GCounter msg;
   if (!msg.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return InvalidArgument("g_counter: malformed protobuf");

@@ -70,8 +70,8 @@ std::string LwwRegister::Encode() const {
   return SerializeDeterministic(msg);
 }
 
-Result<LwwRegister> LwwRegister::Decode(std::string_view bytes) {
-  if (bytes.size() > kMaxEncodedStateBytes) return InvalidArgument("lww_register: encoding too large");
+Result<LwwRegister> LwwRegister::Decode(std::string_view bytes, size_t max_bytes) {
+  if (bytes.size() > max_bytes) return InvalidArgument("lww_register: encoding too large");
   pb::LwwRegister msg;
   if (!msg.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return InvalidArgument("lww_register: malformed protobuf");

@@ -64,10 +64,10 @@ std::string MvRegister::ToJson() const {
   return causal_codec::ToJson(proto);
 }
 
-Result<MvRegister> MvRegister::Decode(std::string_view bytes) {
+Result<MvRegister> MvRegister::Decode(std::string_view bytes, size_t max_bytes) {
   constexpr const char* kWhat = "mv_register";
   pb::MvRegister proto;
-  RS_RETURN_IF_ERROR(causal_codec::Parse(bytes, &proto, kWhat));
+  RS_RETURN_IF_ERROR(causal_codec::Parse(bytes, &proto, kWhat, max_bytes));
   Result<DotContext> ctx = DotContext::FromProto(proto.context());
   if (!ctx.ok()) return ctx.status();
   Result<int> rows = causal_codec::CheckColumns(proto.dots(), causal_codec::kValues, kWhat);

@@ -57,9 +57,9 @@ std::string OrMap::ToJson() const {
   return causal_codec::ToJson(proto);
 }
 
-Result<OrMap> OrMap::Decode(std::string_view bytes) {
+Result<OrMap> OrMap::Decode(std::string_view bytes, size_t max_bytes) {
   pb::OrMap proto;
-  RS_RETURN_IF_ERROR(causal_codec::Parse(bytes, &proto, kWhat));
+  RS_RETURN_IF_ERROR(causal_codec::Parse(bytes, &proto, kWhat, max_bytes));
   if (proto.kind() > static_cast<uint32_t>(OrMapKind::kSet)) {
     return InvalidArgument("or_map: unknown kind");
   }

@@ -157,8 +157,8 @@ std::string OrSet::ToJson() const {
   return out;
 }
 
-Result<OrSet> OrSet::Decode(std::string_view bytes) {
-  if (bytes.size() > kMaxEncodedStateBytes) return InvalidArgument("or_set: encoding too large");
+Result<OrSet> OrSet::Decode(std::string_view bytes, size_t max_bytes) {
+  if (bytes.size() > max_bytes) return InvalidArgument("or_set: encoding too large");
   pb::OrSet msg;
   if (!msg.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return InvalidArgument("or_set: malformed protobuf");

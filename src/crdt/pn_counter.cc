@@ -134,8 +134,8 @@ std::string PnCounter::Encode() const {
   return SerializeDeterministic(msg);
 }
 
-Result<PnCounter> PnCounter::Decode(std::string_view bytes) {
-  if (bytes.size() > kMaxEncodedStateBytes) return InvalidArgument("pn_counter: encoding too large");
+Result<PnCounter> PnCounter::Decode(std::string_view bytes, size_t max_bytes) {
+  if (bytes.size() > max_bytes) return InvalidArgument("pn_counter: encoding too large");
   pb::PnCounter msg;
   if (!msg.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return InvalidArgument("pn_counter: malformed protobuf");

@@ -132,8 +132,8 @@ std::string RedisString::Encode() const {
   return SerializeDeterministic(msg);
 }
 
-Result<RedisString> RedisString::Decode(std::string_view bytes) {
-  if (bytes.size() > kMaxEncodedStateBytes) return InvalidArgument("string: encoding too large");
+Result<RedisString> RedisString::Decode(std::string_view bytes, size_t max_bytes) {
+  if (bytes.size() > max_bytes) return InvalidArgument("string: encoding too large");
   pb::RedisString msg;
   if (!msg.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return InvalidArgument("string: malformed protobuf");

@@ -278,6 +278,15 @@ class Run {
           break;
         }
         std::string value = "v" + std::to_string(env.Uniform(1000));
+        if (env.Chance(0.2)) {
+          // A client timestamp (HTTP "timestamp"), up to 2 s off this
+          // replica's clock either way: joined like a remote write, it may lose.
+          uint64_t millis = env.WallMillis() + env.Uniform(4000) - 2000;
+          s = r.Set(key, value, millis);
+          Write w{HlcFromMillis(millis), actor, value};
+          if (s.ok()) applies.push_back([key, w](WorkloadModel& m) { RecordRegister(m, key, w); });
+          break;
+        }
         s = r.Set(key, value);
         if (s.ok()) {
           const auto& reg = std::get<LwwRegister>(*r.Find(key));
@@ -439,18 +448,26 @@ class Run {
     return Status::Ok();
   }
 
-  // A key written with different types in different regions: only
-  // convergence (byte-identical everywhere) is checked, plus that a local
-  // write of another type is refused with TypeMismatch.
+  // A key written with different types and map kinds in different regions,
+  // by every mutator that takes it: only convergence (byte-identical
+  // everywhere) is checked; a local write of another type than the key's is
+  // refused with TypeMismatch, as it must be.
   Status MixedTypeOperation(Replica& r, const std::string& key) {
     SimEnv& env = cluster_.env();
     Status s;
-    switch (env.Uniform(6)) {
+    std::string member = "m" + std::to_string(env.Uniform(3));
+    std::vector<std::string_view> batch = {member, "m9"};
+    switch (env.Uniform(11)) {
       case 0: s = r.Increment(key, 1, pb::STRING).status(); break;
-      case 1: s = r.Add(key, "m" + std::to_string(env.Uniform(3))).status(); break;
-      case 2: s = r.MapSet(key, "f", "v" + std::to_string(env.Uniform(3))); break;
-      case 3: s = r.MapIncrement(key, "f", 1).status(); break;
-      case 4: s = r.Enable(key); break;
+      case 1: s = r.Add(key, member).status(); break;
+      case 2: s = r.AddAll(key, batch).status(); break;  // SADD of several members: one delta
+      case 3: s = r.RemoveAll(key, batch).status(); break;
+      case 4: s = r.MapSet(key, "f", "v" + member); break;          // hash (map of registers)
+      case 5: s = r.MapIncrement(key, "f", 1).status(); break;      // map of counters
+      case 6: s = r.MapAdd(key, "f", member); break;                // map of sets
+      case 7: s = r.MapEnable(key, "f"); break;                     // map of flags
+      case 8: s = r.Enable(key); break;
+      case 9: s = r.MapRemove(key, "f"); break;
       default: s = r.Delete(key).status(); break;
     }
     if (s.code() == StatusCode::kTypeMismatch || s.code() == StatusCode::kInvalidArgument) return Status::Ok();

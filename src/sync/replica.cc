@@ -104,7 +104,7 @@ Replica::Replica(ReplicaId id, Env* env, Store* store, ReplicaOptions options, S
 Status Replica::Restore() {
   Status decode_error;
   RS_RETURN_IF_ERROR(store_->ForEachState([&](const std::string& key, const StoredValue& v) {
-    Result<AnyCrdt> state = DecodeCrdt(v.type, v.bytes);
+    Result<AnyCrdt> state = DecodeCrdt(v.type, v.bytes, kMaxStoredStateBytes);
     if (!state.ok()) {
       decode_error = DataLoss("stored state of key '" + key + "': " + state.status().ToString());
       return;
@@ -117,7 +117,7 @@ Status Replica::Restore() {
   // Every stored generation folds into one open generation: all of it is unsent.
   uint64_t max_generation = 0;
   RS_RETURN_IF_ERROR(store_->ForEachOutbox([&](uint64_t gen, const std::string& key, const StoredValue& v) {
-    Result<AnyCrdt> delta = DecodeCrdt(v.type, v.bytes);
+    Result<AnyCrdt> delta = DecodeCrdt(v.type, v.bytes, kMaxStoredStateBytes);
     if (!delta.ok()) {
       decode_error = DataLoss("stored outbox delta of key '" + key + "': " + delta.status().ToString());
       return;

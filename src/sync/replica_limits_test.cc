@@ -181,3 +181,30 @@ TEST_F(ReplicaLimitsTest, StateAtTheLargestAllowedLimitRestores) {
 
 }  // namespace
 }  // namespace regionsync
+
+namespace regionsync {
+namespace {
+
+// Several regions growing one key at once can join past what any one write
+// may create (and past what Decode accepts from the network): the replica's
+// own store must still restore it, or an acknowledged state bricks it.
+TEST_F(ReplicaLimitsTest, JoinedStatePastTheWriteLimitStillRestores) {
+  const std::string big(kMaxEncodedStateBytes + 1024, 'x');
+  {
+    auto r = Open({});
+    LwwRegister remote;
+    remote.Assign(0x1234, HlcFromMillis(5), big);
+    ASSERT_GT(remote.Encode().size(), kMaxEncodedStateBytes);
+    EXPECT_FALSE(LwwRegister::Decode(remote.Encode()).ok()) << "the network cap still holds";
+    ASSERT_TRUE(r->ApplyRemote("joined", AnyCrdt(remote), "eu-west-1/a").ok());
+    ASSERT_TRUE(r->Commit().ok());
+  }
+  auto again = Open({});
+  ASSERT_NE(again, nullptr);
+  const AnyCrdt* v = again->Find("joined");
+  ASSERT_NE(v, nullptr);
+  EXPECT_EQ(std::get<LwwRegister>(*v).Value()->size(), big.size());
+}
+
+}  // namespace
+}  // namespace regionsync

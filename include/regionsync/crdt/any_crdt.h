@@ -70,8 +70,9 @@ bool SameFamily(const AnyCrdt& a, const AnyCrdt& b);
 RedisString ToRedisString(const AnyCrdt& value);
 
 std::string EncodeCrdt(const AnyCrdt& value);
-// InvalidArgument for an unknown type or bytes the type's decoder rejects.
-Result<AnyCrdt> DecodeCrdt(CrdtType type, std::string_view bytes);
+// InvalidArgument for an unknown type or bytes the type's decoder rejects
+// (also for more than `max_bytes`: kMaxStoredStateBytes for the store).
+Result<AnyCrdt> DecodeCrdt(CrdtType type, std::string_view bytes, size_t max_bytes = kMaxEncodedStateBytes);
 
 // Pieces of `delta` whose encodings fit `max_encoded_bytes` where possible;
 // joining all pieces equals joining `delta`. Small types return {delta}.

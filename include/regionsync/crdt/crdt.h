@@ -30,8 +30,16 @@ namespace regionsync {
 using CrdtType = pb::CrdtType;
 
 // Upper bound on decoded sizes, so hostile input cannot make a decoder
-// allocate without bound. One encoded state or delta is at most this big.
+// allocate without bound: what Decode accepts by default. It is also the
+// most a local write may grow one key to (--max-state-bytes).
 inline constexpr size_t kMaxEncodedStateBytes = 64u << 20;
+// What restore accepts from the replica's own store (Decode's max_bytes):
+// a key that several regions grew at once may be larger than any one write
+// could make it (up to one --max-state-bytes per writing region), and an
+// acknowledged state must never keep a replica from starting. 1 GiB holds
+// 64 regions growing one key to the 16 MiB default together, and stays
+// below protobuf's 2 GiB message limit.
+inline constexpr size_t kMaxStoredStateBytes = size_t{1} << 30;
 
 template <typename T>
 concept Crdt = std::regular<T> && requires(T a, const T& b, std::string_view bytes) {

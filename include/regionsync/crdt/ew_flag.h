@@ -43,7 +43,7 @@ class EwFlag {
 
   std::string Encode() const;
   // InvalidArgument on malformed, non-canonical or hostile input.
-  static Result<EwFlag> Decode(std::string_view bytes);
+  static Result<EwFlag> Decode(std::string_view bytes, size_t max_bytes = kMaxEncodedStateBytes);
   std::string ToJson() const;
 
   bool operator==(const EwFlag&) const = default;

@@ -65,7 +65,7 @@ class GCounter {
   std::string Encode() const;
   // InvalidArgument for malformed, truncated, oversized or non-canonical
   // input (unsorted, duplicate or zero actors, zero counts, unknown fields).
-  static Result<GCounter> Decode(std::string_view bytes);
+  static Result<GCounter> Decode(std::string_view bytes, size_t max_bytes = kMaxEncodedStateBytes);
   std::string ToJson() const;
 
   // For types that embed a G-Counter in their own message (PnCounter).

@@ -58,7 +58,7 @@ class LwwRegister {
   // Canonical bytes of pb::LwwRegister (see proto/lww_register.proto).
   std::string Encode() const;
   // InvalidArgument for malformed, truncated, oversized or non-canonical input.
-  static Result<LwwRegister> Decode(std::string_view bytes);
+  static Result<LwwRegister> Decode(std::string_view bytes, size_t max_bytes = kMaxEncodedStateBytes);
   std::string ToJson() const;
 
   bool operator==(const LwwRegister&) const = default;

@@ -49,7 +49,7 @@ class MvRegister {
 
   std::string Encode() const;
   // InvalidArgument on malformed, non-canonical or hostile input.
-  static Result<MvRegister> Decode(std::string_view bytes);
+  static Result<MvRegister> Decode(std::string_view bytes, size_t max_bytes = kMaxEncodedStateBytes);
   std::string ToJson() const;
 
   bool operator==(const MvRegister&) const = default;

@@ -116,7 +116,7 @@ class OrMap {
 
   std::string Encode() const;
   // InvalidArgument on malformed, non-canonical or hostile input.
-  static Result<OrMap> Decode(std::string_view bytes);
+  static Result<OrMap> Decode(std::string_view bytes, size_t max_bytes = kMaxEncodedStateBytes);
   std::string ToJson() const;
 
   // Compares kind, context and entries (not the sender-side notes).

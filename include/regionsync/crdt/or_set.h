@@ -323,7 +323,7 @@ class OrSet {
   std::string Encode() const;
   // Validates everything (canonical form, every entry dot inside the context,
   // no duplicate elements or dots, bounded sizes); InvalidArgument otherwise.
-  static Result<OrSet> Decode(std::string_view bytes);
+  static Result<OrSet> Decode(std::string_view bytes, size_t max_bytes = kMaxEncodedStateBytes);
   // The protobuf JSON form of the encoding, for debugging.
   std::string ToJson() const;
 

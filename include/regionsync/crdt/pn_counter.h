@@ -63,7 +63,7 @@ class PnCounter {
   // Canonical bytes of pb::PnCounter (see proto/counters.proto).
   std::string Encode() const;
   // InvalidArgument for malformed, truncated, oversized or non-canonical input.
-  static Result<PnCounter> Decode(std::string_view bytes);
+  static Result<PnCounter> Decode(std::string_view bytes, size_t max_bytes = kMaxEncodedStateBytes);
   std::string ToJson() const;
 
   const GCounter& increments() const { return p_; }

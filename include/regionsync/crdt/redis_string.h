@@ -73,7 +73,7 @@ class RedisString {
   // Canonical bytes of pb::RedisString (see proto/redis_string.proto).
   std::string Encode() const;
   // InvalidArgument for malformed, truncated, oversized or non-canonical input.
-  static Result<RedisString> Decode(std::string_view bytes);
+  static Result<RedisString> Decode(std::string_view bytes, size_t max_bytes = kMaxEncodedStateBytes);
   std::string ToJson() const;
 
   const LwwRegister& base() const { return base_; }

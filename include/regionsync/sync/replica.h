@@ -42,9 +42,10 @@ namespace regionsync {
 // Default write limits (ReplicaOptions). 128 KiB of key + field + value fits
 // one message of the default 256 KiB transport with room to spare after
 // envelope, signature and base64 (Publisher::MaxUnitBytes says how much fits
-// any other size); 16 MiB of encoded state is a quarter of the decoders' cap
-// (kMaxEncodedStateBytes, 64 MiB), so a key that several regions fill to its
-// limit at the same time still restores.
+// any other size); 16 MiB of encoded state is a quarter of the network
+// decoders' cap (kMaxEncodedStateBytes, 64 MiB). A key that several regions
+// fill to its limit at the same time may grow past both; restore reads up to
+// kMaxStoredStateBytes (1 GiB) from the store, so it still restores.
 inline constexpr size_t kDefaultMaxValueBytes = 128 * 1024;
 inline constexpr size_t kDefaultMaxStateBytes = 16 * 1024 * 1024;
 
