@@ -94,6 +94,13 @@ class RespCommands::Call {
   void Get();
   void Set();
   void MGet();
+  void SetNx();
+  void MSetNx();
+  void GetSet();
+  void GetDel();
+  void StrLen();
+  void Append();
+  void GetRange();
   void MSet();
   void Incr() { IncrementBy(1); }
   void Decr() { IncrementBy(-1); }
@@ -126,6 +133,11 @@ class RespCommands::Call {
     }
   }
   void IncrementBy(int64_t by);
+  // The string value of args_[1] for a command that reads a string: false
+  // (and WRONGTYPE answered) when the key holds a value of another type.
+  bool ReadString(std::optional<std::string>* value);
+  // SET of args_[1] to `value` as the string type, answering errors; true on success.
+  bool WriteString(const char* event, std::string value);
   void Event(const char* name) { self_->current_event_ = name; }
   bool AuthMatches(std::string_view user, std::string_view password) const;
 

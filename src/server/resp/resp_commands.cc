@@ -49,6 +49,9 @@ const RespCommands::Table& RespCommands::Commands() {
       {"scard", {&C::SCard, 2}},         {"hset", {&C::HSet, -4}},          {"hmset", {&C::HSet, -4}},
       {"hget", {&C::HGet, 3}},           {"hdel", {&C::HDel, -3}},          {"hgetall", {&C::HGetAll, 2}},
       {"hlen", {&C::HLen, 2}},           {"incrbyfloat", {&C::IncrByFloat, 3}},
+      {"setnx", {&C::SetNx, 3}},         {"msetnx", {&C::MSetNx, -3}},      {"getset", {&C::GetSet, 3}},
+      {"getdel", {&C::GetDel, 2}},       {"strlen", {&C::StrLen, 2}},       {"append", {&C::Append, 3}},
+      {"getrange", {&C::GetRange, 4}},
   };
   return table;
 }

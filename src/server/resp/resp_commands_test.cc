@@ -115,6 +115,40 @@ TEST_F(RespCommandsTest, StringsAndCounters) {
   EXPECT_EQ(Run({"INCRBYFLOAT", "aset", "1"}), kWrongType);
 }
 
+TEST_F(RespCommandsTest, MoreStringCommands) {
+  EXPECT_EQ(Run({"SETNX", "sn", "a"}), ":1\r\n");
+  EXPECT_EQ(Run({"SETNX", "sn", "b"}), ":0\r\n");
+  EXPECT_EQ(Run({"GET", "sn"}), "$1\r\na\r\n");
+  EXPECT_EQ(Run({"GETSET", "sn", "c"}), "$1\r\na\r\n");
+  EXPECT_EQ(Run({"GETSET", "fresh", "c"}), "$-1\r\n");
+  EXPECT_EQ(Run({"APPEND", "sn", "de"}), ":3\r\n");
+  EXPECT_EQ(Run({"APPEND", "new", "xy"}), ":2\r\n");
+  EXPECT_EQ(Run({"STRLEN", "sn"}), ":3\r\n");
+  EXPECT_EQ(Run({"STRLEN", "nope"}), ":0\r\n");
+  EXPECT_EQ(Run({"INCR", "num"}), ":1\r\n");
+  EXPECT_EQ(Run({"APPEND", "num", "5"}), ":2\r\n");
+  EXPECT_EQ(Run({"INCR", "num"}), ":16\r\n") << "APPEND to a counter is a SET of its text";
+  EXPECT_EQ(Run({"SET", "r", "Hello World"}), "+OK\r\n");
+  EXPECT_EQ(Run({"GETRANGE", "r", "0", "4"}), "$5\r\nHello\r\n");
+  EXPECT_EQ(Run({"GETRANGE", "r", "-5", "-1"}), "$5\r\nWorld\r\n");
+  EXPECT_EQ(Run({"GETRANGE", "r", "-1", "-5"}), "$0\r\n\r\n");
+  EXPECT_EQ(Run({"GETRANGE", "r", "5", "1000"}), "$6\r\n World\r\n");
+  EXPECT_EQ(Run({"GETRANGE", "nope", "0", "-1"}), "$0\r\n\r\n");
+  EXPECT_EQ(Run({"GETRANGE", "r", "x", "1"}), "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(Run({"GETDEL", "r"}), "$11\r\nHello World\r\n");
+  EXPECT_EQ(Run({"EXISTS", "r"}), ":0\r\n");
+  EXPECT_EQ(Run({"GETDEL", "r"}), "$-1\r\n");
+  EXPECT_EQ(Run({"MSETNX", "m1", "1", "m2", "2"}), ":1\r\n");
+  EXPECT_EQ(Run({"MSETNX", "m3", "3", "m1", "x"}), ":0\r\n");
+  EXPECT_EQ(Run({"EXISTS", "m3"}), ":0\r\n") << "MSETNX is all or nothing";
+  EXPECT_EQ(Run({"MSETNX", "m3"}), "-ERR wrong number of arguments for 'msetnx' command\r\n");
+  EXPECT_EQ(Run({"SADD", "set", "x"}), ":1\r\n");
+  EXPECT_EQ(Run({"SETNX", "set", "v"}), ":0\r\n");
+  for (const char* cmd : {"GETSET", "APPEND"}) EXPECT_EQ(Run({cmd, "set", "v"}), kWrongType) << cmd;
+  for (const char* cmd : {"GETDEL", "STRLEN"}) EXPECT_EQ(Run({cmd, "set"}), kWrongType) << cmd;
+  EXPECT_EQ(Run({"GETRANGE", "set", "0", "1"}), kWrongType);
+}
+
 TEST_F(RespCommandsTest, SetsAndHashes) {
   EXPECT_EQ(Run({"SADD", "s", "a", "b", "a"}), ":2\r\n");
   EXPECT_EQ(Run({"SREM", "s", "a", "zz"}), ":1\r\n");

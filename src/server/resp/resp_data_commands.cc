@@ -221,6 +221,127 @@ void RespCommands::Call::IncrByFloat() {
   }
 }
 
+bool RespCommands::Call::ReadString(std::optional<std::string>* value) {
+  const AnyCrdt* v = Live(args_[1]);
+  if (v != nullptr && !IsStringType(*v)) {
+    out_.Error(kWrongType);
+    return false;
+  }
+  *value = v != nullptr ? StringValue(*v) : std::nullopt;
+  return true;
+}
+
+bool RespCommands::Call::WriteString(const char* event, std::string value) {
+  Event(event);
+  Status s = replica_.Set(args_[1], std::move(value), std::nullopt, pb::STRING);
+  if (!s.ok()) Fail(s);
+  return s.ok();
+}
+
+// The commands below are SETs of the string type: under concurrency they
+// race as SET does (docs/redis.md), and their conditions (NX) and reads
+// (GETSET, APPEND's old value) see this region's value only.
+
+void RespCommands::Call::SetNx() {
+  if (Live(args_[1]) != nullptr) {
+    out_.Integer(0);  // any type: Redis checks existence only
+  } else if (WriteString("set", args_[2])) {
+    out_.Integer(1);
+  }
+}
+
+void RespCommands::Call::MSetNx() {
+  if (args_.size() % 2 != 1) {
+    out_.Error("ERR wrong number of arguments for 'msetnx' command");
+    return;
+  }
+  for (size_t i = 1; i < args_.size(); i += 2) {
+    if (Live(args_[i]) != nullptr) {
+      out_.Integer(0);
+      return;
+    }
+    // All or nothing: check every size before the first write.
+    if (Status s = replica_.CheckWriteSize(args_[i], args_[i].size() + args_[i + 1].size(), 0); !s.ok()) {
+      Fail(s);
+      return;
+    }
+  }
+  Event("set");
+  for (size_t i = 1; i < args_.size(); i += 2) {
+    Status s = replica_.Set(args_[i], args_[i + 1], std::nullopt, pb::STRING);
+    if (!s.ok()) {
+      Fail(s);
+      return;
+    }
+  }
+  out_.Integer(1);
+}
+
+void RespCommands::Call::GetSet() {
+  std::optional<std::string> old;
+  if (!ReadString(&old) || !WriteString("set", args_[2])) return;
+  if (old) {
+    out_.Bulk(*old);
+  } else {
+    out_.Null();
+  }
+}
+
+void RespCommands::Call::GetDel() {
+  std::optional<std::string> old;
+  if (!ReadString(&old)) return;
+  if (!old) {
+    out_.Null();
+    return;
+  }
+  Event("del");
+  Result<bool> deleted = replica_.Delete(args_[1]);
+  if (!deleted.ok()) {
+    Fail(deleted.status());
+  } else {
+    out_.Bulk(*old);
+  }
+}
+
+void RespCommands::Call::StrLen() {
+  std::optional<std::string> v;
+  if (ReadString(&v)) out_.Integer(static_cast<int64_t>(v ? v->size() : 0));
+}
+
+void RespCommands::Call::Append() {
+  std::optional<std::string> v;
+  if (!ReadString(&v)) return;
+  std::string value = v.value_or("") + args_[2];
+  size_t length = value.size();
+  if (WriteString("append", std::move(value))) out_.Integer(static_cast<int64_t>(length));
+}
+
+void RespCommands::Call::GetRange() {
+  std::optional<int64_t> start = ParseInt64(args_[2]), end = ParseInt64(args_[3]);
+  if (!start || !end) {
+    out_.Error(kNotInteger);
+    return;
+  }
+  std::optional<std::string> v;
+  if (!ReadString(&v)) return;
+  // Redis's getrangeCommand: negative indexes count from the end; both ends
+  // are clamped; an empty range (or a start past the end) is "".
+  const int64_t len = v ? static_cast<int64_t>(v->size()) : 0;
+  int64_t s = *start, e = *end;
+  if (s < 0 && e < 0 && s > e) {
+    out_.Bulk("");
+    return;
+  }
+  if (s < 0) s = std::max<int64_t>(len + s, 0);
+  if (e < 0) e = std::max<int64_t>(len + e, 0);
+  if (e >= len) e = len - 1;
+  if (len == 0 || s > e) {
+    out_.Bulk("");
+  } else {
+    out_.Bulk(std::string_view(*v).substr(static_cast<size_t>(s), static_cast<size_t>(e - s + 1)));
+  }
+}
+
 // ---- Sets.
 
 void RespCommands::Call::SAdd() {
