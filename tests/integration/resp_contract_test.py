@@ -10,7 +10,8 @@ asserts the value in every region after the heal:
     and anti-entropy stops sending repair states once they agree;
   - SET n 10 then INCR n: 11 everywhere;
   - a key created as a set in one region and a string in another ends with
-    one type everywhere (the string), counted in regionsync_type_conflicts_total.
+    one type everywhere (the string), counted in regionsync_type_conflicts_total;
+  - SETNX and APPEND in two regions at once: one value wins everywhere.
 
 usage: resp_contract_test.py REGIONSYNCD"""
 import os
@@ -109,6 +110,26 @@ def check_set_then_incr(c, d):
     c.eventually("11 everywhere", lambda: everywhere(d, "GET", "row4"), ["11"] * 3)
 
 
+def check_string_commands_converge(c, d):
+    """SETNX, APPEND and GETSET are SETs: both regions succeed, one value wins everywhere."""
+    east, west, _ = d.resp_ports
+    c.eq("SET s a", out(east, "SET", "row6", "a"), "OK")
+    c.eventually("a everywhere", lambda: everywhere(d, "GET", "row6"), ["a"] * 3)
+
+    def writes():
+        c.eq("SETNX in us-east-1", out(east, "SETNX", "row6:nx", "east"), "1")
+        c.eq("SETNX in us-west-2", out(west, "SETNX", "row6:nx", "west"), "1")
+        c.eq("APPEND in us-east-1", out(east, "APPEND", "row6", "b"), "2")
+        c.eq("APPEND in us-west-2", out(west, "APPEND", "row6", "c"), "2")
+    partitioned(c, d, alone(), writes)
+    c.eventually("after heal: one SETNX value everywhere",
+                 lambda: len(set(everywhere(d, "GET", "row6:nx"))) == 1 and out(east, "GET", "row6:nx") in ("east", "west"),
+                 True, timeout=20)
+    c.eventually("after heal: one APPEND everywhere",
+                 lambda: len(set(everywhere(d, "GET", "row6"))) == 1 and out(east, "GET", "row6") in ("ab", "ac"),
+                 True, timeout=20)
+
+
 def type_conflicts(port):
     text = request(port, "GET", "/metrics").body
     for line in text.splitlines():
@@ -148,6 +169,7 @@ def main():
         section(c, "INCR vs SET", lambda: check_incr_vs_set(c, d))
         section(c, "SET then INCR", lambda: check_set_then_incr(c, d))
         section(c, "type conflict", lambda: check_type_conflict(c, d))
+        section(c, "SETNX / APPEND race", lambda: check_string_commands_converge(c, d))
         c.eq("SIGTERM exits 0", d.stop(), 0)
     except AssertionError as e:
         c.failed.append(str(e))
