@@ -133,6 +133,7 @@ class RespCommands::Call {
     }
   }
   void IncrementBy(int64_t by);
+  bool SetPairs(const char* name, bool only_new);
   // The string value of args_[1] for a command that reads a string: false
   // (and WRONGTYPE answered) when the key holds a value of another type.
   bool ReadString(std::optional<std::string>* value);

@@ -94,21 +94,29 @@ void RespCommands::Call::MGet() {
   }
 }
 
-void RespCommands::Call::MSet() {
+// MSET and MSETNX: every pair is checked before the first write (all or
+// nothing), then each is a SET of the string type. With `only_new`, any key
+// that has a value (of any type) refuses the whole command with 0.
+// Returns false when it answered (an error, or MSETNX's 0).
+bool RespCommands::Call::SetPairs(const char* name, bool only_new) {
   if (args_.size() % 2 != 1) {
-    out_.Error("ERR wrong number of arguments for 'mset' command");
-    return;
+    out_.Error(std::string("ERR wrong number of arguments for '") + name + "' command");
+    return false;
   }
-  for (size_t i = 1; i < args_.size(); i += 2) {  // check first: all or nothing
+  for (size_t i = 1; i < args_.size(); i += 2) {
     const AnyCrdt* v = replica_.Find(args_[i]);
+    if (only_new && v != nullptr && HasValue(*v)) {
+      out_.Integer(0);
+      return false;
+    }
     if (v != nullptr && !IsStringFamily(*v)) {
       out_.Error(kWrongType);
-      return;
+      return false;
     }
     Status fits = replica_.CheckWriteSize(args_[i], args_[i].size() + args_[i + 1].size(), 0);
     if (!fits.ok()) {
       Fail(fits);
-      return;
+      return false;
     }
   }
   Event("set");
@@ -116,10 +124,18 @@ void RespCommands::Call::MSet() {
     Status s = replica_.Set(args_[i], args_[i + 1], std::nullopt, pb::STRING);
     if (!s.ok()) {
       Fail(s);
-      return;
+      return false;
     }
   }
-  out_.SimpleString("OK");
+  return true;
+}
+
+void RespCommands::Call::MSet() {
+  if (SetPairs("mset", /*only_new=*/false)) out_.SimpleString("OK");
+}
+
+void RespCommands::Call::MSetNx() {
+  if (SetPairs("msetnx", /*only_new=*/true)) out_.Integer(1);
 }
 
 void RespCommands::Call::IncrBy() {
@@ -248,33 +264,6 @@ void RespCommands::Call::SetNx() {
   } else if (WriteString("set", args_[2])) {
     out_.Integer(1);
   }
-}
-
-void RespCommands::Call::MSetNx() {
-  if (args_.size() % 2 != 1) {
-    out_.Error("ERR wrong number of arguments for 'msetnx' command");
-    return;
-  }
-  for (size_t i = 1; i < args_.size(); i += 2) {
-    if (Live(args_[i]) != nullptr) {
-      out_.Integer(0);
-      return;
-    }
-    // All or nothing: check every size before the first write.
-    if (Status s = replica_.CheckWriteSize(args_[i], args_[i].size() + args_[i + 1].size(), 0); !s.ok()) {
-      Fail(s);
-      return;
-    }
-  }
-  Event("set");
-  for (size_t i = 1; i < args_.size(); i += 2) {
-    Status s = replica_.Set(args_[i], args_[i + 1], std::nullopt, pb::STRING);
-    if (!s.ok()) {
-      Fail(s);
-      return;
-    }
-  }
-  out_.Integer(1);
 }
 
 void RespCommands::Call::GetSet() {
