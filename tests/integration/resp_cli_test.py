@@ -467,15 +467,28 @@ def check_flush(c, d):
     c.eq("KEYS * after FLUSHDB", [lines(p, "KEYS", "*") for p in ports], [[]] * 3)
 
 
-def main():
+def prerequisites(script):
+    """None when the test can run, else its exit code (usage 2, missing redis-cli 1)."""
     if len(sys.argv) < 2:
-        print("usage: resp_cli_test.py REGIONSYNCD")
+        print("usage: %s REGIONSYNCD" % script)
         return 2
     if REDIS_CLI is None:
         print("FAIL redis-cli not found (Debian package redis-tools; scripts/test installs it)")
         return 1
+    return None
+
+
+def local_cluster(binary):
+    """The three-region local cluster these tests run on (not started)."""
+    return Daemon(binary, ["--local-cluster", ",".join(REGIONS), "--anti-entropy-interval-ms", "200"], ports=3)
+
+
+def main():
+    rc = prerequisites("resp_cli_test.py")
+    if rc is not None:
+        return rc
     c = Checks()
-    d = Daemon(sys.argv[1], ["--local-cluster", ",".join(REGIONS), "--anti-entropy-interval-ms", "200"], ports=3)
+    d = local_cluster(sys.argv[1])
     redis = None
     try:
         d.start()

@@ -18,8 +18,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from daemon_harness import Checks, Daemon, request, wait_until  # noqa: E402
-from resp_cli_test import REDIS_CLI, REGIONS, lines, out, section  # noqa: E402
+from daemon_harness import Checks, request, wait_until  # noqa: E402
+from resp_cli_test import REGIONS, local_cluster, out, prerequisites, section  # noqa: E402
 
 
 def partitioned(c, d, groups, writes):
@@ -154,14 +154,11 @@ def check_type_conflict(c, d):
 
 
 def main():
-    if len(sys.argv) < 2:
-        print("usage: resp_contract_test.py REGIONSYNCD")
-        return 2
-    if REDIS_CLI is None:
-        print("FAIL redis-cli not found (Debian package redis-tools; scripts/test installs it)")
-        return 1
+    rc = prerequisites("resp_contract_test.py")
+    if rc is not None:
+        return rc
     c = Checks()
-    d = Daemon(sys.argv[1], ["--local-cluster", ",".join(REGIONS), "--anti-entropy-interval-ms", "200"], ports=3)
+    d = local_cluster(sys.argv[1])
     try:
         d.start()
         section(c, "concurrent DEL", lambda: check_concurrent_deletes(c, d))
