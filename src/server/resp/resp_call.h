@@ -75,6 +75,7 @@ class RespCommands::Call {
   Call(RespCommands* self, RespSession& session, const std::vector<std::string>& args, RespWriter& out)
       : self_(self), session_(session), args_(args), out_(out), replica_(self->node_->replica()) {}
 
+  // Connection and server: resp_commands.cc.
   void Ping();
   void Echo() { out_.Bulk(args_[1]); }
   void Hello();
@@ -84,6 +85,8 @@ class RespCommands::Call {
   void Command();
   void Info();
   void Config();
+
+  // Keyspace: resp_keyspace_commands.cc.
   void Exists();
   void Type();
   void Del();
@@ -91,6 +94,8 @@ class RespCommands::Call {
   void Scan();
   void DbSize();
   void FlushDb();
+
+  // Strings and counters: resp_string_commands.cc.
   void Get();
   void Set();
   void MGet();
@@ -107,11 +112,15 @@ class RespCommands::Call {
   void IncrBy();
   void DecrBy();
   void IncrByFloat();
+
+  // Sets: resp_set_commands.cc.
   void SAdd();
   void SRem();
   void SMembers();
   void SIsMember();
   void SCard();
+
+  // Hashes: resp_hash_commands.cc.
   void HSet();
   void HGet();
   void HDel();
@@ -132,6 +141,14 @@ class RespCommands::Call {
       out_.Error("ERR " + s.message());
     }
   }
+  void Event(const char* name) { self_->current_event_ = name; }
+
+  // Connection and server helpers.
+  bool AuthMatches(std::string_view user, std::string_view password) const;
+
+  // Keyspace helpers.
+
+  // String helpers.
   void IncrementBy(int64_t by);
   bool SetPairs(const char* name, bool only_new);
   // The string value of args_[1] for a command that reads a string: false
@@ -139,8 +156,11 @@ class RespCommands::Call {
   bool ReadString(std::optional<std::string>* value);
   // SET of args_[1] to `value` as the string type, answering errors; true on success.
   bool WriteString(const char* event, std::string value);
-  void Event(const char* name) { self_->current_event_ = name; }
-  bool AuthMatches(std::string_view user, std::string_view password) const;
+
+  // Set helpers.
+
+  // Hash helpers.
+
 
   RespCommands* self_;
   RespSession& session_;

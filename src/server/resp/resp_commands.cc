@@ -1,6 +1,6 @@
 // The Redis port's command table and dispatch, and the connection and server
 // commands (PING ... CONFIG). Keyspace commands: resp_keyspace_commands.cc;
-// data commands: resp_data_commands.cc.
+// data commands: resp_{string,set,hash}_commands.cc.
 #include "regionsync/server/resp/resp_commands.h"
 
 #include <unistd.h>
@@ -36,22 +36,31 @@ using resp_internal::ParseInt64;
 const RespCommands::Table& RespCommands::Commands() {
   using C = Call;
   static const Table table = {
+      // Connection and server: this file.
       {"ping", {&C::Ping, -1}},          {"echo", {&C::Echo, 2}},           {"hello", {&C::Hello, -1}},
       {"auth", {&C::Auth, -2}},          {"select", {&C::Select, 2}},       {"client", {&C::Client, -2}},
       {"command", {&C::Command, -1}},    {"info", {&C::Info, -1}},          {"config", {&C::Config, -2}},
+
+      // Keyspace: resp_keyspace_commands.cc.
       {"exists", {&C::Exists, -2}},      {"type", {&C::Type, 2}},           {"del", {&C::Del, -2}},
       {"unlink", {&C::Del, -2}},         {"keys", {&C::Keys, 2}},           {"scan", {&C::Scan, -2}},
       {"dbsize", {&C::DbSize, 1}},       {"flushdb", {&C::FlushDb, -1}},    {"flushall", {&C::FlushDb, -1}},
+
+      // Strings and counters: resp_string_commands.cc.
       {"get", {&C::Get, 2}},             {"set", {&C::Set, -3}},            {"mget", {&C::MGet, -2}},
       {"mset", {&C::MSet, -3}},          {"incr", {&C::Incr, 2}},           {"decr", {&C::Decr, 2}},
-      {"incrby", {&C::IncrBy, 3}},       {"decrby", {&C::DecrBy, 3}},       {"sadd", {&C::SAdd, -3}},
-      {"srem", {&C::SRem, -3}},          {"smembers", {&C::SMembers, 2}},   {"sismember", {&C::SIsMember, 3}},
-      {"scard", {&C::SCard, 2}},         {"hset", {&C::HSet, -4}},          {"hmset", {&C::HSet, -4}},
-      {"hget", {&C::HGet, 3}},           {"hdel", {&C::HDel, -3}},          {"hgetall", {&C::HGetAll, 2}},
-      {"hlen", {&C::HLen, 2}},           {"incrbyfloat", {&C::IncrByFloat, 3}},
+      {"incrby", {&C::IncrBy, 3}},       {"decrby", {&C::DecrBy, 3}},       {"incrbyfloat", {&C::IncrByFloat, 3}},
       {"setnx", {&C::SetNx, 3}},         {"msetnx", {&C::MSetNx, -3}},      {"getset", {&C::GetSet, 3}},
       {"getdel", {&C::GetDel, 2}},       {"strlen", {&C::StrLen, 2}},       {"append", {&C::Append, 3}},
       {"getrange", {&C::GetRange, 4}},
+
+      // Sets: resp_set_commands.cc.
+      {"sadd", {&C::SAdd, -3}},          {"srem", {&C::SRem, -3}},          {"smembers", {&C::SMembers, 2}},
+      {"sismember", {&C::SIsMember, 3}}, {"scard", {&C::SCard, 2}},
+
+      // Hashes: resp_hash_commands.cc.
+      {"hset", {&C::HSet, -4}},          {"hmset", {&C::HSet, -4}},         {"hget", {&C::HGet, 3}},
+      {"hdel", {&C::HDel, -3}},          {"hgetall", {&C::HGetAll, 2}},     {"hlen", {&C::HLen, 2}},
   };
   return table;
 }
