@@ -56,7 +56,10 @@ rs_as_root() {
 # Configures BUILD_DIR with Ninja once; later calls reuse the cache so builds
 # stay incremental (the arguments are still passed, so a changed option applies).
 # Uses ccache when it is installed: CI runs in a fresh clone on a machine whose
-# ccache directory survives, so a rerun recompiles little.
+# ccache directory survives, so a rerun recompiles little. Paths are hashed
+# relative to the checkout, so a clone at another path still hits the cache.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$RS_ROOT}"
+export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 rs_configure() {
   local dir="$1"
   shift
