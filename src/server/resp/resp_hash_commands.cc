@@ -295,14 +295,14 @@ void RespCommands::Call::HScan() {
     }
   }
   std::vector<std::string> fields = m->Keys();
-  std::vector<std::pair<std::string, std::string>> page;  // field, value
+  std::vector<const std::string*> page;
   uint64_t next = 0;
   bool small = fields.size() <= kListpackEntries;
   for (size_t i = 0; small && i < fields.size(); ++i) {
     small = fields[i].size() <= kListpackValue && m->Register(fields[i]).value_or("").size() <= kListpackValue;
   }
   if (small) {
-    for (const std::string& f : fields) page.emplace_back(f, "");
+    for (const std::string& f : fields) page.push_back(&f);
   } else {
     // Positions in [1, 2^63]: 0 is the start (and the end) of a scan.
     std::vector<std::pair<uint64_t, const std::string*>> ahead;
@@ -314,16 +314,16 @@ void RespCommands::Call::HScan() {
     size_t n = std::min(ahead.size(), static_cast<size_t>(count));
     // Fields sharing a position travel together: the cursor cannot split them.
     while (n < ahead.size() && n > 0 && ahead[n].first == ahead[n - 1].first) ++n;
-    for (size_t i = 0; i < n; ++i) page.emplace_back(*ahead[i].second, "");
+    for (size_t i = 0; i < n; ++i) page.push_back(ahead[i].second);
     if (n < ahead.size()) next = ahead[n].first;
   }
-  std::erase_if(page, [&](const auto& p) { return match != nullptr && !GlobMatch(*match, p.first); });
+  std::erase_if(page, [&](const std::string* f) { return match != nullptr && !GlobMatch(*match, *f); });
   out_.ArrayHeader(2);
   out_.Bulk(std::to_string(next));
   out_.ArrayHeader(page.size() * 2);
-  for (const auto& [f, unused] : page) {
-    out_.Bulk(f);
-    out_.Bulk(m->Register(f).value_or(""));
+  for (const std::string* f : page) {
+    out_.Bulk(*f);
+    out_.Bulk(m->Register(*f).value_or(""));
   }
 }
 
