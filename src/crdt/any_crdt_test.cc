@@ -25,7 +25,7 @@ rc::Gen<AnyCrdt> GenState() {
     // Dot-based types: what one actor's first dot holds depends on the actor
     // alone, as it does in a real history.
     HlcTimestamp ts = HlcFromMillis(actor);
-    switch (*rc::gen::inRange(0, 8)) {
+    switch (*rc::gen::inRange(0, 9)) {
       case 0: { PnCounter c; c.Increment(actor, n); if (n % 2) c.Reset(); return c; }
       case 1: { LwwRegister r; r.Assign(actor, HlcFromMillis(n), std::to_string(n)); return r; }
       case 2: { RedisString s; s.Set(actor, ts, actor % 2 ? "x" : "7"); s.Increment(actor, 1); return s; }
@@ -33,6 +33,8 @@ rc::Gen<AnyCrdt> GenState() {
       case 4: { GCounter g; g.Increment(actor, n); return g; }
       case 5: { OrMap m; m.Assign(actor, "f", ts, "v"); return m; }
       case 6: { OrMap m; m.Increment(actor, "f", 1); return m; }
+      // A hash's counter field; its own actors, so no dot holds two payloads.
+      case 7: { OrMap m; m.IncrementRegister(actor + 10, "f", static_cast<int64_t>(actor)); return m; }
       default: { RedisString s; s.Increment(actor, static_cast<int64_t>(n)); return s; }
     }
   });
@@ -71,6 +73,22 @@ TEST(JoinAnyTypeTest, RegisterMeetingCounterIsAConflictThatKeepsBoth) {
   TypedJoin j = JoinAnyType(state, AnyCrdt(c));
   EXPECT_TRUE(j.conflict);
   EXPECT_EQ(ValueJson(state), "13");
+}
+
+// A map of registers with counter fields (a hash after HINCRBY) is the same
+// type and kind as one without: no conflict, both sides kept.
+TEST(JoinAnyTypeTest, HashWithCounterFieldsJoinsOldForm) {
+  OrMap old_form(OrMapKind::kRegister);
+  old_form.Assign(1, "f", HlcFromMillis(1), "10");
+  OrMap new_form;
+  new_form.IncrementRegister(2, "f", 5);
+  AnyCrdt a = old_form, b = new_form;
+  TypedJoin ja = JoinAnyType(a, AnyCrdt(new_form));
+  TypedJoin jb = JoinAnyType(b, AnyCrdt(old_form));
+  EXPECT_FALSE(ja.conflict);
+  EXPECT_FALSE(jb.conflict);
+  EXPECT_EQ(Show(a), Show(b));
+  EXPECT_EQ(ValueJson(a), nlohmann::json({{"f", "15"}}));
 }
 
 TEST(JoinAnyTypeTest, GreaterRankWinsWhole) {

@@ -41,7 +41,7 @@ Result<int> CheckColumns(const pb::DotStore& in, unsigned columns, const char* w
   auto expect = [&](bool wanted, int size) { return size == (wanted ? rows : 0); };
   if (in.counters_size() != rows || !expect(columns & kValues, in.values_size()) ||
       !expect(columns & kTimestamps, in.timestamps_size()) ||
-      !expect(columns & kTotals, in.totals_size())) {
+      !expect(columns & kTotals, in.totals_size()) || !expect(columns & kCounterRows, in.counter_rows_size())) {
     return InvalidArgument(std::string(what) + ": dot store columns do not match its type");
   }
   return rows;

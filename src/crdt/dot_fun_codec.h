@@ -27,7 +27,7 @@ Status Parse(std::string_view bytes, google::protobuf::Message* m, const char* w
 Status CheckCanonical(std::string_view input, const std::string& reencoded, const char* what);
 
 // Which payload columns of a pb::DotStore a type uses.
-enum Columns : unsigned { kNoPayload = 0, kValues = 1, kTimestamps = 2, kTotals = 4 };
+enum Columns : unsigned { kNoPayload = 0, kValues = 1, kTimestamps = 2, kTotals = 4, kCounterRows = 8 };
 
 // Row count of `in`, after checking that the dot columns agree and that
 // exactly the payload `columns` are present, one value per row.

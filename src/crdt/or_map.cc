@@ -4,6 +4,8 @@
 #include <cassert>
 #include <limits>
 
+#include "regionsync/crdt/redis_string.h"
+
 namespace regionsync {
 namespace {
 
@@ -17,14 +19,56 @@ int64_t SaturatingAdd(int64_t a, int64_t b) {
 
 using Entry = DotFun<OrMapPayload>::Entry;
 
-// The LWW winner: greatest (timestamp, writer, value bytes). REQUIRES: non-empty.
-const Entry& Winner(const DotFun<OrMapPayload>& store) {
+// The LWW winner among the register dots: greatest (timestamp, writer,
+// value bytes); nullptr when the field holds only counter dots.
+const Entry* Winner(const DotFun<OrMapPayload>& store) {
   auto key = [](const Entry& e) { return std::tie(e.payload.ts, e.dot.actor, e.payload.bytes); };
-  const Entry* best = &store.entries().front();
+  const Entry* best = nullptr;
   for (const Entry& e : store.entries()) {
-    if (key(e) > key(*best)) best = &e;
+    if (!e.payload.counter && (best == nullptr || key(e) > key(*best))) best = &e;
   }
-  return *best;
+  return best;
+}
+
+// A hash field's counter dots: whether it has any, and their exact sum
+// (128 bits hold the sum of any number of int64 totals a map can hold).
+struct CounterPart {
+  bool any = false;
+  __int128 sum = 0;
+};
+CounterPart CounterDots(const DotFun<OrMapPayload>& store) {
+  CounterPart part;
+  for (const Entry& e : store.entries()) {
+    if (!e.payload.counter) continue;
+    part.any = true;
+    part.sum += e.payload.total;
+  }
+  return part;
+}
+
+int64_t Clamp(__int128 v) {
+  return static_cast<int64_t>(
+      std::clamp<__int128>(v, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()));
+}
+
+// A kRegister field's integer value (see OrMap::RegisterInteger).
+std::optional<int64_t> FieldInteger(const DotFun<OrMapPayload>& store) {
+  int64_t base = 0;
+  if (const Entry* w = Winner(store)) {
+    std::optional<int64_t> parsed = ParseRedisInteger(w->payload.bytes);
+    if (!parsed) return std::nullopt;
+    base = *parsed;
+  }
+  return Clamp(base + CounterDots(store).sum);
+}
+
+// A kRegister field's value (see OrMap::Register). REQUIRES: non-empty.
+std::string FieldValue(const DotFun<OrMapPayload>& store) {
+  const Entry* w = Winner(store);
+  if (!CounterDots(store).any) return w->payload.bytes;
+  std::optional<int64_t> n = FieldInteger(store);
+  if (!n) return w->payload.bytes;  // a text base: increments do not apply to it
+  return std::to_string(*n);
 }
 
 std::vector<std::string> DistinctValues(const DotFun<OrMapPayload>& store) {
@@ -115,7 +159,7 @@ OrMap OrMap::Assign(ActorId actor, std::string_view key, HlcTimestamp ts, std::s
     payload.ts = ts;
     if (const Store* store = FindStore(key)) {
       HlcTimestamp seen = 0;
-      for (const Entry& e : store->entries()) seen = std::max(seen, e.payload.ts);
+      for (const Entry& e : store->entries()) seen = std::max(seen, e.payload.ts);  // counter dots: 0
       // Saturates: a timestamp at the maximum can only be tied, never beaten.
       HlcTimestamp after = seen == std::numeric_limits<HlcTimestamp>::max() ? seen : seen + 1;
       payload.ts = std::max(ts, after);
@@ -149,6 +193,20 @@ OrMap OrMap::Increment(ActorId actor, std::string_view key, int64_t by) {
                      std::move(payload));
 }
 
+OrMap OrMap::IncrementRegister(ActorId actor, std::string_view key, int64_t by) {
+  if (!AdoptKind(OrMapKind::kRegister)) return OrMap(kind_);
+  auto own = [actor](const Entry& e) { return e.payload.counter && e.dot.actor == actor; };
+  OrMapPayload payload;
+  payload.counter = true;
+  if (const Store* store = FindStore(key)) {
+    for (const Entry& e : store->entries()) {
+      if (own(e)) payload.total = SaturatingAdd(payload.total, e.payload.total);
+    }
+  }
+  payload.total = SaturatingAdd(payload.total, by);
+  return ReplaceDots(actor, key, own, std::move(payload));
+}
+
 OrMap OrMap::AddElement(ActorId actor, std::string_view key, std::string_view element) {
   if (!AdoptKind(OrMapKind::kSet)) return OrMap(kind_);
   OrMapPayload payload;
@@ -178,7 +236,13 @@ std::vector<std::string> OrMap::Keys() const {
 std::optional<std::string> OrMap::Register(std::string_view key) const {
   const Store* store = FindStore(key);
   if (store == nullptr || kind_ != OrMapKind::kRegister) return std::nullopt;
-  return Winner(*store).payload.bytes;
+  return FieldValue(*store);
+}
+
+std::optional<int64_t> OrMap::RegisterInteger(std::string_view key) const {
+  const Store* store = FindStore(key);
+  if (store == nullptr || kind_ != OrMapKind::kRegister) return 0;
+  return FieldInteger(*store);
 }
 
 std::vector<std::string> OrMap::Values(std::string_view key) const {
@@ -196,7 +260,7 @@ int64_t OrMap::Counter(std::string_view key) const {
 bool OrMap::SameRead(const Store& a, const Store& b) const {
   switch (kind_) {
     case OrMapKind::kRegister:
-      return Winner(a).payload.bytes == Winner(b).payload.bytes;
+      return FieldValue(a) == FieldValue(b);
     case OrMapKind::kMvRegister:
     case OrMapKind::kSet:
       return DistinctValues(a) == DistinctValues(b);

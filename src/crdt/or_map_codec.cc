@@ -10,10 +10,13 @@ namespace {
 
 constexpr const char* kWhat = "or_map";
 
-unsigned ColumnsOf(OrMapKind kind) {
+// The payload columns of a map of `kind`; `counter_rows`: a kRegister map
+// holds counter dots.
+unsigned ColumnsOf(OrMapKind kind, bool counter_rows) {
   switch (kind) {
     case OrMapKind::kRegister:
-      return causal_codec::kValues | causal_codec::kTimestamps;
+      return causal_codec::kValues | causal_codec::kTimestamps |
+             (counter_rows ? causal_codec::kTotals | causal_codec::kCounterRows : 0u);
     case OrMapKind::kMvRegister:
     case OrMapKind::kSet:
       return causal_codec::kValues;
@@ -32,7 +35,13 @@ void OrMap::ToProto(pb::OrMap* out) const {
   out->set_kind(static_cast<uint32_t>(kind_));
   if (!context_.empty()) context_.ToProto(out->mutable_context());
   if (entries_.empty()) return;
-  const unsigned columns = ColumnsOf(kind_);
+  bool counter_rows = false;
+  if (kind_ == OrMapKind::kRegister) {
+    for (const auto& [key, store] : entries_) {
+      for (const auto& e : store.entries()) counter_rows |= e.payload.counter;
+    }
+  }
+  const unsigned columns = ColumnsOf(kind_, counter_rows);
   pb::DotStore* dots = out->mutable_dots();
   for (const auto& [key, store] : entries_) {
     out->add_keys(key);
@@ -41,6 +50,7 @@ void OrMap::ToProto(pb::OrMap* out) const {
       if (columns & causal_codec::kValues) s->add_values(p.bytes);
       if (columns & causal_codec::kTimestamps) s->add_timestamps(p.ts);
       if (columns & causal_codec::kTotals) s->add_totals(p.total);
+      if (columns & causal_codec::kCounterRows) s->add_counter_rows(p.counter);
     });
   }
 }
@@ -71,7 +81,7 @@ Result<OrMap> OrMap::Decode(std::string_view bytes, size_t max_bytes) {
   if (!ctx.ok()) return ctx.status();
   map.context_ = std::move(ctx).value();
 
-  const unsigned columns = ColumnsOf(map.kind_);
+  const unsigned columns = ColumnsOf(map.kind_, proto.dots().counter_rows_size() > 0);
   Result<int> rows = causal_codec::CheckColumns(proto.dots(), columns, kWhat);
   if (!rows.ok()) return rows.status();
   if (proto.keys_size() != proto.dot_counts_size()) {
@@ -90,8 +100,18 @@ Result<OrMap> OrMap::Decode(std::string_view bytes, size_t max_bytes) {
     if (columns & causal_codec::kValues) p.bytes = s.values(i);
     if (columns & causal_codec::kTimestamps) p.ts = s.timestamps(i);
     if (columns & causal_codec::kTotals) p.total = s.totals(i);
+    if (columns & causal_codec::kCounterRows) p.counter = s.counter_rows(i);
     return p;
   };
+  // One form per row: a counter row carries only its total, a register row
+  // none (an all-false counter_rows column fails the canonical check below).
+  if (columns & causal_codec::kCounterRows) {
+    const pb::DotStore& d = proto.dots();
+    for (int i = 0; i < *rows; ++i) {
+      bool ok = d.counter_rows(i) ? d.timestamps(i) == 0 && d.values(i).empty() : d.totals(i) == 0;
+      if (!ok) return InvalidArgument("or_map: a row mixes a register write and a counter total");
+    }
+  }
   int row = 0;
   for (int k = 0; k < proto.keys_size(); ++k) {
     const std::string& key = proto.keys(k);

@@ -6,6 +6,7 @@
 
 #include "crdt/causal_test_history.h"
 #include "crdt/or_map_test_mutate.h"
+#include "regionsync/proto/causal.pb.h"
 
 namespace regionsync {
 namespace {
@@ -88,6 +89,105 @@ TEST(OrMapTest, CounterSaturates) {
   EXPECT_EQ(a.Counter("c"), INT64_MAX);
   a.Increment(kA, "c", INT64_MAX);
   EXPECT_EQ(a.Counter("c"), INT64_MAX);
+}
+
+// Hash counter fields (HINCRBY): counter dots beside the register writes.
+TEST(OrMapTest, HashConcurrentIncrementsAddUp) {
+  OrMap a(OrMapKind::kRegister), b;
+  b.Join(a.Assign(kA, "f", 1, "10"));
+  OrMap da = a.IncrementRegister(kA, "f", 2);
+  OrMap db = b.IncrementRegister(kB, "f", 5);
+  EXPECT_EQ(a.Register("f"), "12");
+  EXPECT_TRUE(a.Join(db));
+  EXPECT_TRUE(b.Join(da));
+  EXPECT_EQ(a.Register("f"), "17");
+  EXPECT_EQ(a.RegisterInteger("f"), 17);
+  EXPECT_EQ(a, b);
+  // Only counter dots: the sum reads as the value.
+  OrMap c;
+  c.IncrementRegister(kA, "n", -3);
+  EXPECT_EQ(c.kind(), OrMapKind::kRegister);
+  EXPECT_EQ(c.Register("n"), "-3");
+  c.IncrementRegister(kA, "n", 3);
+  EXPECT_EQ(c.Register("n"), "0");  // present at 0, as Redis's HINCRBY leaves it
+  EXPECT_EQ(c.dot_count(), 1u);      // one live dot per actor
+}
+
+TEST(OrMapTest, HashSetResetsObservedIncrementsOnly) {
+  OrMap a(OrMapKind::kRegister), b;
+  b.Join(a.IncrementRegister(kA, "f", 4));
+  OrMap set = a.Assign(kA, "f", 5, "100");  // saw B's nothing, A's 4
+  OrMap inc = b.IncrementRegister(kB, "f", 1);  // concurrent
+  EXPECT_EQ(a.Register("f"), "100");
+  a.Join(inc);
+  b.Join(set);
+  EXPECT_EQ(a.Register("f"), "101");  // the unobserved increment adds to the new base
+  EXPECT_EQ(a, b);
+  // A text base hides the counter; an integer base written later shows it again.
+  OrMap text = b.Assign(kB, "g", 1, "abc");
+  b.Join(a.IncrementRegister(kA, "g", 2));
+  a.Join(text);
+  EXPECT_EQ(b.Register("g"), "abc");
+  EXPECT_EQ(b.RegisterInteger("g"), std::nullopt);
+  EXPECT_EQ(b.RegisterInteger("missing"), 0);
+}
+
+TEST(OrMapTest, HashRemoveKeepsConcurrentIncrement) {
+  OrMap a(OrMapKind::kRegister), b;
+  b.Join(a.Assign(kA, "f", 1, "10"));
+  b.Join(a.IncrementRegister(kA, "f", 1));
+  OrMap del = b.Remove("f");
+  OrMap inc = a.IncrementRegister(kB, "f", 3);  // B's first contribution
+  EXPECT_FALSE(b.Contains("f"));
+  b.Join(inc);
+  a.Join(del);
+  EXPECT_EQ(b.Register("f"), "3");
+  EXPECT_EQ(a, b);
+}
+
+TEST(OrMapTest, HashIntegerClamps) {
+  OrMap a(OrMapKind::kRegister), b;
+  b.Join(a.Assign(kA, "f", 1, "9223372036854775800"));
+  OrMap da = a.IncrementRegister(kA, "f", 7);
+  OrMap db = b.IncrementRegister(kB, "f", 7);
+  a.Join(db);
+  b.Join(da);
+  EXPECT_EQ(a.RegisterInteger("f"), INT64_MAX);
+  EXPECT_EQ(a.Register("f"), "9223372036854775807");
+  EXPECT_EQ(a, b);
+}
+
+// Maps without counter dots encode as before counter fields existed; maps
+// with them round-trip, and a row that is both a write and a total is refused.
+TEST(OrMapTest, HashCodec) {
+  OrMap plain(OrMapKind::kRegister);
+  plain.Assign(kA, "f", 3, "v");
+  pb::OrMap proto;
+  ASSERT_TRUE(proto.ParseFromString(plain.Encode()));
+  EXPECT_EQ(proto.dots().totals_size(), 0);
+  EXPECT_EQ(proto.dots().counter_rows_size(), 0);
+
+  OrMap hash = plain;
+  hash.IncrementRegister(kB, "f", -4);
+  hash.IncrementRegister(kB, "g", 0);
+  Result<OrMap> back = OrMap::Decode(hash.Encode());
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(*back, hash);
+  EXPECT_EQ(back->Register("g"), "0");
+
+  ASSERT_TRUE(proto.ParseFromString(hash.Encode()));
+  ASSERT_EQ(proto.dots().counter_rows_size(), 3);
+  proto.mutable_dots()->set_totals(0, 1);  // the register row of "f" gets a total
+  std::string bad;
+  ASSERT_TRUE(proto.SerializeToString(&bad));
+  EXPECT_FALSE(OrMap::Decode(bad).ok());
+  // A kCounter map must not carry the column.
+  OrMap counter(OrMapKind::kCounter);
+  counter.Increment(kA, "c", 1);
+  ASSERT_TRUE(proto.ParseFromString(counter.Encode()));
+  proto.mutable_dots()->add_counter_rows(true);
+  ASSERT_TRUE(proto.SerializeToString(&bad));
+  EXPECT_FALSE(OrMap::Decode(bad).ok());
 }
 
 TEST(OrMapTest, SetAddWinsPerElement) {

@@ -14,9 +14,14 @@ inline OrMap MutateOrMap(OrMapKind kind, OrMap& m, ActorId actor, int a, int b, 
   const char* key = kKeys[a % 3];
   if (b % 5 == 4) return m.Remove(key);
   switch (kind) {
-    case OrMapKind::kRegister:
+    case OrMapKind::kRegister: {
+      // A Redis hash: counter fields (HINCRBY) beside LWW writes, with
+      // integer bases the increments add to and text bases they do not.
+      if (b % 5 == 3) return m.IncrementRegister(actor, key, c % 7 - 3);
+      static const char* kBases[] = {"", "x", "7"};
       // Few timestamps, so ties between concurrent writes are common.
-      return m.Assign(actor, key, static_cast<HlcTimestamp>(c % 4), kValues[c % 3]);
+      return m.Assign(actor, key, static_cast<HlcTimestamp>(c % 4), kBases[c % 3]);
+    }
     case OrMapKind::kMvRegister:
       return m.Assign(actor, key, 0, kValues[c % 3]);
     case OrMapKind::kFlag:

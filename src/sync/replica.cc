@@ -398,16 +398,31 @@ Status Replica::MapSet(std::string_view key, std::string_view field, std::string
          }).status();
 }
 
-Result<int64_t> Replica::MapIncrement(std::string_view key, std::string_view field, int64_t by) {
+Result<int64_t> Replica::MapIncrement(std::string_view key, std::string_view field, int64_t by, OrMapKind kind) {
   RS_RETURN_IF_ERROR(CheckField(field));
+  const bool hash = kind == OrMapKind::kRegister;
+  if (const AnyCrdt* v = Find(key); hash && v != nullptr) {
+    const OrMap* m = std::get_if<OrMap>(v);
+    if (m != nullptr && m->kind() == OrMapKind::kRegister) {
+      std::optional<int64_t> now = m->RegisterInteger(field);
+      if (!now) return InvalidArgument("hash value is not an integer");
+      int64_t sum;
+      if (__builtin_add_overflow(*now, by, &sum)) return InvalidArgument("increment or decrement would overflow");
+    }
+  }
   RS_RETURN_IF_ERROR(CheckWriteSize(key, key.size() + field.size(), field.size() + kUnitEncodingBytes));
   ActorId actor = id_.actor();
-  Result<OrMap*> m = MutateAs<OrMap>(key, OrMapKind::kCounter, [&](OrMap& x) {
-    return MapWrite(x, field, [](const OrMap& y, std::string_view f) { return y.Counter(f); },
-                    [&](OrMap& y) { return y.Increment(actor, field, by); });
+  // What a reader sees of the field (both kinds), to tell whether it changed.
+  auto read = [hash](const OrMap& y, std::string_view f) {
+    return hash ? y.Register(f) : std::optional<std::string>(std::to_string(y.Counter(f)));
+  };
+  Result<OrMap*> m = MutateAs<OrMap>(key, kind, [&](OrMap& x) {
+    return MapWrite(x, field, read, [&](OrMap& y) {
+      return hash ? y.IncrementRegister(actor, field, by) : y.Increment(actor, field, by);
+    });
   });
   if (!m.ok()) return m.status();
-  return (*m)->Counter(field);
+  return hash ? (*m)->RegisterInteger(field).value_or(0) : (*m)->Counter(field);
 }
 
 Status Replica::MapEnable(std::string_view key, std::string_view field) {

@@ -95,6 +95,7 @@ TEST_F(ReplicaLimitsTest, MapFieldAndValueCountTogether) {
   // "h" + 50 + 50 > 100: each part alone would fit, the unit does not.
   ExpectValueTooLarge(r->MapSet("h", std::string(50, 'f'), std::string(50, 'v')), 100);
   ExpectValueTooLarge(r->MapIncrement("c", std::string(100, 'f'), 1).status(), 100);
+  ExpectValueTooLarge(r->MapIncrement("h", std::string(100, 'f'), 1, OrMapKind::kRegister).status(), 100);
   ExpectValueTooLarge(r->MapEnable("f", std::string(100, 'f')), 100);
   ExpectValueTooLarge(r->MapAdd("m", "field", std::string(95, 'e')), 100);
   EXPECT_EQ(r->key_count(), 0u);

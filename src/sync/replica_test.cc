@@ -29,6 +29,28 @@ TEST_F(ReplicaTest, KeyIsTypedByFirstWriteAndMismatchChangesNothing) {
   EXPECT_EQ(r->Set("", "x").code(), StatusCode::kInvalidArgument);
 }
 
+// HINCRBY: a counter field of a map of registers, refused with Redis's words
+// (nothing changes) when the field is text or the sum would overflow.
+TEST_F(ReplicaTest, HashCounterField) {
+  auto r = Open();
+  ASSERT_TRUE(r->MapSet("h", "n", "10").ok());
+  EXPECT_EQ(*r->MapIncrement("h", "n", 5, OrMapKind::kRegister), 15);
+  EXPECT_EQ(*r->MapIncrement("h", "fresh", -2, OrMapKind::kRegister), -2);
+  EXPECT_EQ(std::get<OrMap>(*r->Find("h")).kind(), OrMapKind::kRegister);
+  ASSERT_TRUE(r->MapSet("h", "t", "text").ok());
+  ASSERT_TRUE(r->MapSet("h", "big", "9223372036854775807").ok());
+  const uint64_t writes = r->local_writes();
+  Status text = r->MapIncrement("h", "t", 1, OrMapKind::kRegister).status();
+  EXPECT_EQ(text.message(), "hash value is not an integer");
+  Status over = r->MapIncrement("h", "big", 1, OrMapKind::kRegister).status();
+  EXPECT_EQ(over.message(), "increment or decrement would overflow");
+  EXPECT_EQ(r->MapIncrement("h", "n", 1).status().code(), StatusCode::kTypeMismatch);  // not a map of counters
+  EXPECT_EQ(r->local_writes(), writes);
+  EXPECT_EQ(std::get<OrMap>(*r->Find("h")).Register("n"), "15");
+  ASSERT_TRUE(r->MapSet("h", "n", "1").ok());  // resets the increment it saw
+  EXPECT_EQ(*r->MapIncrement("h", "n", 1, OrMapKind::kRegister), 2);
+}
+
 TEST_F(ReplicaTest, GrowOnlyCounterRefusesDecrement) {
   auto r = Open();
   ASSERT_TRUE(r->IncrementGrowOnly("visits", 2).ok());

@@ -15,6 +15,10 @@ regionsync::OrMap FixedState(regionsync::OrMapKind kind) {
   regionsync::OrMap s(kind);
   switch (kind) {
     case OrMapKind::kRegister:
+      s.Assign(7, "a", 5, "12");
+      s.IncrementRegister(9, "a", 2);  // a hash's counter field
+      s.Assign(9, "b", 5, "y");
+      break;
     case OrMapKind::kMvRegister:
       s.Assign(7, "a", 5, "x");
       s.Assign(9, "b", 5, "y");

@@ -1,5 +1,8 @@
 // OrMap: observed-remove map from string keys to nested causal values, all of
-// one kind per map (LWW registers, MV registers, flags, counters or sets).
+// one kind per map (LWW registers, MV registers, flags, counters or sets). A
+// map of LWW registers is also the Redis hash: a field may hold counter dots
+// beside its register dots (IncrementRegister), and reads as the register
+// plus the counter, as the Redis string type does (redis_string.h).
 // Every nested value is a dot store under the map's single DotContext, so
 // removing a key removes exactly the dots the remover had seen: no
 // tombstones, and an update concurrent with a remove survives it alone (the
@@ -43,8 +46,11 @@ enum class OrMapKind : uint8_t { kUnset = 0, kRegister = 1, kMvRegister = 2, kFl
 // stay zero/empty.
 struct OrMapPayload {
   HlcTimestamp ts = 0;  // kRegister: the write's timestamp
-  int64_t total = 0;    // kCounter: the actor's running total
+  int64_t total = 0;    // kCounter, and kRegister counter dots: the actor's running total
   std::string bytes;    // kRegister / kMvRegister: the value; kSet: the element
+  // kRegister only: a counter dot (total set; ts 0, bytes empty) rather
+  // than a register write (ts and bytes set; total 0).
+  bool counter = false;
   auto operator<=>(const OrMapPayload&) const = default;
 };
 
@@ -64,9 +70,10 @@ class OrMap {
   // delta.
 
   // kRegister (LWW) or kMvRegister (ts ignored); on a kUnset map, kRegister.
-  // Replaces every value of `key` this map holds. For kRegister the write is
-  // stamped max(ts, greatest timestamp of the key + 1), so a write that saw
-  // another wins over it whatever the clocks say.
+  // Replaces every value of `key` this map holds (for kRegister also its
+  // counter dots: an observed reset of the field's counter). For kRegister
+  // the write is stamped max(ts, greatest timestamp of the key + 1), so a
+  // write that saw another wins over it whatever the clocks say.
   OrMap Assign(ActorId actor, std::string_view key, HlcTimestamp ts, std::string value);
   // kFlag: enable-wins.
   OrMap Enable(ActorId actor, std::string_view key);
@@ -74,6 +81,11 @@ class OrMap {
   // kCounter: causal counter. The actor's own dot for `key` is replaced by
   // one carrying its new running total (saturating).
   OrMap Increment(ActorId actor, std::string_view key, int64_t by);
+  // kRegister (on a kUnset map, kRegister): a counter field (Redis
+  // HINCRBY). Like Increment, the actor's own counter dot of `key` is
+  // replaced by one carrying its new running total; register dots stay.
+  // The caller checks RegisterInteger() first: the running total saturates.
+  OrMap IncrementRegister(ActorId actor, std::string_view key, int64_t by);
   // kSet: add-wins observed-remove set per key.
   OrMap AddElement(ActorId actor, std::string_view key, std::string_view element);
   OrMap RemoveElement(std::string_view key, std::string_view element);
@@ -85,9 +97,15 @@ class OrMap {
   size_t size() const { return entries_.size(); }
   // Present keys, sorted bytewise.
   std::vector<std::string> Keys() const;
-  // kRegister: the value with the greatest (timestamp, writer, value bytes)
-  // among concurrent writes; nullopt if absent.
+  // kRegister: the field's value. Its base is the register write with the
+  // greatest (timestamp, writer, value bytes) among concurrent writes; with
+  // counter dots, the value is base + their sum in decimal when the base is
+  // a strict Redis integer or absent, else the base as is. nullopt if absent.
   std::optional<std::string> Register(std::string_view key) const;
+  // kRegister: the field's value as an integer: 0 if absent, nullopt when
+  // the base is not a strict Redis integer (ParseRedisInteger). Base + sum
+  // is clamped to the int64 range (reachable only by concurrent increments).
+  std::optional<int64_t> RegisterInteger(std::string_view key) const;
   // kMvRegister and kSet: distinct values, sorted; empty if absent.
   std::vector<std::string> Values(std::string_view key) const;
   // kFlag: true iff present.

@@ -137,7 +137,13 @@ class Replica {
   Status Disable(std::string_view key);
   // Maps (the first map write fixes the map's kind).
   Status MapSet(std::string_view key, std::string_view field, std::string value);  // map of LWW registers
-  Result<int64_t> MapIncrement(std::string_view key, std::string_view field, int64_t by);
+  // Counter field: of a map of counters (`kind` kCounter, saturating), or
+  // of a map of LWW registers (kRegister: a Redis hash's HINCRBY, see
+  // OrMap::IncrementRegister), which refuses with InvalidArgument "hash
+  // value is not an integer" when the field's value is not one, and
+  // "increment or decrement would overflow" past int64. Returns the new value.
+  Result<int64_t> MapIncrement(std::string_view key, std::string_view field, int64_t by,
+                               OrMapKind kind = OrMapKind::kCounter);
   Status MapEnable(std::string_view key, std::string_view field);
   Status MapDisable(std::string_view key, std::string_view field);
   Status MapAdd(std::string_view key, std::string_view field, std::string_view element);

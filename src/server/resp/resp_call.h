@@ -21,6 +21,13 @@ inline constexpr const char* kRedisVersion = "7.0.0";  // the Redis command set 
 // zeros, in range (the same rule the string type reads its value with).
 inline std::optional<int64_t> ParseInt64(std::string_view s) { return ParseRedisInteger(s); }
 
+// Redis's string2ld: strtold over the whole text, no leading space, no NaN,
+// no overflow to infinity (INCRBYFLOAT, HINCRBYFLOAT). resp_string_commands.cc.
+std::optional<long double> ParseRedisFloat(std::string_view s);
+// Redis's ld2string(LD_STR_HUMAN): "%.17Lf" without trailing zeros, "-0" as
+// "0" (how INCRBYFLOAT and HINCRBYFLOAT write their result). resp_string_commands.cc.
+std::string FormatRedisFloat(long double v);
+
 inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && AsciiLower(a) == AsciiLower(b);
 }
@@ -126,6 +133,16 @@ class RespCommands::Call {
   void HDel();
   void HGetAll();
   void HLen();
+  void HSetNx();
+  void HMGet();
+  void HKeys() { HashFields(/*keys=*/true, /*values=*/false); }
+  void HVals() { HashFields(/*keys=*/false, /*values=*/true); }
+  void HExists();
+  void HStrLen();
+  void HIncrBy();
+  void HIncrByFloat();
+  void HScan();
+  void HRandField();
 
  private:
   // The key's state when it has a value (HasValue), else nullptr.
@@ -160,7 +177,16 @@ class RespCommands::Call {
   // Set helpers.
 
   // Hash helpers.
-
+  // The hash at args_[1]: false (WRONGTYPE answered) when the key holds a
+  // value of another type; *map is nullptr when it has none.
+  bool ReadHash(const OrMap** map);
+  // False (and the error answered) for an empty field name, which
+  // regionsync hashes do not support.
+  bool FieldAllowed(std::string_view field);
+  // HGETALL, HKEYS, HVALS.
+  void HashFields(bool keys, bool values);
+  // HRANDFIELD with a count.
+  void RandomFields(int64_t count, bool with_values);
 
   RespCommands* self_;
   RespSession& session_;

@@ -61,6 +61,10 @@ const RespCommands::Table& RespCommands::Commands() {
       // Hashes: resp_hash_commands.cc.
       {"hset", {&C::HSet, -4}},          {"hmset", {&C::HSet, -4}},         {"hget", {&C::HGet, 3}},
       {"hdel", {&C::HDel, -3}},          {"hgetall", {&C::HGetAll, 2}},     {"hlen", {&C::HLen, 2}},
+      {"hsetnx", {&C::HSetNx, 4}},       {"hmget", {&C::HMGet, -3}},        {"hkeys", {&C::HKeys, 2}},
+      {"hvals", {&C::HVals, 2}},         {"hexists", {&C::HExists, 3}},     {"hstrlen", {&C::HStrLen, 3}},
+      {"hincrby", {&C::HIncrBy, 4}},     {"hincrbyfloat", {&C::HIncrByFloat, 4}},
+      {"hscan", {&C::HScan, -3}},        {"hrandfield", {&C::HRandField, -2}},
   };
   return table;
 }

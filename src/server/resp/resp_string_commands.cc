@@ -10,7 +10,9 @@
 
 namespace regionsync {
 
+using resp_internal::FormatRedisFloat;
 using resp_internal::kNotInteger;
+using resp_internal::ParseRedisFloat;
 using resp_internal::kSyntax;
 using resp_internal::ParseInt64;
 using resp_internal::StringValue;
@@ -167,10 +169,9 @@ void RespCommands::Call::IncrementBy(int64_t by) {
   }
 }
 
-namespace {
+namespace resp_internal {
 
-// Redis's string2ld: strtold over the whole text, no leading space, no NaN,
-// no overflow to infinity.
+// Declared in resp_call.h (HINCRBYFLOAT uses them too).
 std::optional<long double> ParseRedisFloat(std::string_view s) {
   constexpr size_t kMaxChars = 5 * 1024;  // MAX_LONG_DOUBLE_CHARS
   if (s.empty() || s.size() >= kMaxChars) return std::nullopt;
@@ -185,7 +186,6 @@ std::optional<long double> ParseRedisFloat(std::string_view s) {
   return v;
 }
 
-// Redis's ld2string(LD_STR_HUMAN): "%.17Lf" without trailing zeros, "-0" as "0".
 std::string FormatRedisFloat(long double v) {
   char buf[5 * 1024];
   int n = std::snprintf(buf, sizeof buf, "%.17Lf", v);
@@ -198,7 +198,7 @@ std::string FormatRedisFloat(long double v) {
   return out;
 }
 
-}  // namespace
+}  // namespace resp_internal
 
 // INCRBYFLOAT is a SET of the sum (docs/redis.md): float sums depend on the
 // order of addition, so concurrent float increments race by last-writer-wins.
