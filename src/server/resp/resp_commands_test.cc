@@ -257,7 +257,10 @@ TEST_F(RespCommandsTest, LocalWritesNameTheirKeyspaceEvent) {
   Run({"INCRBY", "n", "2"});
   Run({"HSET", "h", "f", "v"});
   Run({"DEL", "a"});
-  EXPECT_EQ(events, (std::vector<std::string>{"set", "sadd", "srem", "incrby", "hset", "del"}));
+  Run({"RENAME", "h", "h2"});  // the destination first: if it refuses, the source stays
+  Run({"COPY", "h2", "h3"});
+  EXPECT_EQ(events, (std::vector<std::string>{"set", "sadd", "srem", "incrby", "hset", "del", "rename_to",
+                                              "rename_from", "copy_to"}));
   EXPECT_EQ(commands_.current_event(), nullptr);
 }
 
