@@ -28,7 +28,7 @@ RS_TEST_PACKAGES=(
   "${RS_BUILD_PACKAGES[@]}"
   clang libclang-rt-14-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
-  nodejs npm redis-server redis-tools nats-server wrk curl
+  nodejs npm redis-server redis-tools python3-redis nats-server wrk curl
 )
 
 # rs_is_installed PKG: true when dpkg says PKG is installed ("ii").

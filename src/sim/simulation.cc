@@ -485,7 +485,9 @@ class Run {
     Status s;
     std::string member = "m" + std::to_string(env.Uniform(3));
     std::vector<std::string_view> batch = {member, "m9"};
-    switch (env.Uniform(11)) {
+    std::string other = key == "mixed-0" ? "mixed-1" : "mixed-0";
+    const AnyCrdt* source = r.Find(other);
+    switch (env.Uniform(13)) {
       case 0: s = r.Increment(key, 1, pb::STRING).status(); break;
       case 1: s = r.Add(key, member).status(); break;
       case 2: s = r.AddAll(key, batch).status(); break;  // SADD of several members: one delta
@@ -496,6 +498,14 @@ class Run {
       case 7: s = r.MapEnable(key, "f"); break;                     // map of flags
       case 8: s = r.Enable(key); break;
       case 9: s = r.MapRemove(key, "f"); break;
+      case 10:  // COPY other key REPLACE: its value written afresh here
+        if (source != nullptr && HasValue(*source)) s = r.WriteCopy(key, AnyCrdt(*source));
+        break;
+      case 11:  // RENAME other key: the copy, then DEL of the source
+        if (source == nullptr || !HasValue(*source)) break;
+        s = r.WriteCopy(key, AnyCrdt(*source));
+        if (s.ok()) s = r.Delete(other).status();
+        break;
       default: s = r.Delete(key).status(); break;
     }
     if (s.code() == StatusCode::kTypeMismatch || s.code() == StatusCode::kInvalidArgument) return Status::Ok();

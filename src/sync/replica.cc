@@ -6,6 +6,8 @@
 #include <cassert>
 #include <utility>
 
+#include "regionsync/crdt/copy_crdt.h"
+
 namespace regionsync {
 namespace {
 
@@ -482,6 +484,22 @@ Result<bool> Replica::Delete(std::string_view key) {
   if (!delta.ok()) return Status(delta.status().code(), "key '" + it->first + "': " + delta.status().message());
   RecordLocal(*it, std::move(delta).value(), /*value_changed=*/true);
   return true;
+}
+
+Status Replica::WriteCopy(std::string_view key, const AnyCrdt& source) {
+  RS_RETURN_IF_ERROR(CheckKey(key));
+  const AnyCrdt* existing = Find(key);
+  assert(existing != &source);
+  if (existing != nullptr && !CanCopyInto(*existing, source)) {
+    return TypeMismatch("key '" + std::string(key) + "' holds a " + TypeName(TypeOf(*existing)) + ", not a " +
+                        TypeName(TypeOf(source)));
+  }
+  RS_RETURN_IF_ERROR(CheckWriteSize(key, key.size() + LargestCopyUnit(source), EncodeCrdt(source).size()));
+  Node& node = GetOrCreate(key, TypeOf(source));
+  Result<AnyCrdt> delta = ReplaceByCopy(node.second.state, source, id_.actor(), Now());
+  if (!delta.ok()) return Status(delta.status().code(), "key '" + node.first + "': " + delta.status().message());
+  RecordLocal(node, std::move(delta).value(), /*value_changed=*/true);
+  return Status::Ok();
 }
 
 size_t Replica::ScanKeys(size_t cursor, size_t count, const KeyVisitor& visit) const {

@@ -1,6 +1,7 @@
 // The Redis-protocol port of regionsyncd through ioredis, the Node.js client
 // most applications use: three connections (one per region) see each other's
-// writes converge; a pipeline answers in order; errors reach the client as
+// writes converge; a pipeline answers in order; multi() runs MULTI/EXEC (with
+// WATCH); errors reach the client as
 // ReplyError with Redis's wording; keyspace notifications of a change made in
 // another region arrive on a subscribed connection.
 //
@@ -149,6 +150,34 @@ async function main() {
     eq("pipeline with an error: first", res[0], [null, "OK"]);
     ok("pipeline with an error: second is a ReplyError", res[1][0] instanceof ReplyError, `(got ${show(res[1])})`);
     eq("pipeline with an error: third", res[2], [null, "a"]);
+  });
+
+  await section("multi", async () => {
+    // MULTI ... EXEC: the replies of the queued commands, a runtime error in its place.
+    const res = await east.multi().set("node:tx", "1").incr("node:tx").sadd("node:tx", "x").get("node:tx").exec();
+    eq("multi: SET", res[0], [null, "OK"]);
+    eq("multi: INCR", res[1], [null, 2]);
+    ok("multi: WRONGTYPE inside EXEC is a ReplyError", res[2][0] instanceof ReplyError, `(got ${show(res[2])})`);
+    eq("multi: GET", res[3], [null, "2"]);
+    // A queueing error aborts the whole transaction.
+    const aborted = await rejection(east.multi().set("node:tx2", "1").call("NOSUCHCOMMAND").exec());
+    ok("multi: EXECABORT rejects", aborted instanceof ReplyError, `(got ${show(aborted)})`);
+    ok("multi: EXECABORT message", aborted && aborted.message.startsWith("EXECABORT Transaction discarded"),
+      `(got ${show(aborted && aborted.message)})`);
+    eq("multi: nothing of an aborted transaction ran", await east.get("node:tx2"), null);
+    // WATCH: another client's write makes EXEC answer null.
+    const other = connect(ports[0]);
+    await other.connect();
+    eq("WATCH", await east.watch("node:watched"), "OK");
+    eq("conflicting SET", await other.set("node:watched", "theirs"), "OK");
+    eq("EXEC after a touched WATCH", await east.multi().set("node:watched", "mine").exec(), null);
+    eq("the other client's value stays", await east.get("node:watched"), "theirs");
+    eq("WATCH again", await east.watch("node:watched"), "OK");
+    eq("EXEC untouched", await east.multi().set("node:watched", "mine").exec(), [[null, "OK"]]);
+    await other.quit();
+    // The transaction's writes reach the other regions.
+    await eventually("EXEC's writes converge", () => Promise.all(clients.map((c) => c.mget("node:tx", "node:watched"))),
+      Array(3).fill(["2", "mine"]));
   });
 
   await section("resp3", async () => {

@@ -155,6 +155,15 @@ class Replica {
   // its type. Returns true iff the key had a value (HasValue); false changes
   // nothing. InvalidArgument for a grow-only counter with a value.
   Result<bool> Delete(std::string_view key);
+  // COPY / RENAME: replaces `key`'s value with the value `source` (another
+  // key's state, which must not be `key`'s own) reads as, as this replica's
+  // own write (ReplaceByCopy in copy_crdt.h: an observed remove of what
+  // `key` held, then the value written afresh with new dots; nothing of
+  // `source`'s causal history is reused). One delta, one change event. A
+  // new key takes `source`'s type; an existing one (even without a value)
+  // keeps its own: TypeMismatch unless CanCopyInto(its state, source).
+  // InvalidArgument for what ReplaceByCopy refuses.
+  Status WriteCopy(std::string_view key, const AnyCrdt& source);
 
   // Whether a local write of this size fits the limits, checked without
   // writing. ResourceExhausted "value too large (limit N bytes; ...)" when

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <charconv>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -79,8 +80,9 @@ inline bool IsHash(const AnyCrdt& v) {
 // One command being executed: its arguments, its session and where the reply goes.
 class RespCommands::Call {
  public:
-  Call(RespCommands* self, RespSession& session, const std::vector<std::string>& args, RespWriter& out)
-      : self_(self), session_(session), args_(args), out_(out), replica_(self->node_->replica()) {}
+  Call(RespCommands* self, RespSession& session, const std::vector<std::string>& args, RespWriter& out,
+       RespServerHooks* hooks)
+      : self_(self), session_(session), args_(args), out_(out), hooks_(hooks), replica_(self->node_->replica()) {}
 
   // Connection and server: resp_commands.cc.
   void Ping();
@@ -92,6 +94,16 @@ class RespCommands::Call {
   void Command();
   void Info();
   void Config();
+  void Time();
+  void LastSave();
+  void Memory();
+
+  // Transactions: resp_transaction_commands.cc.
+  void Multi();
+  void Exec();
+  void Discard();
+  void WatchKeys();
+  void UnwatchKeys();
 
   // Keyspace: resp_keyspace_commands.cc.
   void Exists();
@@ -101,6 +113,11 @@ class RespCommands::Call {
   void Scan();
   void DbSize();
   void FlushDb();
+  void Rename() { RenameKey(/*only_new=*/false); }
+  void RenameNx() { RenameKey(/*only_new=*/true); }
+  void Copy();
+  void RandomKey();
+  void Object();
 
   // Strings and counters: resp_string_commands.cc.
   void Get();
@@ -162,8 +179,17 @@ class RespCommands::Call {
 
   // Connection and server helpers.
   bool AuthMatches(std::string_view user, std::string_view password) const;
+  void ClientKill();
+  void ClientReply();
+  void ConfigSet();
+  // "<CMD> <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", `lines`, then HELP's own.
+  void Help(const char* command, std::initializer_list<const char*> lines);
 
   // Keyspace helpers.
+  void RenameKey(bool only_new);
+  // Writes `value` (another key's) to `to` afresh (Replica::WriteCopy),
+  // answering the error if it cannot; true on success.
+  bool CopyValue(const AnyCrdt& value, const std::string& to);
 
   // String helpers.
   void IncrementBy(int64_t by);
@@ -192,6 +218,7 @@ class RespCommands::Call {
   RespSession& session_;
   const std::vector<std::string>& args_;
   RespWriter& out_;
+  RespServerHooks* hooks_;  // may be null
   Replica& replica_;
 };
 

@@ -1,5 +1,6 @@
 // The Redis port's command table and dispatch, and the connection and server
-// commands (PING ... CONFIG). Keyspace commands: resp_keyspace_commands.cc;
+// commands (PING ... CONFIG, TIME, LASTSAVE, MEMORY). Transactions:
+// resp_transaction_commands.cc; keyspace commands: resp_keyspace_commands.cc;
 // data commands: resp_{string,set,hash}_commands.cc.
 #include "regionsync/server/resp/resp_commands.h"
 
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <limits>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "regionsync/server/node_status.h"
 #include "regionsync/server/resp/glob.h"
@@ -32,6 +34,7 @@ using resp_internal::kNotInteger;
 using resp_internal::kSyntax;
 using resp_internal::kRedisVersion;
 using resp_internal::ParseInt64;
+using resp_internal::EqualsIgnoreCase;
 
 const RespCommands::Table& RespCommands::Commands() {
   using C = Call;
@@ -40,11 +43,18 @@ const RespCommands::Table& RespCommands::Commands() {
       {"ping", {&C::Ping, -1}},          {"echo", {&C::Echo, 2}},           {"hello", {&C::Hello, -1}},
       {"auth", {&C::Auth, -2}},          {"select", {&C::Select, 2}},       {"client", {&C::Client, -2}},
       {"command", {&C::Command, -1}},    {"info", {&C::Info, -1}},          {"config", {&C::Config, -2}},
+      {"time", {&C::Time, 1}},           {"lastsave", {&C::LastSave, 1}},   {"memory", {&C::Memory, -2}},
+
+      // Transactions: resp_transaction_commands.cc.
+      {"multi", {&C::Multi, 1}},         {"exec", {&C::Exec, 1}},           {"discard", {&C::Discard, 1}},
+      {"watch", {&C::WatchKeys, -2}},    {"unwatch", {&C::UnwatchKeys, 1}},
 
       // Keyspace: resp_keyspace_commands.cc.
       {"exists", {&C::Exists, -2}},      {"type", {&C::Type, 2}},           {"del", {&C::Del, -2}},
       {"unlink", {&C::Del, -2}},         {"keys", {&C::Keys, 2}},           {"scan", {&C::Scan, -2}},
       {"dbsize", {&C::DbSize, 1}},       {"flushdb", {&C::FlushDb, -1}},    {"flushall", {&C::FlushDb, -1}},
+      {"rename", {&C::Rename, 3}},       {"renamenx", {&C::RenameNx, 3}},   {"copy", {&C::Copy, -3}},
+      {"touch", {&C::Exists, -2}},        {"randomkey", {&C::RandomKey, 1}}, {"object", {&C::Object, -2}},
 
       // Strings and counters: resp_string_commands.cc.
       {"get", {&C::Get, 2}},             {"set", {&C::Set, -3}},            {"mget", {&C::MGet, -2}},
@@ -70,48 +80,160 @@ const RespCommands::Table& RespCommands::Commands() {
 }
 
 namespace {
+// What MULTI may queue in all (arguments and their strings' bookkeeping).
+constexpr size_t kMaxQueuedBytes = 64 << 20;
+
 // The server's own commands, listed by COMMAND.
 const std::vector<std::pair<const char*, int>>& ServerCommands() {
   static const std::vector<std::pair<const char*, int>> list = {
       {"subscribe", -2}, {"unsubscribe", -1}, {"psubscribe", -2}, {"punsubscribe", -1}, {"publish", 3}, {"quit", -1}};
   return list;
 }
+
+// Redis 7's subcommands of the container commands this port has, with their
+// arities (checked before the command runs or is queued, as Redis does).
+const std::unordered_map<std::string, int>& Subcommands() {
+  static const std::unordered_map<std::string, int> table = {
+      {"client|id", 2},          {"client|getname", 2},    {"client|setname", 3},   {"client|setinfo", 4},
+      {"client|info", 2},        {"client|list", -2},      {"client|kill", -3},     {"client|no-evict", 3},
+      {"client|reply", 3},       {"client|help", 2},       {"config|get", -3},      {"config|set", -4},
+      {"config|resetstat", 2},   {"config|help", 2},       {"object|encoding", 3},  {"object|freq", 3},
+      {"object|idletime", 3},    {"object|refcount", 3},   {"object|help", 2},      {"memory|usage", -3},
+      {"memory|help", 2},
+  };
+  return table;
+}
+
+bool ArityFits(int arity, size_t argc) {
+  int n = static_cast<int>(argc);
+  return arity > 0 ? n == arity : n >= -arity;
+}
+
+// What Redis runs at once inside MULTI instead of queueing it.
+bool RunsInsideMulti(const std::string& name) {
+  return name == "exec" || name == "discard" || name == "multi" || name == "watch" || name == "quit";
+}
 }  // namespace
 
-RespCommands::RespCommands(SyncNode* node, Env* env, const RespServerStats* stats, RespCommandsOptions options)
+RespCommands::RespCommands(SyncNode* node, Env* env, RespServerStats* stats, RespCommandsOptions options)
     : node_(node), env_(env), stats_(stats), options_(std::move(options)), auth_(options_.api_tokens, false) {}
+
+RespCommands::~RespCommands() {
+  if (listener_token_ != 0) {
+    std::lock_guard lock(node_->mutex());
+    node_->replica().Unsubscribe(listener_token_);
+  }
+}
 
 bool RespCommands::Authorized(const RespSession& session, std::string_view lower_name) const {
   if (!auth_.enabled() || session.authenticated) return true;
   return lower_name == "auth" || lower_name == "hello" || lower_name == "quit";
 }
 
-void RespCommands::Execute(RespSession& session, const std::vector<std::string>& args, RespWriter& out) {
+void RespCommands::Execute(RespSession& session, const std::vector<std::string>& args, RespWriter& out,
+                           RespServerHooks* hooks) {
   AsciiLowerInto(args[0], &name_);
   const std::string& name = name_;
+  if (!Admit(session, args, name, hooks, out)) return;
+  if (session.in_multi && !RunsInsideMulti(name)) {
+    size_t bytes = 0;
+    for (const std::string& a : args) bytes += a.size() + sizeof(std::string);
+    if (session.queued_bytes + bytes > kMaxQueuedBytes) {
+      Reject(session, name,
+             "ERR regionsync: transaction too large (more than " + std::to_string(kMaxQueuedBytes) +
+                 " bytes of queued commands)",
+             out);
+      return;
+    }
+    if (!session.multi_failed) {  // an aborted transaction keeps nothing
+      session.queued.push_back(args);
+      session.queued_bytes += bytes;
+    }
+    out.SimpleString("QUEUED");
+    return;
+  }
+  Dispatch(session, args, name, hooks, out);
+}
+
+void RespCommands::Reject(RespSession& session, const std::string& name, const std::string& error, RespWriter& out) {
+  if (name == "exec") {  // EXEC itself refused: Redis discards the transaction
+    session.in_multi = false;
+    session.multi_failed = false;
+    session.queued.clear();
+    session.queued_bytes = 0;
+    Unwatch(session.id);
+    std::string_view reason = error;
+    if (reason.substr(0, 4) == "ERR ") reason.remove_prefix(4);
+    out.Error("EXECABORT Transaction discarded because of: " + std::string(reason));
+    return;
+  }
+  if (session.in_multi) session.multi_failed = true;
+  out.Error(error);
+}
+
+bool RespCommands::Admit(RespSession& session, const std::vector<std::string>& args, const std::string& name,
+                         RespServerHooks* hooks, RespWriter& out) {
   const Table& table = Commands();
   auto it = table.find(name);
-  if (it == table.end()) {
+  std::optional<int> arity;
+  if (it != table.end()) {
+    arity = it->second.arity;
+  } else if (hooks != nullptr) {
+    for (const auto& [server_name, server_arity] : ServerCommands()) {
+      if (name == server_name) arity = server_arity;
+    }
+  }
+  if (!arity) {
     // Redis 7's wording, arguments quoted up to 128 bytes in all.
     std::string quoted;
     for (size_t i = 1; i < args.size() && quoted.size() < 128; ++i) {
       quoted += "'" + args[i].substr(0, 128 - quoted.size()) + "' ";
     }
-    out.Error("ERR unknown command '" + args[0].substr(0, 128) + "', with args beginning with: " + quoted);
-    return;
+    Reject(session, name, "ERR unknown command '" + args[0].substr(0, 128) + "', with args beginning with: " + quoted,
+           out);
+    return false;
+  }
+  if (!ArityFits(*arity, args.size())) {
+    Reject(session, name, "ERR wrong number of arguments for '" + name + "' command", out);
+    return false;
+  }
+  if (name == "client" || name == "config" || name == "object" || name == "memory") {
+    std::string full = name + "|" + AsciiLower(args[1]);
+    auto sub = Subcommands().find(full);
+    if (sub == Subcommands().end()) {
+      std::string upper = name;
+      for (char& c : upper) c = static_cast<char>(c - 'a' + 'A');
+      Reject(session, name, "ERR unknown subcommand '" + args[1].substr(0, 128) + "'. Try " + upper + " HELP.", out);
+      return false;
+    }
+    if (!ArityFits(sub->second, args.size())) {
+      Reject(session, name, "ERR wrong number of arguments for '" + full + "' command", out);
+      return false;
+    }
   }
   if (!Authorized(session, name)) {
-    out.Error("NOAUTH Authentication required.");
-    return;
+    Reject(session, name, "NOAUTH Authentication required.", out);
+    return false;
   }
-  const Spec& spec = it->second;
-  int argc = static_cast<int>(args.size());
-  if ((spec.arity > 0 && argc != spec.arity) || (spec.arity < 0 && argc < -spec.arity)) {
-    out.Error("ERR wrong number of arguments for '" + name + "' command");
-    return;
+  // In RESP2 a subscribed connection only takes the pub/sub commands.
+  if (session.subscriptions > 0 && session.protocol == 2 && name != "ping" && name != "quit" &&
+      name.find("subscribe") == std::string::npos) {
+    Reject(session, name,
+           "ERR Can't execute '" + name +
+               "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+           out);
+    return false;
   }
-  Call call(this, session, args, out);
-  (call.*spec.run)();
+  return true;
+}
+
+void RespCommands::Dispatch(RespSession& session, const std::vector<std::string>& args, const std::string& name,
+                            RespServerHooks* hooks, RespWriter& out) {
+  if (hooks != nullptr && hooks->RunServerCommand(session, name, args, out)) return;
+  auto it = Commands().find(name);
+  if (it == Commands().end()) return;  // a server command without a server: Admit refused it
+  Call call(this, session, args, out, hooks);
+  (call.*it->second.run)();
   current_event_ = nullptr;
 }
 
@@ -221,30 +343,229 @@ void RespCommands::Call::Select() {
   }
 }
 
+void RespCommands::Call::Help(const char* command, std::initializer_list<const char*> lines) {
+  out_.ArrayHeader(lines.size() + 3);
+  out_.SimpleString(std::string(command) + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+  for (const char* line : lines) out_.SimpleString(line);
+  out_.SimpleString("HELP");
+  out_.SimpleString("    Prints this help.");
+}
+
+namespace {
+
+// "normal" or "pubsub": the client types of CLIENT LIST / KILL TYPE here.
+const char* ClientType(const RespSession& s) { return s.subscriptions > 0 ? "pubsub" : "normal"; }
+
+// A type name CLIENT LIST / KILL accept; nullopt for an unknown one.
+std::optional<std::string> ParseClientType(std::string_view name) {
+  std::string t = AsciiLower(name);
+  if (t == "slave") t = "replica";
+  if (t == "normal" || t == "pubsub" || t == "replica" || t == "master") return t;
+  return std::nullopt;
+}
+
+// One CLIENT LIST / CLIENT INFO line, with the fields this server knows.
+std::string ClientLine(const RespSession& s) {
+  std::string flags;
+  if (s.subscriptions > 0) flags += 'P';
+  if (s.in_multi) flags += 'x';
+  if (s.no_evict) flags += 'e';
+  if (flags.empty()) flags = "N";
+  return "id=" + std::to_string(s.id) + " addr=" + s.addr + " laddr=" + s.laddr + " name=" + s.name +
+         " flags=" + flags + " db=0 sub=" + std::to_string(s.subscriptions) +
+         " multi=" + (s.in_multi ? std::to_string(s.queued.size()) : std::string("-1")) +
+         " user=default resp=" + std::to_string(s.protocol) + "\n";
+}
+
+}  // namespace
+
 void RespCommands::Call::Client() {
   std::string sub = AsciiLower(args_[1]);
-  if (sub == "setname" && args_.size() == 3) {
+  std::vector<RespSession*> sessions;
+  if (hooks_ != nullptr) sessions = hooks_->Sessions();
+  if (sessions.empty()) sessions.push_back(&session_);
+  if (sub == "setname") {
     if (std::any_of(args_[2].begin(), args_[2].end(), [](char c) { return c <= ' ' || c > '~'; })) {
       out_.Error("ERR Client names cannot contain spaces, newlines or special characters.");
       return;
     }
     session_.name = args_[2];
     out_.SimpleString("OK");
-  } else if (sub == "getname" && args_.size() == 2) {
+  } else if (sub == "getname") {
     if (session_.name.empty()) {
       out_.Null();
     } else {
       out_.Bulk(session_.name);
     }
-  } else if (sub == "id" && args_.size() == 2) {
+  } else if (sub == "id") {
     out_.Integer(static_cast<int64_t>(session_.id));
-  } else if (sub == "setinfo" && args_.size() == 4) {
+  } else if (sub == "setinfo") {
     out_.SimpleString("OK");  // library name and version: accepted, not kept
-  } else if ((sub == "info" && args_.size() == 2) || (sub == "list" && args_.size() == 2)) {
-    out_.Bulk("id=" + std::to_string(session_.id) + " name=" + session_.name + " db=0 resp=" +
-              std::to_string(session_.protocol) + "\n");
+  } else if (sub == "info") {
+    out_.Verbatim("txt", ClientLine(session_));
+  } else if (sub == "list") {
+    std::optional<std::string> type;
+    std::vector<uint64_t> ids;
+    if (args_.size() == 4 && EqualsIgnoreCase(args_[2], "type")) {
+      type = ParseClientType(args_[3]);
+      if (!type) {
+        out_.Error("ERR Unknown client type '" + args_[3] + "'");
+        return;
+      }
+    } else if (args_.size() > 3 && EqualsIgnoreCase(args_[2], "id")) {
+      for (size_t i = 3; i < args_.size(); ++i) {
+        std::optional<int64_t> id = ParseInt64(args_[i]);
+        if (!id) {
+          out_.Error("ERR Invalid client ID");
+          return;
+        }
+        ids.push_back(static_cast<uint64_t>(*id));
+      }
+    } else if (args_.size() != 2) {
+      out_.Error(kSyntax);
+      return;
+    }
+    std::string text;
+    if (!ids.empty()) {
+      for (uint64_t id : ids) {
+        for (const RespSession* s : sessions) {
+          if (s->id == id) text += ClientLine(*s);
+        }
+      }
+    } else {
+      for (const RespSession* s : sessions) {
+        if (!type || *type == ClientType(*s)) text += ClientLine(*s);
+      }
+    }
+    out_.Verbatim("txt", text);
+  } else if (sub == "kill") {
+    ClientKill();
+  } else if (sub == "reply") {
+    ClientReply();
+  } else if (sub == "no-evict") {
+    if (EqualsIgnoreCase(args_[2], "on") || EqualsIgnoreCase(args_[2], "off")) {
+      session_.no_evict = EqualsIgnoreCase(args_[2], "on");  // nothing is evicted here anyway
+      out_.SimpleString("OK");
+    } else {
+      out_.Error(kSyntax);
+    }
+  } else {  // help
+    Help("CLIENT", {"GETNAME",
+                    "    Return the name of the current connection.",
+                    "ID",
+                    "    Return the ID of the current connection.",
+                    "INFO",
+                    "    Return information about the current client connection.",
+                    "KILL <ip:port>",
+                    "    Kill connection made from <ip:port>.",
+                    "KILL <option> <value> [<option> <value> [...]]",
+                    "    Kill connections. Options are:",
+                    "    * ADDR (<ip:port>|<unixsocket>:0)",
+                    "      Kill connections made from the specified address",
+                    "    * LADDR (<ip:port>|<unixsocket>:0)",
+                    "      Kill connections made to specified local address",
+                    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+                    "      Kill connections by type.",
+                    "    * USER <username>",
+                    "      Kill connections authenticated by <username>.",
+                    "    * SKIPME (YES|NO)",
+                    "      Skip killing current connection (default: yes).",
+                    "LIST [options ...]",
+                    "    Return information about client connections. Options:",
+                    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+                    "      Return clients of specified type.",
+                    "REPLY (ON|OFF|SKIP)",
+                    "    Control the replies sent to the current connection.",
+                    "SETNAME <name>",
+                    "    Assign the name <name> to the current connection.",
+                    "NO-EVICT (ON|OFF)",
+                    "    Protect current client connection from eviction."});
+  }
+}
+
+// CLIENT KILL <ip:port> (OK or "No such client"; may kill the caller) or
+// CLIENT KILL <filter> <value> ... (the number killed; SKIPME yes by default).
+void RespCommands::Call::ClientKill() {
+  const std::string* addr = nullptr;
+  const std::string* laddr = nullptr;
+  std::optional<std::string> type;
+  uint64_t id = 0;
+  bool skip_me = true;
+  bool old_form = args_.size() == 3;
+  if (old_form) {
+    addr = &args_[2];
+    skip_me = false;
   } else {
-    out_.Error("ERR unknown subcommand or wrong number of arguments for '" + args_[1] + "'. Try CLIENT HELP.");
+    for (size_t i = 2; i < args_.size(); i += 2) {
+      std::string opt = AsciiLower(args_[i]);
+      if (i + 1 >= args_.size()) {
+        out_.Error(kSyntax);
+        return;
+      }
+      const std::string& value = args_[i + 1];
+      if (opt == "id") {
+        std::optional<int64_t> n = ParseInt64(value);
+        if (!n || *n < 1) {
+          out_.Error("ERR client-id should be greater than 0");
+          return;
+        }
+        id = static_cast<uint64_t>(*n);
+      } else if (opt == "type") {
+        type = ParseClientType(value);
+        if (!type) {
+          out_.Error("ERR Unknown client type '" + value + "'");
+          return;
+        }
+      } else if (opt == "addr") {
+        addr = &value;
+      } else if (opt == "laddr") {
+        laddr = &value;
+      } else if (opt == "user") {
+        if (value != "default") {  // the only user
+          out_.Error("ERR No such user '" + value + "'");
+          return;
+        }
+      } else if (opt == "skipme" && (EqualsIgnoreCase(value, "yes") || EqualsIgnoreCase(value, "no"))) {
+        skip_me = EqualsIgnoreCase(value, "yes");
+      } else {
+        out_.Error(kSyntax);
+        return;
+      }
+    }
+  }
+  std::vector<RespSession*> victims;
+  if (hooks_ != nullptr) {
+    for (RespSession* s : hooks_->Sessions()) {
+      if (addr != nullptr && s->addr != *addr) continue;
+      if (laddr != nullptr && s->laddr != *laddr) continue;
+      if (type && *type != ClientType(*s)) continue;
+      if (id != 0 && s->id != id) continue;
+      if (s == &session_ && skip_me) continue;
+      victims.push_back(s);
+    }
+  }
+  if (old_form) {
+    if (victims.empty()) {
+      out_.Error("ERR No such client");
+    } else {
+      out_.SimpleString("OK");
+    }
+  } else {
+    out_.Integer(static_cast<int64_t>(victims.size()));
+  }
+  for (RespSession* s : victims) hooks_->Kill(*s);  // the caller's own connection closes after this reply
+}
+
+void RespCommands::Call::ClientReply() {
+  if (EqualsIgnoreCase(args_[2], "on")) {
+    session_.reply_off = session_.reply_skip = session_.reply_skip_next = false;
+    out_.SimpleString("OK");
+  } else if (EqualsIgnoreCase(args_[2], "off")) {
+    session_.reply_off = true;
+  } else if (EqualsIgnoreCase(args_[2], "skip")) {
+    if (!session_.reply_off) session_.reply_skip_next = true;
+  } else {
+    out_.Error(kSyntax);
   }
 }
 
@@ -254,14 +575,16 @@ void RespCommands::Call::Command() {
     out_.Bulk(name);
     out_.Integer(arity);
     out_.SetHeader(0);  // flags
-    bool keyed = name != "ping" && name != "echo" && name != "hello" && name != "auth" && name != "select" &&
-                 name != "client" && name != "command" && name != "info" && name != "config" && name != "keys" &&
-                 name != "scan" &&
-                 name != "dbsize" && name != "flushdb" && name != "flushall" && name != "quit" &&
-                 name.find("subscribe") == std::string::npos && name != "publish";
-    bool many = name == "exists" || name == "del" || name == "unlink" || name == "mget";
+    static const std::unordered_set<std::string> kKeyless = {
+        "ping",  "echo",     "hello",  "auth",   "select",  "client",   "command",   "info",   "config",
+        "keys",  "scan",     "dbsize", "flushdb", "flushall", "quit",   "publish",   "time",   "lastsave",
+        "memory", "object",  "multi",  "exec",   "discard", "unwatch",  "randomkey"};
+    bool keyed = kKeyless.count(name) == 0 && name.find("subscribe") == std::string::npos;
+    bool many = name == "exists" || name == "del" || name == "unlink" || name == "mget" || name == "touch" ||
+                name == "watch";
+    bool pair = name == "rename" || name == "renamenx" || name == "copy";
     out_.Integer(keyed ? 1 : 0);
-    out_.Integer(keyed ? (many ? -1 : 1) : 0);
+    out_.Integer(keyed ? (many ? -1 : pair ? 2 : 1) : 0);
     out_.Integer(keyed ? (name == "mset" ? 2 : 1) : 0);
   };
   std::string sub = args_.size() > 1 ? AsciiLower(args_[1]) : "";
@@ -341,29 +664,117 @@ void RespCommands::Call::Info() {
   out_.Verbatim("txt", text);
 }
 
-// Enough of CONFIG GET for tools that read a few settings (redis-benchmark
-// asks for save and appendonly); settings are regionsyncd's flags.
+// CONFIG GET answers a few settings for tools that read them
+// (redis-benchmark asks for save and appendonly); CONFIG SET accepts
+// notify-keyspace-events (notifications are always on, for every class) and
+// names any other setting in its error: settings are regionsyncd's flags.
 void RespCommands::Call::Config() {
-  if (AsciiLower(args_[1]) != "get" || args_.size() < 3) {
-    out_.Error("ERR regionsync supports only CONFIG GET; settings are regionsyncd's flags (regionsyncd --help)");
-    return;
-  }
-  static const std::pair<const char*, const char*> kSettings[] = {
-      {"save", ""}, {"appendonly", "no"}, {"databases", "1"}, {"notify-keyspace-events", "AKE"}};
-  std::vector<std::pair<const char*, const char*>> found;
-  for (const auto& setting : kSettings) {
-    for (size_t i = 2; i < args_.size(); ++i) {
-      if (GlobMatch(AsciiLower(args_[i]), setting.first)) {
-        found.push_back(setting);
-        break;
+  std::string sub = AsciiLower(args_[1]);
+  if (sub == "set") {
+    ConfigSet();
+  } else if (sub == "resetstat") {
+    self_->stats_->total_commands.store(0);
+    self_->stats_->total_connections.store(0);
+    out_.SimpleString("OK");
+  } else if (sub == "help") {
+    Help("CONFIG", {"GET <pattern>",
+                    "    Return parameters matching the glob-like <pattern> and their values.",
+                    "SET <directive> <value>",
+                    "    Set the configuration <directive> to <value>.",
+                    "RESETSTAT",
+                    "    Reset statistics reported by the INFO command."});
+  } else {  // get
+    static const std::pair<const char*, const char*> kSettings[] = {
+        {"save", ""}, {"appendonly", "no"}, {"databases", "1"}, {"notify-keyspace-events", "AKE"}};
+    std::vector<std::pair<const char*, const char*>> found;
+    for (const auto& setting : kSettings) {
+      for (size_t i = 2; i < args_.size(); ++i) {
+        if (GlobMatch(AsciiLower(args_[i]), setting.first)) {
+          found.push_back(setting);
+          break;
+        }
       }
     }
+    out_.MapHeader(found.size());
+    for (const auto& [name, value] : found) {
+      out_.Bulk(name);
+      out_.Bulk(value);
+    }
   }
-  out_.MapHeader(found.size());
-  for (const auto& [name, value] : found) {
-    out_.Bulk(name);
-    out_.Bulk(value);
+}
+
+void RespCommands::Call::ConfigSet() {
+  if (args_.size() % 2 != 0) {
+    out_.Error(kSyntax);
+    return;
   }
+  std::vector<std::string> names;
+  for (size_t i = 2; i < args_.size(); i += 2) {
+    std::string name = AsciiLower(args_[i]);
+    if (std::find(names.begin(), names.end(), name) != names.end()) {
+      out_.Error("ERR CONFIG SET failed (possibly related to argument '" + args_[i] + "') - duplicate parameter");
+      return;
+    }
+    names.push_back(name);
+  }
+  for (size_t i = 2; i < args_.size(); i += 2) {
+    if (names[i / 2 - 1] != "notify-keyspace-events") {
+      out_.Error("ERR regionsync does not support CONFIG SET " + args_[i] +
+                 ": settings are regionsyncd's flags (regionsyncd --help)");
+      return;
+    }
+    static constexpr std::string_view kClasses = "Ag$lshzxeKEtmdn";
+    if (args_[i + 1].find_first_not_of(kClasses) != std::string::npos) {
+      out_.Error("ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - Invalid event "
+                 "class character. Use 'Ag$lshzxeKEtmdn'.");
+      return;
+    }
+  }
+  out_.SimpleString("OK");
+}
+
+void RespCommands::Call::Time() {
+  uint64_t millis = self_->env_->WallMillis();
+  out_.ArrayHeader(2);
+  out_.Bulk(std::to_string(millis / 1000));
+  out_.Bulk(std::to_string((millis % 1000) * 1000 + self_->env_->MonotonicMicros() % 1000));
+}
+
+// Every acknowledged write is in the store when its reply is sent, so the
+// data is saved as of now.
+void RespCommands::Call::LastSave() { out_.Integer(static_cast<int64_t>(self_->env_->WallMillis() / 1000)); }
+
+void RespCommands::Call::Memory() {
+  if (AsciiLower(args_[1]) == "help") {
+    Help("MEMORY", {"USAGE <key> [SAMPLES <count>]",
+                    "    Return memory in bytes used by <key> and its value. Nested values are",
+                    "    sampled up to <count> times (default: 5, 0 means sample all)."});
+    return;
+  }
+  for (size_t i = 3; i < args_.size(); i += 2) {  // SAMPLES: accepted; the estimate covers everything
+    if (!EqualsIgnoreCase(args_[i], "samples") || i + 1 >= args_.size()) {
+      out_.Error(kSyntax);
+      return;
+    }
+    std::optional<int64_t> n = ParseInt64(args_[i + 1]);
+    if (!n) {
+      out_.Error(kNotInteger);
+      return;
+    }
+    if (*n < 0) {
+      out_.Error(kSyntax);
+      return;
+    }
+  }
+  const AnyCrdt* v = Live(args_[2]);
+  if (v == nullptr) {
+    out_.Null();
+    return;
+  }
+  // An estimate: the key, its encoded CRDT state (with the causal metadata
+  // every region keeps) and a fixed per-key overhead.
+  constexpr size_t kPerKeyBytes = 48;
+  out_.Integer(static_cast<int64_t>(args_[2].size() + EncodeCrdt(*v).size() + kPerKeyBytes));
 }
 
 }  // namespace regionsync

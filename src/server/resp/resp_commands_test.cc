@@ -37,6 +37,7 @@ class RespCommandsTest : public ::testing::Test {
   RespServerStats stats_;
   RespCommands commands_{&node_, &env_, &stats_, {}};
   RespSession session_;
+  RespSession other_{.id = 2};  // a second client
 };
 
 const std::string kWrongType = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
@@ -57,7 +58,8 @@ TEST_F(RespCommandsTest, ConnectionCommands) {
   EXPECT_NE(Run({"INFO", "keyspace"}).find("# Keyspace"), std::string::npos);
   EXPECT_EQ(Run({"CONFIG", "GET", "save"}), "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
   EXPECT_EQ(Run({"CONFIG", "GET", "nothing*"}), "*0\r\n");
-  EXPECT_EQ(Run({"CONFIG", "SET", "save", ""}).substr(0, 40), "-ERR regionsync supports only CONFIG GET");
+  EXPECT_EQ(Run({"CONFIG", "SET", "save", ""}),
+            "-ERR regionsync does not support CONFIG SET save: settings are regionsyncd's flags (regionsyncd --help)\r\n");
 }
 
 TEST_F(RespCommandsTest, UnknownCommandsAndArityAnswerLikeRedis) {
@@ -255,7 +257,10 @@ TEST_F(RespCommandsTest, LocalWritesNameTheirKeyspaceEvent) {
   Run({"INCRBY", "n", "2"});
   Run({"HSET", "h", "f", "v"});
   Run({"DEL", "a"});
-  EXPECT_EQ(events, (std::vector<std::string>{"set", "sadd", "srem", "incrby", "hset", "del"}));
+  Run({"RENAME", "h", "h2"});  // the destination first: if it refuses, the source stays
+  Run({"COPY", "h2", "h3"});
+  EXPECT_EQ(events, (std::vector<std::string>{"set", "sadd", "srem", "incrby", "hset", "del", "rename_to",
+                                              "rename_from", "copy_to"}));
   EXPECT_EQ(commands_.current_event(), nullptr);
 }
 
@@ -301,6 +306,177 @@ TEST_F(RespCommandsTest, WritesOverTheSizeLimitsAreRefusedWhole) {
   EXPECT_EQ(run({"HLEN", "wide"}), ":0\r\n");
   EXPECT_EQ(run({"DBSIZE"}), ":1\r\n");  // only blob
   EXPECT_TRUE(node.Stop().ok());
+}
+
+TEST_F(RespCommandsTest, TransactionsQueueThenRunTogether) {
+  EXPECT_EQ(Run({"EXEC"}), "-ERR EXEC without MULTI\r\n");
+  EXPECT_EQ(Run({"DISCARD"}), "-ERR DISCARD without MULTI\r\n");
+  EXPECT_EQ(Run({"MULTI"}), "+OK\r\n");
+  EXPECT_EQ(Run({"MULTI"}), "-ERR MULTI calls can not be nested\r\n");  // does not fail the transaction
+  EXPECT_EQ(Run({"WATCH", "k"}), "-ERR WATCH inside MULTI is not allowed\r\n");
+  EXPECT_EQ(Run({"SET", "k", "1"}), "+QUEUED\r\n");
+  EXPECT_EQ(Run({"INCR", "k"}), "+QUEUED\r\n");
+  EXPECT_EQ(Run({"SADD", "k", "x"}), "+QUEUED\r\n");
+  EXPECT_EQ(Run({"GET", "k"}), "+QUEUED\r\n");
+  EXPECT_EQ(Run({"GET", "k"}, &other_), "$-1\r\n") << "queued, not run";
+  uint64_t writes = replica().local_writes();
+  EXPECT_EQ(Run({"EXEC"}), "*4\r\n+OK\r\n:2\r\n" + kWrongType + "$1\r\n2\r\n");
+  EXPECT_EQ(replica().local_writes(), writes + 2);
+  EXPECT_FALSE(session_.in_multi);
+
+  EXPECT_EQ(Run({"MULTI"}), "+OK\r\n");
+  EXPECT_EQ(Run({"SET", "k", "9"}), "+QUEUED\r\n");
+  EXPECT_EQ(Run({"DISCARD"}), "+OK\r\n");
+  EXPECT_EQ(Run({"GET", "k"}), "$1\r\n2\r\n");
+  EXPECT_EQ(Run({"EXEC", "x"}),
+            "-EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command\r\n");
+}
+
+TEST_F(RespCommandsTest, QueueingErrorsAbortTheTransaction) {
+  EXPECT_EQ(Run({"MULTI"}), "+OK\r\n");
+  EXPECT_EQ(Run({"SET", "k", "1"}), "+QUEUED\r\n");
+  EXPECT_EQ(Run({"FOO", "x"}), "-ERR unknown command 'FOO', with args beginning with: 'x' \r\n");
+  EXPECT_EQ(Run({"GET"}), "-ERR wrong number of arguments for 'get' command\r\n");
+  EXPECT_EQ(Run({"CLIENT", "NOPE"}), "-ERR unknown subcommand 'NOPE'. Try CLIENT HELP.\r\n");
+  EXPECT_EQ(Run({"EXEC"}), "-EXECABORT Transaction discarded because of previous errors.\r\n");
+  EXPECT_EQ(Run({"GET", "k"}), "$-1\r\n");
+  // In MULTI, EXEC with arguments discards too.
+  EXPECT_EQ(Run({"MULTI"}), "+OK\r\n");
+  EXPECT_EQ(Run({"EXEC", "now"}).substr(0, 45), "-EXECABORT Transaction discarded because of: ");
+  EXPECT_EQ(Run({"EXEC"}), "-ERR EXEC without MULTI\r\n");
+}
+
+TEST_F(RespCommandsTest, WatchFailsExecOnLocalChangesOnly) {
+  // Another client's write.
+  EXPECT_EQ(Run({"WATCH", "k", "j"}), "+OK\r\n");
+  EXPECT_EQ(Run({"SET", "k", "x"}, &other_), "+OK\r\n");
+  EXPECT_EQ(Run({"MULTI"}), "+OK\r\n");
+  EXPECT_EQ(Run({"SET", "j", "1"}), "+QUEUED\r\n");
+  EXPECT_EQ(Run({"EXEC"}), "*-1\r\n");
+  EXPECT_EQ(Run({"GET", "j"}), "$-1\r\n");
+  // The watcher's own write, in RESP3.
+  session_.protocol = 3;
+  EXPECT_EQ(Run({"WATCH", "k"}), "+OK\r\n");
+  EXPECT_EQ(Run({"DEL", "k"}), ":1\r\n");
+  EXPECT_EQ(Run({"MULTI"}), "+OK\r\n");
+  EXPECT_EQ(Run({"EXEC"}), "_\r\n");
+  session_.protocol = 2;
+  // UNWATCH forgets; untouched keys run.
+  EXPECT_EQ(Run({"WATCH", "k"}), "+OK\r\n");
+  EXPECT_EQ(Run({"SET", "k", "y"}, &other_), "+OK\r\n");
+  EXPECT_EQ(Run({"UNWATCH"}), "+OK\r\n");
+  EXPECT_EQ(Run({"WATCH", "k"}), "+OK\r\n");
+  EXPECT_EQ(Run({"SET", "unrelated", "1"}, &other_), "+OK\r\n");
+  EXPECT_EQ(Run({"MULTI"}), "+OK\r\n");
+  EXPECT_EQ(Run({"SET", "k", "mine"}), "+QUEUED\r\n");
+  EXPECT_EQ(Run({"EXEC"}), "*1\r\n+OK\r\n");
+  // A change merged from another region does not fail EXEC.
+  EXPECT_EQ(Run({"WATCH", "k"}), "+OK\r\n");
+  {
+    std::lock_guard lock(node_.mutex());
+    RedisString remote;
+    remote.Set(/*actor=*/77, HlcFromMillis(env_.WallMillis() + 60'000), "from-eu");
+    ASSERT_TRUE(replica().ApplyRemote("k", AnyCrdt(remote), "eu-west-1/a").ok());
+  }
+  EXPECT_EQ(Run({"GET", "k"}), "$7\r\nfrom-eu\r\n");
+  EXPECT_EQ(Run({"MULTI"}), "+OK\r\n");
+  EXPECT_EQ(Run({"GET", "k"}), "+QUEUED\r\n");
+  EXPECT_EQ(Run({"EXEC"}), "*1\r\n$7\r\nfrom-eu\r\n");
+  // A closed session's watches go away.
+  EXPECT_EQ(Run({"WATCH", "k"}, &other_), "+OK\r\n");
+  {
+    std::lock_guard lock(node_.mutex());
+    commands_.EndSession(other_);
+  }
+  EXPECT_EQ(Run({"SET", "k", "z"}), "+OK\r\n");
+}
+
+TEST_F(RespCommandsTest, RenameAndCopyWriteTheValueAfresh) {
+  EXPECT_EQ(Run({"RENAME", "none", "x"}), "-ERR no such key\r\n");
+  EXPECT_EQ(Run({"RENAMENX", "none", "x"}), "-ERR no such key\r\n");
+  Run({"SET", "s", "hello"});
+  Run({"SET", "n", "5"});
+  Run({"INCRBY", "n", "2"});
+  Run({"SADD", "set", "a", "b"});
+  Run({"HSET", "h", "f", "v", "g", "w"});
+  EXPECT_EQ(Run({"RENAME", "s", "s"}), "+OK\r\n");
+  EXPECT_EQ(Run({"RENAMENX", "s", "s"}), ":0\r\n");
+  EXPECT_EQ(Run({"RENAMENX", "s", "n"}), ":0\r\n");
+  EXPECT_EQ(Run({"RENAME", "s", "t"}), "+OK\r\n");
+  EXPECT_EQ(Run({"EXISTS", "s", "t"}), ":1\r\n");
+  EXPECT_EQ(Run({"GET", "t"}), "$5\r\nhello\r\n");
+  EXPECT_EQ(Run({"RENAME", "n", "t"}), "+OK\r\n");  // a string replaces a string
+  EXPECT_EQ(Run({"GET", "t"}), "$1\r\n7\r\n");
+  EXPECT_EQ(Run({"RENAME", "t", "set"}), kWrongType) << "a key keeps its type";
+  EXPECT_EQ(Run({"GET", "t"}), "$1\r\n7\r\n");
+  EXPECT_EQ(Run({"RENAMENX", "set", "set2"}), ":1\r\n");
+  EXPECT_EQ(Run({"SCARD", "set2"}), ":2\r\n");
+
+  EXPECT_EQ(Run({"COPY", "h", "h"}), "-ERR source and destination objects are the same\r\n");
+  EXPECT_EQ(Run({"COPY", "none", "z"}), ":0\r\n");
+  EXPECT_EQ(Run({"COPY", "h", "h2"}), ":1\r\n");
+  EXPECT_EQ(Run({"HGET", "h2", "g"}), "$1\r\nw\r\n");
+  EXPECT_EQ(Run({"COPY", "h", "h2"}), ":0\r\n");
+  Run({"HSET", "h", "f", "changed"});
+  EXPECT_EQ(Run({"COPY", "h", "h2", "REPLACE", "DB", "0"}), ":1\r\n");
+  EXPECT_EQ(Run({"HGET", "h2", "f"}), "$7\r\nchanged\r\n");
+  EXPECT_EQ(Run({"COPY", "h", "h3", "DB", "1"}), "-ERR DB index is out of range\r\n");
+  EXPECT_EQ(Run({"COPY", "h", "h3", "DB", "x"}), "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(Run({"COPY", "h", "h3", "DB"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(Run({"COPY", "h", "h3", "NOW"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(Run({"EXISTS", "h3"}), ":0\r\n");
+  EXPECT_EQ(Run({"TOUCH", "h", "h2", "none", "h"}), ":3\r\n");
+}
+
+TEST_F(RespCommandsTest, ObjectMemoryAndServerCommands) {
+  Run({"SET", "i", "12"});
+  Run({"SET", "e", "007"});
+  Run({"SET", "r", std::string(45, 'x')});
+  Run({"SADD", "ints", "1", "2"});
+  Run({"SADD", "words", "a"});
+  Run({"HSET", "h", "f", "v"});
+  EXPECT_EQ(Run({"OBJECT", "ENCODING", "i"}), "$3\r\nint\r\n");
+  EXPECT_EQ(Run({"OBJECT", "ENCODING", "e"}), "$6\r\nembstr\r\n");
+  EXPECT_EQ(Run({"OBJECT", "ENCODING", "r"}), "$3\r\nraw\r\n");
+  EXPECT_EQ(Run({"OBJECT", "ENCODING", "ints"}), "$6\r\nintset\r\n");
+  EXPECT_EQ(Run({"OBJECT", "ENCODING", "words"}), "$9\r\nhashtable\r\n");
+  EXPECT_EQ(Run({"OBJECT", "ENCODING", "h"}), "$8\r\nlistpack\r\n");
+  EXPECT_EQ(Run({"OBJECT", "ENCODING", "none"}), "$-1\r\n");
+  EXPECT_EQ(Run({"OBJECT", "REFCOUNT", "i"}), ":2147483647\r\n");
+  EXPECT_EQ(Run({"OBJECT", "REFCOUNT", "e"}), ":1\r\n");
+  EXPECT_EQ(Run({"OBJECT", "IDLETIME", "e"}), ":0\r\n");
+  EXPECT_EQ(Run({"OBJECT", "FREQ", "e"}).substr(0, 37), "-ERR An LFU maxmemory policy is not s");
+  EXPECT_EQ(Run({"OBJECT", "ENCODING"}), "-ERR wrong number of arguments for 'object|encoding' command\r\n");
+  EXPECT_EQ(Run({"OBJECT", "FOO"}), "-ERR unknown subcommand 'FOO'. Try OBJECT HELP.\r\n");
+  EXPECT_EQ(Run({"OBJECT", "HELP"}).substr(0, 71),
+            "*15\r\n+OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n");
+  EXPECT_EQ(Run({"MEMORY", "USAGE", "none"}), "$-1\r\n");
+  EXPECT_EQ(Run({"MEMORY", "USAGE", "h", "SAMPLES", "0"}).substr(0, 1), ":");
+  EXPECT_EQ(Run({"MEMORY", "USAGE", "h", "SAMPLES", "-1"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(Run({"TIME"}).substr(0, 5), "*2\r\n$");
+  EXPECT_EQ(Run({"LASTSAVE"}), ":" + std::to_string(env_.WallMillis() / 1000) + "\r\n");
+  EXPECT_EQ(Run({"RANDOMKEY"}).substr(0, 1), "$");
+  EXPECT_EQ(Run({"CONFIG", "SET", "notify-keyspace-events", "KEA"}), "+OK\r\n");
+  EXPECT_EQ(Run({"CONFIG", "SET", "notify-keyspace-events", "Q"}),
+            "-ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - Invalid event class "
+            "character. Use 'Ag$lshzxeKEtmdn'.\r\n");
+  EXPECT_EQ(Run({"CONFIG", "SET", "maxmemory", "1", "maxmemory", "2"}),
+            "-ERR CONFIG SET failed (possibly related to argument 'maxmemory') - duplicate parameter\r\n");
+  EXPECT_EQ(Run({"CONFIG", "SET", "appendonly", "yes", "x"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(Run({"CONFIG", "RESETSTAT"}), "+OK\r\n");
+  EXPECT_EQ(Run({"CLIENT", "KILL"}), "-ERR wrong number of arguments for 'client|kill' command\r\n");
+  EXPECT_EQ(Run({"CLIENT", "KILL", "ID", "0"}), "-ERR client-id should be greater than 0\r\n");
+  EXPECT_EQ(Run({"CLIENT", "KILL", "1.2.3.4:5"}), "-ERR No such client\r\n");
+  EXPECT_EQ(Run({"CLIENT", "KILL", "TYPE", "normal"}), ":0\r\n");  // SKIPME yes
+  EXPECT_EQ(Run({"CLIENT", "NO-EVICT", "on"}), "+OK\r\n");
+  EXPECT_EQ(Run({"CLIENT", "REPLY", "maybe"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(Run({"CLIENT", "REPLY", "OFF"}), "");
+  EXPECT_TRUE(session_.reply_off);
+  EXPECT_EQ(Run({"CLIENT", "REPLY", "ON"}), "+OK\r\n");
+  RespSession empty;
+  EXPECT_EQ(Run({"RANDOMKEY"}, &empty).substr(0, 1), "$");
+  EXPECT_EQ(Run({"FLUSHDB"}), "+OK\r\n");
+  EXPECT_EQ(Run({"RANDOMKEY"}), "$-1\r\n");
 }
 
 }  // namespace

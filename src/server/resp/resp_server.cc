@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <boost/asio.hpp>
 #include <map>
 #include <mutex>
@@ -87,6 +89,8 @@ class RespServer::Impl {
   void Subscribe(Connection* c, const std::string& channel, bool pattern);
   void Unsubscribe(Connection* c, const std::string& channel, bool pattern);
   size_t Publish(const std::string& channel, const std::string& payload);
+  std::vector<RespSession*> Sessions();
+  void Kill(uint64_t id);
 
  private:
   void Accept();
@@ -121,11 +125,16 @@ class RespServer::Impl {
 };
 
 // One client. Lives on the event-loop thread; handlers hold a shared_ptr.
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection : public std::enable_shared_from_this<Connection>, public RespServerHooks {
  public:
   Connection(RespServer::Impl* server, tcp::socket socket, uint64_t id)
       : server_(server), socket_(std::move(socket)), parser_(server->options().limits) {
     session_.id = id;
+    boost::system::error_code ec;
+    auto peer = socket_.remote_endpoint(ec);
+    if (!ec) session_.addr = peer.address().to_string() + ":" + std::to_string(peer.port());
+    auto local = socket_.local_endpoint(ec);
+    if (!ec) session_.laddr = local.address().to_string() + ":" + std::to_string(local.port());
   }
 
   void Start() { Read(); }
@@ -144,11 +153,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::set<std::string>& channels() { return channels_; }
   std::set<std::string>& patterns() { return patterns_; }
 
+  // RespServerHooks: the server's own commands (pub/sub, QUIT), run for
+  // RespCommands::Execute, and the clients for CLIENT LIST / KILL.
+  bool RunServerCommand(RespSession& session, const std::string& name, const std::vector<std::string>& args,
+                        RespWriter& w) override;
+  std::vector<RespSession*> Sessions() override;
+  void Kill(RespSession& session) override;
+
  private:
   void Read();
   void Flush();
-  // Handles the server's own commands; false if `name` is not one.
-  bool RunServerCommand(const std::string& name, RespWriter& w);
   // ["subscribe" | ..., channel or nil, subscriptions left]
   void SubscriptionReply(RespWriter& w, const std::string& kind, const std::string* channel);
 
@@ -157,7 +171,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   RespParser parser_;
   RespSession session_;
   std::vector<std::string> args_;
-  std::string name_;     // scratch: args_[0] lower-cased
   std::string out_;      // replies not yet handed to the socket
   std::string sending_;  // the buffer of the write in flight
   bool reading_ = false;
@@ -203,17 +216,12 @@ void Connection::Process() {
       }
       if (!*got) break;
       server_->stats().total_commands.fetch_add(1, std::memory_order_relaxed);
-      AsciiLowerInto(args_[0], &name_);
-      const std::string& name = name_;
-      if (!RunServerCommand(name, w)) {
-        if (session_.subscriptions > 0 && session_.protocol == 2) {
-          w.Error("ERR Can't execute '" + name +
-                  "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
-        } else {
-          server_->commands().Execute(session_, args_, w);
-          w.set_protocol(session_.protocol);  // HELLO may have switched it
-        }
-      }
+      // CLIENT REPLY OFF / SKIP: the command runs, its reply is dropped.
+      session_.reply_skip = std::exchange(session_.reply_skip_next, false);
+      size_t reply_start = out_.size();
+      server_->commands().Execute(session_, args_, w, this);
+      w.set_protocol(session_.protocol);  // HELLO may have switched it
+      if (session_.reply_off || session_.reply_skip) out_.resize(reply_start);
       if (closing_) break;
     }
     // Replies wait for every write made so far, this client's or not: no
@@ -229,14 +237,13 @@ void Connection::Process() {
   if (out_.size() < kMaxPendingOutput) Read();
 }
 
-bool Connection::RunServerCommand(const std::string& name, RespWriter& w) {
+bool Connection::RunServerCommand(RespSession& session, const std::string& name,
+                                  const std::vector<std::string>& args, RespWriter& w) {
+  assert(&session == &session_);
+  (void)session;
   bool pubsub = name == "subscribe" || name == "psubscribe" || name == "unsubscribe" ||
                 name == "punsubscribe" || name == "publish";
   if (!pubsub && name != "quit" && !(name == "ping" && session_.subscriptions > 0)) return false;
-  if (!server_->commands().Authorized(session_, name)) {
-    w.Error("NOAUTH Authentication required.");
-    return true;
-  }
   if (name == "quit") {
     w.SimpleString("OK");
     closing_ = true;
@@ -246,22 +253,22 @@ bool Connection::RunServerCommand(const std::string& name, RespWriter& w) {
     } else {
       w.ArrayHeader(2);
       w.Bulk("pong");
-      w.Bulk(args_.size() > 1 ? args_[1] : "");
+      w.Bulk(args.size() > 1 ? args[1] : "");
     }
   } else if (name == "publish") {
-    if (args_.size() != 3) {
+    if (args.size() != 3) {
       w.Error("ERR wrong number of arguments for 'publish' command");
     } else {
-      w.Integer(static_cast<int64_t>(server_->Publish(args_[1], args_[2])));
+      w.Integer(static_cast<int64_t>(server_->Publish(args[1], args[2])));
     }
   } else {
     bool pattern = name[0] == 'p';
     bool subscribe = name.find("unsub") == std::string::npos;
-    if (subscribe && args_.size() < 2) {
+    if (subscribe && args.size() < 2) {
       w.Error("ERR wrong number of arguments for '" + name + "' command");
       return true;
     }
-    std::vector<std::string> targets(args_.begin() + 1, args_.end());
+    std::vector<std::string> targets(args.begin() + 1, args.end());
     std::set<std::string>& mine = pattern ? patterns_ : channels_;
     if (!subscribe && targets.empty()) targets.assign(mine.begin(), mine.end());
     if (!subscribe && targets.empty()) {
@@ -289,6 +296,16 @@ void Connection::SubscriptionReply(RespWriter& w, const std::string& kind, const
     w.Null();
   }
   w.Integer(static_cast<int64_t>(session_.subscriptions));
+}
+
+std::vector<RespSession*> Connection::Sessions() { return server_->Sessions(); }
+
+void Connection::Kill(RespSession& session) {
+  if (&session == &session_) {
+    closing_ = true;  // after this command's reply
+  } else {
+    server_->Kill(session.id);
+  }
 }
 
 void Connection::Push(const std::vector<std::string>& words) {
@@ -348,6 +365,10 @@ void Connection::Close() {
   socket_.close(ignored);
   for (const std::string& c : std::set<std::string>(channels_)) server_->Unsubscribe(this, c, false);
   for (const std::string& p : std::set<std::string>(patterns_)) server_->Unsubscribe(this, p, true);
+  {
+    std::lock_guard lock(server_->node().mutex());  // recursive: Close may run under it (PUBLISH, CLIENT KILL)
+    server_->commands().EndSession(session_);
+  }
   server_->Closed(shared_from_this());
 }
 
@@ -401,6 +422,24 @@ void RespServer::Impl::Accept() {
 
 void RespServer::Impl::Closed(const std::shared_ptr<Connection>& c) {
   if (connections_.erase(c) > 0) stats_.connected_clients.fetch_sub(1);
+}
+
+std::vector<RespSession*> RespServer::Impl::Sessions() {
+  std::vector<RespSession*> out;
+  out.reserve(connections_.size());
+  for (const auto& c : connections_) out.push_back(&c->session());
+  std::sort(out.begin(), out.end(), [](const RespSession* a, const RespSession* b) { return a->id < b->id; });
+  return out;
+}
+
+void RespServer::Impl::Kill(uint64_t id) {
+  for (const auto& c : connections_) {
+    if (c->session().id == id) {
+      std::shared_ptr<Connection> keep = c;
+      keep->Close();  // erases itself from connections_: stop iterating
+      return;
+    }
+  }
 }
 
 void RespServer::Impl::RequestCommit(std::shared_ptr<Connection> c) {
@@ -464,7 +503,7 @@ void RespServer::Impl::OnChange(const ChangeEvent& e) {
   std::vector<Message> messages;
   messages.push_back({"__keyspace@0__:" + e.key, event});
   messages.push_back({"__keyevent@0__:" + event, e.key});
-  if (event != "del" && !HasValue(e.value)) {  // e.g. SREM of the last member
+  if (event != "del" && event != "rename_from" && !HasValue(e.value)) {  // e.g. SREM of the last member
     messages.push_back({"__keyspace@0__:" + e.key, "del"});
     messages.push_back({"__keyevent@0__:del", e.key});
   }
