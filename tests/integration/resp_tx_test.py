@@ -256,8 +256,11 @@ def check_cluster(c, d):
         partial = []
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            got = reader.command("MGET", *keys)
-            card = reader.command("SCARD", "cl:tx:set")
+            # Both reads in one EXEC: a delta applied between two separate
+            # reads would look like a torn transaction.
+            reader.send(reader.encode("MULTI") + reader.encode("MGET", *keys) +
+                        reader.encode("SCARD", "cl:tx:set") + reader.encode("EXEC"))
+            got, card = [reader.read_reply() for _ in range(4)][-1]
             seen = sum(v is not None for v in got)
             if seen not in (0, len(keys)) or (seen == 0) != (card == 0):
                 partial.append((seen, card))
