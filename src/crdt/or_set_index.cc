@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cstdint>
+#include <functional>
 #include <new>
 #include <string>
 
@@ -359,6 +360,65 @@ void EntryTable::Grow(size_t slots) {
     while (!slots_[i].dots.empty()) i = (i + 1) & mask_;
     slots_[i] = std::move(e);
   }
+}
+
+namespace {
+uint64_t SplitMix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+uint64_t ReverseBits(uint64_t v) {
+  v = ((v >> 1) & 0x5555555555555555ULL) | ((v & 0x5555555555555555ULL) << 1);
+  v = ((v >> 2) & 0x3333333333333333ULL) | ((v & 0x3333333333333333ULL) << 2);
+  v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FULL) | ((v & 0x0F0F0F0F0F0F0F0FULL) << 4);
+  return __builtin_bswap64(v);
+}
+}  // namespace
+
+EntryId EntryTable::RandomEntry(uint64_t random) const {
+  assert(size_ > 0);
+  if (mask_ == 0) return static_cast<EntryId>(random % size_);
+  // A table loaded at least 3/8 (it grows at 3/4) finds a live slot in a few
+  // tries; one emptied by removals (it never shrinks) ends in the walk.
+  uint64_t r = random;
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    const size_t i = r & mask_;
+    if (!slots_[i].dots.empty()) return static_cast<EntryId>(i);
+    r = SplitMix64(r);
+  }
+  size_t i = r & mask_;
+  while (slots_[i].dots.empty()) i = (i + 1) & mask_;
+  return static_cast<EntryId>(i);
+}
+
+// Home slots in reverse-binary order, as Redis's dictScan walks buckets: when
+// the table doubles, the home slots still to come split into the slots still
+// to come of the bigger table, so a walk misses no entry. Linear probing keeps
+// every entry in the run of occupied slots that starts at its home slot.
+uint64_t EntryTable::Scan(uint64_t cursor, size_t count, const std::function<void(const Entry&)>& visit) const {
+  if (mask_ == 0) {
+    for (const Entry& e : slots_) visit(e);
+    return 0;
+  }
+  size_t visited = 0;
+  count = std::max<size_t>(count, 1);
+  size_t slots_left = count > SIZE_MAX / 10 ? SIZE_MAX : count * 10;
+  uint64_t v = cursor;
+  do {
+    const size_t home = v & mask_;
+    for (size_t i = home; !slots_[i].dots.empty(); i = (i + 1) & mask_) {
+      if ((slots_[i].hash & mask_) == home) {
+        visit(slots_[i]);
+        ++visited;
+      }
+    }
+    v |= ~static_cast<uint64_t>(mask_);
+    v = ReverseBits(ReverseBits(v) + 1);
+  } while (v != 0 && --slots_left > 0 && visited < count);
+  return v;
 }
 
 bool EntryTable::operator==(const EntryTable& other) const {

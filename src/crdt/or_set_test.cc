@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 
 namespace regionsync {
@@ -252,6 +253,48 @@ TEST(OrSetTest, MetadataPerElementAt16Actors) {
   }
   const double per_element = double(s.Encode().size() - element_bytes) / s.size();
   EXPECT_LE(per_element, 64.0);
+}
+
+// SSCAN's walk: every element present for the whole walk is visited, also
+// when the table grows and elements come and go between the calls.
+TEST(OrSetTest, ScanVisitsEveryElementPresentThroughTheWalk) {
+  OrSet s;
+  for (int i = 0; i < 100; ++i) s.Add(kA, "stay" + std::to_string(i));
+  std::set<std::string> seen;
+  uint64_t cursor = 0;
+  int calls = 0, added = 0;
+  do {
+    cursor = s.Scan(cursor, 7, [&](std::string_view e) { seen.insert(std::string(e)); });
+    // Between calls: the table grows (300 adds) and some elements leave.
+    for (int j = 0; j < 30 && added < 300; ++j, ++added) s.Add(kA, "new" + std::to_string(added));
+    s.Remove("new" + std::to_string(added / 2));
+    ++calls;
+  } while (cursor != 0 && calls < 10000);
+  EXPECT_EQ(cursor, 0u);
+  for (int i = 0; i < 100; ++i) EXPECT_TRUE(seen.count("stay" + std::to_string(i))) << i;
+  EXPECT_GT(calls, 1);
+}
+
+TEST(OrSetTest, ScanOfSmallSetIsOneCall) {
+  OrSet s;
+  s.Add(kA, "a");
+  s.Add(kA, "b");
+  std::vector<std::string> seen;
+  EXPECT_EQ(s.Scan(0, 1, [&](std::string_view e) { seen.emplace_back(e); }), 0u);
+  EXPECT_EQ(seen.size(), 2u);
+}
+
+TEST(OrSetTest, RandomElementIsAMember) {
+  OrSet s;
+  for (int i = 0; i < 1000; ++i) s.Add(kA, std::to_string(i));
+  for (int i = 0; i < 990; ++i) s.Remove(std::to_string(i));  // a sparse table
+  std::set<std::string> drawn;
+  for (uint64_t r = 0; r < 2000; ++r) {
+    std::string e(s.RandomElement(r * 0x9E3779B97F4A7C15ULL));
+    EXPECT_TRUE(s.Contains(e)) << e;
+    drawn.insert(e);
+  }
+  EXPECT_EQ(drawn.size(), 10u);
 }
 
 }  // namespace

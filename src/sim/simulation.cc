@@ -1,5 +1,6 @@
 #include "regionsync/sim/simulation.h"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <sstream>
@@ -304,6 +305,10 @@ class Run {
         const OrSet* set = existing ? std::get_if<OrSet>(existing) : nullptr;
         if (env.Chance(0.05)) {
           s = DeleteKey(r, key, &applies);
+        } else if (env.Chance(0.08)) {
+          s = SetMove(r, key, "members-" + std::to_string(env.Uniform(2)), element, &applies);
+        } else if (env.Chance(0.05)) {
+          s = SetUnionStore(r, key, &applies);
         } else if (env.Chance(0.55)) {
           DotContext seen = set ? set->context() : DotContext();
           Dot dot = seen.Next(actor);
@@ -371,6 +376,68 @@ class Run {
     pending_[i].push_back({r.local_writes(), [applies = std::move(applies)](WorkloadModel& m) {
                              for (const auto& apply : applies) apply(m);
                            }});
+  }
+
+  // The set writes of SADD (AddAll) and SREM (RemoveAll) with their model:
+  // each added element gets the next dot of `actor`, having seen the key's
+  // context before the command; each removed one removes what the context saw.
+  Status AddAllModeled(Replica& r, const std::string& key, const std::vector<std::string>& elements,
+                       std::vector<std::function<void(WorkloadModel&)>>* applies) {
+    const AnyCrdt* v = r.Find(key);
+    DotContext seen = v != nullptr && std::holds_alternative<OrSet>(*v) ? std::get<OrSet>(*v).context() : DotContext();
+    const std::vector<std::string_view> views(elements.begin(), elements.end());
+    Result<size_t> added = r.AddAll(key, views);
+    if (!added.ok()) return added.status();
+    ActorId actor = r.id().actor();
+    Dot dot = seen.Next(actor);
+    for (const std::string& e : elements) {
+      applies->push_back([key, e, dot, seen](WorkloadModel& m) { m.sets[key].adds.push_back({e, dot, seen}); });
+      ++dot.counter;
+    }
+    return Status::Ok();
+  }
+  void RemoveAllModeled(Replica& r, const std::string& key, const std::vector<std::string>& elements,
+                        std::vector<std::function<void(WorkloadModel&)>>* applies) {
+    const AnyCrdt* v = r.Find(key);
+    if (v == nullptr || elements.empty()) return;
+    DotContext ctx = std::get<OrSet>(*v).context();
+    const std::vector<std::string_view> views(elements.begin(), elements.end());
+    (void)r.RemoveAll(key, views);
+    for (const std::string& e : elements) {
+      applies->push_back([key, e, ctx](WorkloadModel& m) { m.sets[key].removes.emplace_back(e, ctx); });
+    }
+  }
+
+  // SMOVE src dst element as the Redis port does it: SADD dst, then SREM src.
+  Status SetMove(Replica& r, const std::string& src, const std::string& dst, const std::string& element,
+                 std::vector<std::function<void(WorkloadModel&)>>* applies) {
+    const AnyCrdt* v = r.Find(src);
+    if (v == nullptr || src == dst || !std::get<OrSet>(*v).Contains(element)) return Status::Ok();
+    RS_RETURN_IF_ERROR(AddAllModeled(r, dst, {element}, applies));
+    RemoveAllModeled(r, src, {element}, applies);
+    return Status::Ok();
+  }
+
+  // SUNIONSTORE dest members-0 members-1 as the Redis port does it: SADD of
+  // the result, then SREM of what dest held beyond it (an empty result is a DEL).
+  Status SetUnionStore(Replica& r, const std::string& dest,
+                       std::vector<std::function<void(WorkloadModel&)>>* applies) {
+    std::vector<std::string> result;
+    for (const char* k : {"members-0", "members-1"}) {
+      const AnyCrdt* v = r.Find(k);
+      if (v == nullptr) continue;
+      for (std::string& e : std::get<OrSet>(*v).Elements()) result.push_back(std::move(e));
+    }
+    std::sort(result.begin(), result.end());
+    result.erase(std::unique(result.begin(), result.end()), result.end());
+    if (result.empty()) return DeleteKey(r, dest, applies);
+    RS_RETURN_IF_ERROR(AddAllModeled(r, dest, result, applies));
+    std::vector<std::string> stale;
+    for (std::string& e : std::get<OrSet>(*r.Find(dest)).Elements()) {
+      if (!std::binary_search(result.begin(), result.end(), e)) stale.push_back(std::move(e));
+    }
+    RemoveAllModeled(r, dest, stale, applies);
+    return Status::Ok();
   }
 
   // SET / INCRBY / DEL racing on one Redis string (SET resets what it saw).

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -180,6 +181,17 @@ class EntryTable {
     }
   }
   void Reserve(size_t n);
+  // A live entry picked by `random` (any 64-bit number): a random slot,
+  // retried while empty, then the next live one. REQUIRES: size() > 0.
+  EntryId RandomEntry(uint64_t random) const;
+  // Visits the entries whose home slot is at `cursor` and after it, in
+  // reverse-binary order of home slots (Redis's dictScan), until `count`
+  // entries were visited or 10 * count home slots were looked at. Returns
+  // the cursor to go on from, 0 after the last home slot. Since the table
+  // never shrinks, an entry live during a whole walk (from cursor 0 to the
+  // returned 0) is visited at least once, across growths; it may be visited
+  // more than once. The small form is visited whole (then 0).
+  uint64_t Scan(uint64_t cursor, size_t count, const std::function<void(const Entry&)>& visit) const;
   // Same elements with the same dots (positions do not matter).
   bool operator==(const EntryTable& other) const;
 
@@ -303,6 +315,25 @@ class OrSet {
   bool Contains(std::string_view element) const;
   size_t size() const { return entries_.size(); }
   std::vector<std::string> Elements() const;  // sorted by bytes
+  // Calls f(element) for every element, in no particular order. The views
+  // are valid until the next mutation.
+  template <typename F>
+  void ForEachElement(F&& f) const {
+    entries_.ForEach([&](EntryId, const or_set_internal::EntryTable::Entry& e) { f(std::string_view(e.element)); });
+  }
+  // An element picked by `random` (Redis's SRANDMEMBER: roughly uniform,
+  // not exactly). Valid until the next mutation. REQUIRES: size() > 0.
+  std::string_view RandomElement(uint64_t random) const {
+    return entries_.at(entries_.RandomEntry(random)).element;
+  }
+  // SSCAN: visits elements from `cursor` (0: the start), about `count` per
+  // call; returns the cursor to go on from, 0 when the walk is done. Every
+  // element present for the whole walk is visited at least once (EntryTable::
+  // Scan). Cursors hold table positions of this process: they mean nothing
+  // to another replica or after a restart.
+  uint64_t Scan(uint64_t cursor, size_t count, const std::function<void(std::string_view)>& visit) const {
+    return entries_.Scan(cursor, count, [&](const or_set_internal::EntryTable::Entry& e) { visit(e.element); });
+  }
   const DotContext& context() const { return context_; }
 
   // The lattice join. Returns true iff membership changed.

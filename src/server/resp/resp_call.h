@@ -130,6 +130,7 @@ class RespCommands::Call {
   void StrLen();
   void Append();
   void GetRange();
+  void SetRange();
   void MSet();
   void Incr() { IncrementBy(1); }
   void Decr() { IncrementBy(-1); }
@@ -142,7 +143,19 @@ class RespCommands::Call {
   void SRem();
   void SMembers();
   void SIsMember();
+  void SMIsMember();
   void SCard();
+  void SInter();
+  void SUnion();
+  void SDiff();
+  void SInterStore();
+  void SUnionStore();
+  void SDiffStore();
+  void SInterCard();
+  void SMove();
+  void SPop();
+  void SRandMember();
+  void SScan();
 
   // Hashes: resp_hash_commands.cc.
   void HSet();
@@ -201,6 +214,18 @@ class RespCommands::Call {
   bool WriteString(const char* event, std::string value);
 
   // Set helpers.
+  // The set at `key` for a read: nullptr when the key has no value; false
+  // (and WRONGTYPE answered) when it holds a value of another type.
+  bool ReadSet(std::string_view key, const OrSet** set);
+  // ReadSet of args_[first, end): false (answered) when one is not a set.
+  bool ReadSets(size_t first, size_t end, std::vector<const OrSet*>* sets);
+  void ReplyMembers(const std::vector<std::string_view>& members);
+  // SINTERSTORE / SUNIONSTORE / SDIFFSTORE: args_[1] becomes `result`
+  // (deleted when it is empty); answers the command.
+  void StoreSet(const char* event, const std::vector<std::string_view>& result);
+  // `count` distinct random members (all of them when count >= size), drawn
+  // from Env. Views into `set`: valid until the next write.
+  std::vector<std::string_view> PickDistinct(const OrSet& set, size_t count);
 
   // Hash helpers.
   // The hash at args_[1]: false (WRONGTYPE answered) when the key holds a

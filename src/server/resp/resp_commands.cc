@@ -62,11 +62,16 @@ const RespCommands::Table& RespCommands::Commands() {
       {"incrby", {&C::IncrBy, 3}},       {"decrby", {&C::DecrBy, 3}},       {"incrbyfloat", {&C::IncrByFloat, 3}},
       {"setnx", {&C::SetNx, 3}},         {"msetnx", {&C::MSetNx, -3}},      {"getset", {&C::GetSet, 3}},
       {"getdel", {&C::GetDel, 2}},       {"strlen", {&C::StrLen, 2}},       {"append", {&C::Append, 3}},
-      {"getrange", {&C::GetRange, 4}},
+      {"getrange", {&C::GetRange, 4}},      {"setrange", {&C::SetRange, 4}},
 
       // Sets: resp_set_commands.cc.
       {"sadd", {&C::SAdd, -3}},          {"srem", {&C::SRem, -3}},          {"smembers", {&C::SMembers, 2}},
-      {"sismember", {&C::SIsMember, 3}}, {"scard", {&C::SCard, 2}},
+      {"sismember", {&C::SIsMember, 3}}, {"scard", {&C::SCard, 2}},        {"smismember", {&C::SMIsMember, -3}},
+      {"sinter", {&C::SInter, -2}},      {"sunion", {&C::SUnion, -2}},      {"sdiff", {&C::SDiff, -2}},
+      {"sinterstore", {&C::SInterStore, -3}}, {"sunionstore", {&C::SUnionStore, -3}},
+      {"sdiffstore", {&C::SDiffStore, -3}},   {"sintercard", {&C::SInterCard, -3}},
+      {"smove", {&C::SMove, 4}},         {"spop", {&C::SPop, -2}},          {"srandmember", {&C::SRandMember, -2}},
+      {"sscan", {&C::SScan, -3}},
 
       // Hashes: resp_hash_commands.cc.
       {"hset", {&C::HSet, -4}},          {"hmset", {&C::HSet, -4}},         {"hget", {&C::HGet, 3}},

@@ -302,6 +302,43 @@ void RespCommands::Call::Append() {
   if (WriteString("append", std::move(value))) out_.Integer(static_cast<int64_t>(length));
 }
 
+// A SET of this region's value with `value` written at `offset` (zero bytes
+// fill a gap), as APPEND is: concurrent SETRANGEs race by last writer wins.
+void RespCommands::Call::SetRange() {
+  std::optional<int64_t> offset = ParseInt64(args_[2]);
+  if (!offset) {
+    out_.Error(kNotInteger);
+    return;
+  }
+  if (*offset < 0) {
+    out_.Error("ERR offset is out of range");
+    return;
+  }
+  std::optional<std::string> v;
+  if (!ReadString(&v)) return;
+  const std::string& value = args_[3];
+  if (value.empty()) {  // writes nothing, creates nothing
+    out_.Integer(static_cast<int64_t>(v ? v->size() : 0));
+    return;
+  }
+  constexpr uint64_t kProtoMaxBulkLen = 512 * 1024 * 1024;  // Redis's default proto-max-bulk-len
+  const uint64_t length = static_cast<uint64_t>(*offset) + value.size();
+  if (length > kProtoMaxBulkLen) {
+    out_.Error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+    return;
+  }
+  // Before the string is built: an offset may ask for up to 512 MB.
+  if (Status fits = replica_.CheckWriteSize(args_[1], args_[1].size() + length, 0); !fits.ok()) {
+    Fail(fits);
+    return;
+  }
+  std::string result = v.value_or("");
+  if (result.size() < length) result.resize(length, '\0');
+  result.replace(static_cast<size_t>(*offset), value.size(), value);
+  const size_t result_length = result.size();
+  if (WriteString("setrange", std::move(result))) out_.Integer(static_cast<int64_t>(result_length));
+}
+
 void RespCommands::Call::GetRange() {
   std::optional<int64_t> start = ParseInt64(args_[2]), end = ParseInt64(args_[3]);
   if (!start || !end) {
