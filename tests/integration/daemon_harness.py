@@ -118,12 +118,14 @@ class RespConnection:
     pipeline any number of commands in one write) and parses replies without
     interpreting them. Bulk strings come back as str (UTF-8, invalid bytes
     escaped), errors as RespError, nil as None, maps as dict, RESP3 sets as
-    sorted lists, pushes as Push."""
+    sorted lists, pushes as Push. `last_raw` holds the bytes of the last reply
+    read, for tests that compare replies byte for byte."""
 
     def __init__(self, port, host="127.0.0.1", timeout=10.0):
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.timeout = timeout
         self.buf = b""
+        self.last_raw = b""
 
     @staticmethod
     def encode(*args):
@@ -148,7 +150,7 @@ class RespConnection:
         while True:
             try:
                 value, pos = self._parse(0)
-                self.buf = self.buf[pos:]
+                self.last_raw, self.buf = self.buf[:pos], self.buf[pos:]
                 return value
             except RespIncomplete:
                 pass

@@ -28,6 +28,21 @@ std::optional<long double> ParseRedisFloat(std::string_view s);
 // Redis's ld2string(LD_STR_HUMAN): "%.17Lf" without trailing zeros, "-0" as
 // "0" (how INCRBYFLOAT and HINCRBYFLOAT write their result). resp_string_commands.cc.
 std::string FormatRedisFloat(long double v);
+// A SCAN-family cursor as Redis 7.0 reads it (strtoul, base 10): an optional
+// sign ("-1" is 2^64-1), digits, nothing else; "" is 0; a leading space or a
+// value past 2^64-1 is nullopt ("ERR invalid cursor").
+inline std::optional<uint64_t> ParseScanCursor(std::string_view s) {
+  bool negative = !s.empty() && s[0] == '-';
+  std::string_view digits = !s.empty() && (s[0] == '-' || s[0] == '+') ? s.substr(1) : s;
+  if (digits.empty()) {
+    if (s.empty()) return 0;
+    return std::nullopt;  // a sign alone: strtoul converts nothing
+  }
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return negative ? uint64_t{0} - v : v;
+}
 
 inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && AsciiLower(a) == AsciiLower(b);

@@ -203,6 +203,10 @@ TEST_F(RespCommandsTest, KeyspaceCommandsSeeOnlyKeysWithAValue) {
   EXPECT_EQ(Run({"SCAN", "0", "COUNT", "100"}), "*2\r\n$1\r\n0\r\n*2\r\n$6\r\nuser:2\r\n$4\r\nhits\r\n");
   EXPECT_EQ(Run({"SCAN", "0", "MATCH", "h*", "TYPE", "string"}), "*2\r\n$1\r\n0\r\n*1\r\n$4\r\nhits\r\n");
   EXPECT_EQ(Run({"SCAN", "x"}), "-ERR invalid cursor\r\n");
+  // Redis 7.0 reads cursors with strtoul: "" is 0, a leading space is not.
+  EXPECT_EQ(Run({"SCAN", "", "MATCH", "h*"}), "*2\r\n$1\r\n0\r\n*1\r\n$4\r\nhits\r\n");
+  EXPECT_EQ(Run({"SCAN", " 0"}), "-ERR invalid cursor\r\n");
+  EXPECT_EQ(Run({"SCAN", "18446744073709551616"}), "-ERR invalid cursor\r\n");
   EXPECT_EQ(Run({"DECR", "hits"}), ":0\r\n");
   EXPECT_EQ(Run({"EXISTS", "hits"}), ":1\r\n") << "a counter at 0 still exists, as in Redis";
   EXPECT_EQ(Run({"FLUSHDB"}), "+OK\r\n");

@@ -255,12 +255,12 @@ void RespCommands::Call::HIncrByFloat() {
 // the whole scan is returned at least once whatever else is added or
 // removed meanwhile (SCAN's guarantee).
 void RespCommands::Call::HScan() {
-  uint64_t cursor = 0;
-  auto [end, ec] = std::from_chars(args_[2].data(), args_[2].data() + args_[2].size(), cursor);
-  if (ec != std::errc() || end != args_[2].data() + args_[2].size()) {
+  std::optional<uint64_t> parsed = resp_internal::ParseScanCursor(args_[2]);
+  if (!parsed) {
     out_.Error("ERR invalid cursor");
     return;
   }
+  const uint64_t cursor = *parsed;
   const OrMap* m;
   if (!ReadHash(&m)) return;
   if (m == nullptr) {

@@ -60,12 +60,12 @@ void RespCommands::Call::Keys() {
 }
 
 void RespCommands::Call::Scan() {
-  uint64_t cursor = 0;
-  auto [end, ec] = std::from_chars(args_[1].data(), args_[1].data() + args_[1].size(), cursor);
-  if (ec != std::errc() || end != args_[1].data() + args_[1].size()) {
+  std::optional<uint64_t> parsed = resp_internal::ParseScanCursor(args_[1]);
+  if (!parsed) {
     out_.Error("ERR invalid cursor");
     return;
   }
+  uint64_t cursor = *parsed;
   const std::string* match = nullptr;
   const std::string* type = nullptr;
   int64_t count = 10;

@@ -61,17 +61,6 @@ std::vector<std::string_view> Combine(SetOp op, std::vector<const OrSet*> sets, 
   return out;
 }
 
-// Redis's parseScanCursorOrReply: strtoul over the whole text (so "", "+5"
-// and "-1" are cursors, as in Redis), no leading space, no overflow.
-std::optional<uint64_t> ParseScanCursor(const std::string& s) {
-  if (!s.empty() && std::isspace(static_cast<unsigned char>(s[0]))) return std::nullopt;
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(s.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return std::nullopt;
-  return static_cast<uint64_t>(v);
-}
-
 // How many members one SRANDMEMBER with a negative count may answer: Redis
 // streams any number; here one reply is built whole under the node's lock.
 constexpr uint64_t kMaxRandomMembers = 1 << 20;
@@ -403,7 +392,7 @@ void RespCommands::Call::SPop() {
 }
 
 void RespCommands::Call::SScan() {
-  std::optional<uint64_t> cursor = ParseScanCursor(args_[2]);
+  std::optional<uint64_t> cursor = resp_internal::ParseScanCursor(args_[2]);
   if (!cursor) {
     out_.Error("ERR invalid cursor");
     return;

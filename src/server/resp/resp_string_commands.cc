@@ -203,14 +203,15 @@ std::string FormatRedisFloat(long double v) {
 // INCRBYFLOAT is a SET of the sum (docs/redis.md): float sums depend on the
 // order of addition, so concurrent float increments race by last-writer-wins.
 void RespCommands::Call::IncrByFloat() {
-  std::optional<long double> by = ParseRedisFloat(args_[2]);
-  if (!by) {
-    out_.Error("ERR value is not a valid float");
-    return;
-  }
+  // Redis checks the key's type before it parses the increment.
   const AnyCrdt* v = replica_.Find(args_[1]);
   if (v != nullptr && !IsStringFamily(*v) && HasValue(*v)) {
     out_.Error(kWrongType);
+    return;
+  }
+  std::optional<long double> by = ParseRedisFloat(args_[2]);
+  if (!by) {
+    out_.Error("ERR value is not a valid float");
     return;
   }
   std::optional<std::string> current = v != nullptr ? StringValue(*v) : std::nullopt;
