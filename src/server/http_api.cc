@@ -622,6 +622,7 @@ HttpApi::HttpApi(SyncNode* node, Env* env, HttpApiOptions options, const Cluster
     std::lock_guard lock(node->mutex());
     impl->replica_name = node->replica().id().name();
     impl->listener_token = node->replica().Subscribe([impl](const ChangeEvent& e) {
+      if (!e.changed) return;
       impl->feed.Append({.key = e.key, .origin = e.origin, .type = TypeName(e.type), .local = e.local});
     });
   }

@@ -190,12 +190,15 @@ void Replica::RecordLocal(Node& node, AnyCrdt delta, bool value_changed) {
   node.second.written_bytes += std::exchange(checked_bytes_, 0);
   AddUnsent(node, delta);
   ++local_writes_;
-  if (value_changed) Notify(node.first, node.second.state, name_, /*local=*/true);
+  // Every local write is told (WATCH aborts on a write of the same value, as
+  // in Redis); listeners of value changes skip !changed.
+  Notify(node.first, node.second.state, name_, /*local=*/true, value_changed);
 }
 
-void Replica::Notify(const std::string& key, const AnyCrdt& state, const std::string& origin, bool local) {
+void Replica::Notify(const std::string& key, const AnyCrdt& state, const std::string& origin, bool local,
+                     bool changed) {
   if (listeners_.empty()) return;
-  ChangeEvent event{key, TypeOf(state), origin, local, state};
+  ChangeEvent event{key, TypeOf(state), origin, local, state, changed};
   for (auto& [token, listener] : listeners_) listener(event);
 }
 

@@ -80,14 +80,23 @@ TEST_F(ReplicaTest, EventsFireOncePerValueChange) {
   auto store_b = NewMemoryStore();
   auto b = std::move(Replica::Open("eu-west-1/a", &env_, store_b.get())).value();
   std::vector<std::string> seen;
-  b->Subscribe([&](const ChangeEvent& e) { seen.push_back(e.key + "@" + e.origin + (e.local ? "/local" : "")); });
+  int unchanged_local_writes = 0;
+  b->Subscribe([&](const ChangeEvent& e) {
+    if (!e.changed) {  // told for WATCH; value-change listeners skip these
+      EXPECT_TRUE(e.local);
+      ++unchanged_local_writes;
+      return;
+    }
+    seen.push_back(e.key + "@" + e.origin + (e.local ? "/local" : ""));
+  });
   ASSERT_TRUE(a->Add("online", "alice").ok());
   Replica::Outgoing out = std::move(a->SealOutbox()).value();
   ASSERT_EQ(out.deltas.size(), 1u);
   ASSERT_TRUE(b->ApplyRemote(out.deltas[0].first, out.deltas[0].second, "us-east-1/a").ok());
   ASSERT_TRUE(b->ApplyRemote(out.deltas[0].first, out.deltas[0].second, "us-east-1/a").ok());  // duplicate
-  EXPECT_FALSE(*b->Add("online", "alice"));  // already present: no change, no event
+  EXPECT_FALSE(*b->Add("online", "alice"));  // already present: no change, an unchanged event
   EXPECT_EQ(seen, (std::vector<std::string>{"online@us-east-1/a"}));
+  EXPECT_EQ(unchanged_local_writes, 1);
   ASSERT_TRUE(b->Add("online", "bob").ok());
   EXPECT_EQ(seen.back(), "online@eu-west-1/a/local");
 }

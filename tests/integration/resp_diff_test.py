@@ -307,6 +307,10 @@ class Run:
         self.documented = {}
         self.index = 0
         self.queued = [None, None]  # per client: command names queued in MULTI, None outside
+        # A documented refusal (a write Redis made and regionsyncd refused)
+        # may have touched a key some client WATCHes: until that client's
+        # next EXEC, an EXEC that one server aborts is explained by it.
+        self.refused_since_watch = False
         self.queued_args = [[], []]
         self.exec_args = []
         self.checked = 0
@@ -387,9 +391,16 @@ class Run:
             self.queued[client], self.queued_args[client] = [], []
         elif name in ("EXEC", "DISCARD") and queued is not None:
             self.queued[client] = None
+        if ok is False and name == "EXEC" and self.refused_since_watch and (got[0] is None or want[0] is None):
+            ok = True
+            self.note("a refused write touched a watched key")
+            resync(self.redis, self.rs, self.enabled)
+        if name in ("EXEC", "DISCARD", "UNWATCH"):
+            self.refused_since_watch = False
         if ok is False:
             refusal = self.refusal(args, got, want)
             if refusal is not None:
+                self.refused_since_watch = True
                 self.note(refusal)
                 resync(self.redis, self.rs, self.enabled)
             else:

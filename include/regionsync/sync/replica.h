@@ -82,6 +82,7 @@ struct ChangeEvent {
   const std::string& origin;  // name of the replica whose write caused the change
   bool local;                 // true for this replica's own writes
   const AnyCrdt& value;       // the key's new state; valid during the callback only
+  bool changed = true;        // false: a local write that left the value as it was (SET of the same value)
 };
 
 class Replica {
@@ -277,7 +278,7 @@ class Replica {
   void AddUnsent(Node& node, const AnyCrdt& delta);
   // Records a local delta that was already applied to the node's state.
   void RecordLocal(Node& node, AnyCrdt delta, bool value_changed);
-  void Notify(const std::string& key, const AnyCrdt& state, const std::string& origin, bool local);
+  void Notify(const std::string& key, const AnyCrdt& state, const std::string& origin, bool local, bool changed = true);
   template <typename T, typename F>
   Result<T*> MutateAs(std::string_view key, std::optional<OrMapKind> kind, F&& mutate);
   // Joins a remote or restored delta of any type into the node; counts and

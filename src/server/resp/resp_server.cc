@@ -495,7 +495,7 @@ void RespServer::Impl::RunCommit() {
 }
 
 void RespServer::Impl::OnChange(const ChangeEvent& e) {
-  if (subscription_count_.load(std::memory_order_relaxed) == 0) return;
+  if (!e.changed || subscription_count_.load(std::memory_order_relaxed) == 0) return;
   // On the writer's thread, under the node's lock: the command being run
   // (if it is ours) names the event.
   const char* local = e.local ? commands_.current_event() : nullptr;

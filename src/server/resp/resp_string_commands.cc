@@ -175,11 +175,11 @@ namespace resp_internal {
 std::optional<long double> ParseRedisFloat(std::string_view s) {
   constexpr size_t kMaxChars = 5 * 1024;  // MAX_LONG_DOUBLE_CHARS
   if (s.empty() || s.size() >= kMaxChars) return std::nullopt;
-  std::string buf(s);  // NUL-terminated, as strtold wants
+  std::string buf(s);  // NUL-terminated, as strtold wants; a NUL inside is not the end
   errno = 0;
   char* end = nullptr;
   long double v = std::strtold(buf.c_str(), &end);
-  if (std::isspace(static_cast<unsigned char>(buf[0])) || *end != '\0' || std::isnan(v) || errno == EINVAL ||
+  if (std::isspace(static_cast<unsigned char>(buf[0])) || end != buf.c_str() + buf.size() || std::isnan(v) || errno == EINVAL ||
       (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || std::fpclassify(v) == FP_ZERO))) {
     return std::nullopt;
   }
