@@ -87,10 +87,21 @@ void RespCommands::Call::UnwatchKeys() {
 
 // ---- The WATCH registry.
 
+namespace {
+// As Redis's signalModifiedKey: the SET and HSET families touch their key
+// even when the value stays as it was; SADD, SREM, HDEL (and the others)
+// only when they change something.
+bool WritesAlwaysTouch(const char* event) {
+  if (event == nullptr) return false;  // HTTP: value changes only
+  std::string_view e(event);
+  return e != "sadd" && e != "srem" && e != "hdel";
+}
+}  // namespace
+
 void RespCommands::Watch(const RespSession& session, const std::string& key) {
   if (listener_token_ == 0) {
     listener_token_ = node_->replica().Subscribe([this](const ChangeEvent& e) {
-      if (e.local) OnLocalChange(e.key);
+      if (e.local && (e.changed || WritesAlwaysTouch(current_event_))) OnLocalChange(e.key);
     });
   }
   Watcher& w = watchers_[session.id];
