@@ -202,18 +202,6 @@ void Replica::Notify(const std::string& key, const AnyCrdt& state, const std::st
   for (auto& [token, listener] : listeners_) listener(event);
 }
 
-// Runs `mutate(T& state) -> {T delta, bool value_changed}` on the key's
-// state of type T (a map of `kind`) and records the delta. Returns the state
-// after the write.
-template <typename T, typename F>
-Result<T*> Replica::MutateAs(std::string_view key, std::optional<OrMapKind> kind, F&& mutate) {
-  Result<Node*> node = NodeFor(key, T::kType, kind);
-  if (!node.ok()) return node.status();
-  T& state = std::get<T>((*node)->second.state);
-  auto [delta, changed] = mutate(state);
-  RecordLocal(**node, AnyCrdt(std::move(delta)), changed);
-  return &state;
-}
 
 Result<int64_t> Replica::Increment(std::string_view key, int64_t by, CrdtType create_as) {
   RS_RETURN_IF_ERROR(CheckWriteSize(key, key.size(), 0));

@@ -25,6 +25,7 @@
 #include <optional>
 #include <set>
 #include <span>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -165,6 +166,17 @@ class Replica {
   // keeps its own: TypeMismatch unless CanCopyInto(its state, source).
   // InvalidArgument for what ReplaceByCopy refuses.
   Status WriteCopy(std::string_view key, const AnyCrdt& source);
+  // A write of a type that needs no method of its own here (a sorted set:
+  // its command layer composes the CRDT's mutators). Checks the size
+  // (CheckWriteSize(key, largest_unit, added_bytes)), then runs
+  // `mutate(T& state) -> std::pair<T, bool>` (the delta, already applied to
+  // `state`, and whether the value changed) on the key's state of type T,
+  // created empty if missing (TypeMismatch if the key holds another type),
+  // and records the delta as one local write. Returns the state after it.
+  // The caller validates first: `mutate` cannot fail, and a write that
+  // would change nothing on a missing key should not be made at all.
+  template <typename T, typename F>
+  Result<T*> Mutate(std::string_view key, size_t largest_unit, size_t added_bytes, F&& mutate);
 
   // Whether a local write of this size fits the limits, checked without
   // writing. ResourceExhausted "value too large (limit N bytes; ...)" when
@@ -313,5 +325,24 @@ class Replica {
   int next_listener_ = 1;
   std::map<int, Listener> listeners_;
 };
+
+// Runs `mutate(T& state) -> {T delta, bool value_changed}` on the key's
+// state of type T (a map of `kind`) and records the delta. Returns the state
+// after the write.
+template <typename T, typename F>
+Result<T*> Replica::MutateAs(std::string_view key, std::optional<OrMapKind> kind, F&& mutate) {
+  Result<Node*> node = NodeFor(key, T::kType, kind);
+  if (!node.ok()) return node.status();
+  T& state = std::get<T>((*node)->second.state);
+  auto [delta, changed] = mutate(state);
+  RecordLocal(**node, AnyCrdt(std::move(delta)), changed);
+  return &state;
+}
+
+template <typename T, typename F>
+Result<T*> Replica::Mutate(std::string_view key, size_t largest_unit, size_t added_bytes, F&& mutate) {
+  RS_RETURN_IF_ERROR(CheckWriteSize(key, largest_unit, added_bytes));
+  return MutateAs<T>(key, std::nullopt, std::forward<F>(mutate));
+}
 
 }  // namespace regionsync
