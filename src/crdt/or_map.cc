@@ -178,33 +178,35 @@ OrMap OrMap::Disable(std::string_view key) {
   return RemoveDots(key, [](const Entry&) { return true; });
 }
 
-OrMap OrMap::Increment(ActorId actor, std::string_view key, int64_t by) {
-  if (!AdoptKind(OrMapKind::kCounter)) return OrMap(kind_);
-  // Valid histories leave at most one live dot per actor and key, but a key
-  // reset elsewhere can briefly hold two; folding them all keeps the sum.
-  OrMapPayload payload;
+int64_t OrMap::OwnTotal(ActorId actor, std::string_view key) const {
+  // Valid histories leave at most one live counter dot per actor and key,
+  // but a key reset elsewhere can briefly hold two; folding them all keeps
+  // the sum.
+  int64_t total = 0;
   if (const Store* store = FindStore(key)) {
     for (const Entry& e : store->entries()) {
-      if (e.dot.actor == actor) payload.total = SaturatingAdd(payload.total, e.payload.total);
+      bool counter_dot = kind_ == OrMapKind::kCounter || e.payload.counter;
+      if (counter_dot && e.dot.actor == actor) total = SaturatingAdd(total, e.payload.total);
     }
   }
-  payload.total = SaturatingAdd(payload.total, by);
+  return total;
+}
+
+OrMap OrMap::Increment(ActorId actor, std::string_view key, int64_t by) {
+  if (!AdoptKind(OrMapKind::kCounter)) return OrMap(kind_);
+  OrMapPayload payload;
+  payload.total = SaturatingAdd(OwnTotal(actor, key), by);
   return ReplaceDots(actor, key, [actor](const Entry& e) { return e.dot.actor == actor; },
                      std::move(payload));
 }
 
 OrMap OrMap::IncrementRegister(ActorId actor, std::string_view key, int64_t by) {
   if (!AdoptKind(OrMapKind::kRegister)) return OrMap(kind_);
-  auto own = [actor](const Entry& e) { return e.payload.counter && e.dot.actor == actor; };
   OrMapPayload payload;
   payload.counter = true;
-  if (const Store* store = FindStore(key)) {
-    for (const Entry& e : store->entries()) {
-      if (own(e)) payload.total = SaturatingAdd(payload.total, e.payload.total);
-    }
-  }
-  payload.total = SaturatingAdd(payload.total, by);
-  return ReplaceDots(actor, key, own, std::move(payload));
+  payload.total = SaturatingAdd(OwnTotal(actor, key), by);
+  return ReplaceDots(actor, key, [actor](const Entry& e) { return e.payload.counter && e.dot.actor == actor; },
+                     std::move(payload));
 }
 
 OrMap OrMap::AddElement(ActorId actor, std::string_view key, std::string_view element) {

@@ -88,6 +88,13 @@ PnCounter PnCounter::Decrement(ActorId actor, uint64_t n) {
   return delta;
 }
 
+bool PnCounter::CanAdd(ActorId actor, int64_t by) const {
+  // -(INT64_MIN) overflows: take the magnitude as unsigned.
+  uint64_t magnitude = by < 0 ? uint64_t{0} - static_cast<uint64_t>(by) : static_cast<uint64_t>(by);
+  uint64_t slot = by < 0 ? n_.Slot(actor) : p_.Slot(actor);
+  return magnitude <= UINT64_MAX - slot;
+}
+
 PnCounter PnCounter::Reset() {
   PnCounter delta;
   if (p_.empty() && n_.empty()) return delta;  // nothing observed, nothing to cancel

@@ -11,6 +11,14 @@
 namespace regionsync {
 namespace {
 
+// One region's counter slots hold the total of everything it ever added to
+// a key (or, for a hash field, since the last reset it saw), so a run of
+// huge increments can exhaust them while the value itself stays in range.
+// Refused before the acknowledgement: a saturated slot would drop part of
+// the write (docs/redis.md, "Strings and counters").
+constexpr const char* kLifetimeTotalError =
+    "increment or decrement would overflow this region's running total of the key (see docs/redis.md)";
+
 uint64_t Hash64(std::string_view a, std::string_view b = {}) {
   // Length prefix, so ("ab", "c") and ("a", "bc") differ.
   std::string input = std::to_string(a.size()) + ":";
@@ -233,6 +241,7 @@ Result<int64_t> Replica::Increment(std::string_view key, int64_t by, CrdtType cr
   if (__builtin_add_overflow(counter.Value(), by, &result)) {
     return InvalidArgument("increment or decrement would overflow");
   }
+  if (!counter.CanAdd(id_.actor(), by)) return InvalidArgument(kLifetimeTotalError);
   // -(INT64_MIN) overflows: take the magnitude as unsigned.
   uint64_t magnitude = by < 0 ? uint64_t{0} - static_cast<uint64_t>(by) : static_cast<uint64_t>(by);
   ActorId actor = id_.actor();
@@ -250,6 +259,10 @@ Result<int64_t> Replica::IncrementString(Node& node, int64_t by) {
   if (!current) return InvalidArgument("value is not an integer or out of range");
   int64_t result;
   if (__builtin_add_overflow(*current, by, &result)) return InvalidArgument("increment or decrement would overflow");
+  // A register converted below has an empty counter: nothing to check.
+  if (const RedisString* s = std::get_if<RedisString>(&state); s != nullptr && !s->counter().CanAdd(id_.actor(), by)) {
+    return InvalidArgument(kLifetimeTotalError);
+  }
   if (!std::holds_alternative<RedisString>(state)) state = ToRedisString(state);  // peers convert on receipt
   RedisString& str = std::get<RedisString>(state);
   bool existed = str.HasValue();
@@ -401,6 +414,13 @@ Result<int64_t> Replica::MapIncrement(std::string_view key, std::string_view fie
       if (!now) return InvalidArgument("hash value is not an integer");
       int64_t sum;
       if (__builtin_add_overflow(*now, by, &sum)) return InvalidArgument("increment or decrement would overflow");
+    }
+  }
+  if (const AnyCrdt* v = Find(key); v != nullptr) {
+    const OrMap* m = std::get_if<OrMap>(v);
+    int64_t own;
+    if (m != nullptr && m->kind() == kind && __builtin_add_overflow(m->OwnTotal(id_.actor(), field), by, &own)) {
+      return InvalidArgument(kLifetimeTotalError);
     }
   }
   RS_RETURN_IF_ERROR(CheckWriteSize(key, key.size() + field.size(), field.size() + kUnitEncodingBytes));

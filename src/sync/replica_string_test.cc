@@ -3,6 +3,7 @@
 // counter keys, and type conflicts between replicas.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,48 @@ TEST_F(ReplicaStringTest, IncrOnTextIsRefusedAndChangesNothing) {
   EXPECT_EQ(a_->local_writes(), writes);
   ASSERT_TRUE(a_->Set("big", "9223372036854775807", std::nullopt, pb::STRING).ok());
   EXPECT_EQ(a_->Increment("big", 1, pb::STRING).status().message(), "increment or decrement would overflow");
+}
+
+// A region's counter slot holds everything it ever added: past 2^64 - 1 the
+// slot would saturate and lose part of an acknowledged INCRBY, so the write
+// is refused first (found by resp_diff_test, seed 1002).
+TEST_F(ReplicaStringTest, IncrPastTheRegionsRunningTotalIsRefusedAndChangesNothing) {
+  constexpr int64_t kMin = INT64_MIN;
+  ASSERT_EQ(*a_->Increment("n", kMin, pb::STRING), kMin);
+  ASSERT_TRUE(a_->Set("n", "42", std::nullopt, pb::STRING).ok());
+  uint64_t writes = a_->local_writes();
+  Result<int64_t> n = a_->Increment("n", kMin, pb::STRING);
+  EXPECT_EQ(n.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(n.status().message(),
+            "increment or decrement would overflow this region's running total of the key (see docs/redis.md)");
+  EXPECT_EQ(a_->local_writes(), writes);
+  EXPECT_EQ(Read(*a_, "n"), "\"42\"");
+  // Below the limit the same write is taken whole.
+  Result<int64_t> m = a_->Increment("n", kMin + 1, pb::STRING);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(*m, 42 + kMin + 1);
+  Ship(*a_, *b_);
+  EXPECT_EQ(Read(*b_, "n"), "\"" + std::to_string(42 + kMin + 1) + "\"");
+  // The other direction has its own slot; a PN counter (HTTP) the same rule.
+  EXPECT_TRUE(a_->Increment("n", INT64_MAX, pb::STRING).ok());
+  ASSERT_EQ(*a_->Increment("c", kMin), kMin);
+  ASSERT_TRUE(a_->Delete("c").ok());
+  EXPECT_EQ(a_->Increment("c", kMin).status().code(), StatusCode::kInvalidArgument);
+}
+
+// A hash field's running total per region stays in int64 even when the
+// field's value does (another region's increments cancelled it out).
+TEST_F(ReplicaStringTest, HashIncrPastTheRegionsRunningTotalIsRefused) {
+  ASSERT_EQ(*a_->MapIncrement("h", "f", INT64_MAX, OrMapKind::kRegister), INT64_MAX);
+  Ship(*a_, *b_);
+  ASSERT_EQ(*b_->MapIncrement("h", "f", -INT64_MAX, OrMapKind::kRegister), 0);
+  Ship(*b_, *a_);
+  uint64_t writes = a_->local_writes();
+  Result<int64_t> n = a_->MapIncrement("h", "f", 1, OrMapKind::kRegister);
+  EXPECT_EQ(n.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(a_->local_writes(), writes);
+  // The other region's own total has room.
+  EXPECT_EQ(*b_->MapIncrement("h", "f", 1, OrMapKind::kRegister), 1);
 }
 
 TEST_F(ReplicaStringTest, IncrByZeroOnAMissingKeyCreatesZero) {

@@ -84,8 +84,15 @@ class OrMap {
   // kRegister (on a kUnset map, kRegister): a counter field (Redis
   // HINCRBY). Like Increment, the actor's own counter dot of `key` is
   // replaced by one carrying its new running total; register dots stay.
-  // The caller checks RegisterInteger() first: the running total saturates.
+  // The caller checks RegisterInteger() and OwnTotal() first: the running
+  // total saturates.
   OrMap IncrementRegister(ActorId actor, std::string_view key, int64_t by);
+  // kCounter, and kRegister's counter dots: `actor`'s own running total of
+  // `key` (0 if none). It saturates, so a writer checks that adding its
+  // increment to it does not overflow int64 before acknowledging: one
+  // actor's increments of a field since the last reset it saw total at
+  // most the int64 range, whatever the field reads.
+  int64_t OwnTotal(ActorId actor, std::string_view key) const;
   // kSet: add-wins observed-remove set per key.
   OrMap AddElement(ActorId actor, std::string_view key, std::string_view element);
   OrMap RemoveElement(std::string_view key, std::string_view element);

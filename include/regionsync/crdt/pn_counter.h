@@ -44,6 +44,14 @@ class PnCounter {
   // REQUIRES: actor != 0.
   PnCounter Decrement(ActorId actor, uint64_t n = 1);
 
+  // Whether `actor` can add `by` (negative: subtract) without its slot
+  // saturating. A slot counts everything the actor ever added (or
+  // subtracted) to this counter, cancelled contributions included, so over
+  // a key's life one actor's increments, and its decrements, may each total
+  // at most UINT64_MAX. Writers check this before acknowledging: past it
+  // part of the write would be lost. O(actors).
+  bool CanAdd(ActorId actor, int64_t by) const;
+
   // Observed reset: cancels every contribution this state holds, and returns
   // the delta (the reset sides only, one slot per actor seen). Afterwards
   // Value() == 0 and HasLive() is false.

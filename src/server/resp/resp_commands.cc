@@ -40,46 +40,98 @@ const RespCommands::Table& RespCommands::Commands() {
   using C = Call;
   static const Table table = {
       // Connection and server: this file.
-      {"ping", {&C::Ping, -1}},          {"echo", {&C::Echo, 2}},           {"hello", {&C::Hello, -1}},
-      {"auth", {&C::Auth, -2}},          {"select", {&C::Select, 2}},       {"client", {&C::Client, -2}},
-      {"command", {&C::Command, -1}},    {"info", {&C::Info, -1}},          {"config", {&C::Config, -2}},
-      {"time", {&C::Time, 1}},           {"lastsave", {&C::LastSave, 1}},   {"memory", {&C::Memory, -2}},
+      {"ping", {&C::Ping, -1, {0, 0, 0}, "fast"}},
+      {"echo", {&C::Echo, 2, {0, 0, 0}, "loading stale fast"}},
+      {"hello", {&C::Hello, -1, {0, 0, 0}, "noscript loading stale fast no_auth allow_busy"}},
+      {"auth", {&C::Auth, -2, {0, 0, 0}, "noscript loading stale fast no_auth allow_busy"}},
+      {"select", {&C::Select, 2, {0, 0, 0}, "loading stale fast"}},
+      {"client", {&C::Client, -2, {0, 0, 0}, ""}},
+      {"command", {&C::Command, -1, {0, 0, 0}, "loading stale"}},
+      {"info", {&C::Info, -1, {0, 0, 0}, "loading stale"}},
+      {"config", {&C::Config, -2, {0, 0, 0}, ""}},
+      {"time", {&C::Time, 1, {0, 0, 0}, "loading stale fast"}},
+      {"lastsave", {&C::LastSave, 1, {0, 0, 0}, "loading stale fast"}},
+      {"memory", {&C::Memory, -2, {0, 0, 0}, ""}},
 
       // Transactions: resp_transaction_commands.cc.
-      {"multi", {&C::Multi, 1}},         {"exec", {&C::Exec, 1}},           {"discard", {&C::Discard, 1}},
-      {"watch", {&C::WatchKeys, -2}},    {"unwatch", {&C::UnwatchKeys, 1}},
+      {"multi", {&C::Multi, 1, {0, 0, 0}, "noscript loading stale fast allow_busy"}},
+      {"exec", {&C::Exec, 1, {0, 0, 0}, "noscript loading stale skip_slowlog"}},
+      {"discard", {&C::Discard, 1, {0, 0, 0}, "noscript loading stale fast allow_busy"}},
+      {"watch", {&C::WatchKeys, -2, {1, -1, 1}, "noscript loading stale fast allow_busy"}},
+      {"unwatch", {&C::UnwatchKeys, 1, {0, 0, 0}, "noscript loading stale fast allow_busy"}},
 
       // Keyspace: resp_keyspace_commands.cc.
-      {"exists", {&C::Exists, -2}},      {"type", {&C::Type, 2}},           {"del", {&C::Del, -2}},
-      {"unlink", {&C::Del, -2}},         {"keys", {&C::Keys, 2}},           {"scan", {&C::Scan, -2}},
-      {"dbsize", {&C::DbSize, 1}},       {"flushdb", {&C::FlushDb, -1}},    {"flushall", {&C::FlushDb, -1}},
-      {"rename", {&C::Rename, 3}},       {"renamenx", {&C::RenameNx, 3}},   {"copy", {&C::Copy, -3}},
-      {"touch", {&C::Exists, -2}},        {"randomkey", {&C::RandomKey, 1}}, {"object", {&C::Object, -2}},
+      {"exists", {&C::Exists, -2, {1, -1, 1}, "readonly fast"}},
+      {"type", {&C::Type, 2, {1, 1, 1}, "readonly fast"}},
+      {"del", {&C::Del, -2, {1, -1, 1}, "write"}},
+      {"unlink", {&C::Del, -2, {1, -1, 1}, "write fast"}},
+      {"keys", {&C::Keys, 2, {0, 0, 0}, "readonly"}},
+      {"scan", {&C::Scan, -2, {0, 0, 0}, "readonly"}},
+      {"dbsize", {&C::DbSize, 1, {0, 0, 0}, "readonly fast"}},
+      {"flushdb", {&C::FlushDb, -1, {0, 0, 0}, "write"}},
+      {"flushall", {&C::FlushDb, -1, {0, 0, 0}, "write"}},
+      {"rename", {&C::Rename, 3, {1, 2, 1}, "write"}},
+      {"renamenx", {&C::RenameNx, 3, {1, 2, 1}, "write fast"}},
+      {"copy", {&C::Copy, -3, {1, 2, 1}, "write denyoom"}},
+      {"touch", {&C::Exists, -2, {1, -1, 1}, "readonly fast"}},
+      {"randomkey", {&C::RandomKey, 1, {0, 0, 0}, "readonly"}},
+      {"object", {&C::Object, -2, {0, 0, 0}, ""}},
 
       // Strings and counters: resp_string_commands.cc.
-      {"get", {&C::Get, 2}},             {"set", {&C::Set, -3}},            {"mget", {&C::MGet, -2}},
-      {"mset", {&C::MSet, -3}},          {"incr", {&C::Incr, 2}},           {"decr", {&C::Decr, 2}},
-      {"incrby", {&C::IncrBy, 3}},       {"decrby", {&C::DecrBy, 3}},       {"incrbyfloat", {&C::IncrByFloat, 3}},
-      {"setnx", {&C::SetNx, 3}},         {"msetnx", {&C::MSetNx, -3}},      {"getset", {&C::GetSet, 3}},
-      {"getdel", {&C::GetDel, 2}},       {"strlen", {&C::StrLen, 2}},       {"append", {&C::Append, 3}},
-      {"getrange", {&C::GetRange, 4}},      {"setrange", {&C::SetRange, 4}},
+      {"get", {&C::Get, 2, {1, 1, 1}, "readonly fast"}},
+      {"set", {&C::Set, -3, {1, 1, 1}, "write denyoom"}},
+      {"mget", {&C::MGet, -2, {1, -1, 1}, "readonly fast"}},
+      {"mset", {&C::MSet, -3, {1, -1, 2}, "write denyoom"}},
+      {"incr", {&C::Incr, 2, {1, 1, 1}, "write denyoom fast"}},
+      {"decr", {&C::Decr, 2, {1, 1, 1}, "write denyoom fast"}},
+      {"incrby", {&C::IncrBy, 3, {1, 1, 1}, "write denyoom fast"}},
+      {"decrby", {&C::DecrBy, 3, {1, 1, 1}, "write denyoom fast"}},
+      {"incrbyfloat", {&C::IncrByFloat, 3, {1, 1, 1}, "write denyoom fast"}},
+      {"setnx", {&C::SetNx, 3, {1, 1, 1}, "write denyoom fast"}},
+      {"msetnx", {&C::MSetNx, -3, {1, -1, 2}, "write denyoom"}},
+      {"getset", {&C::GetSet, 3, {1, 1, 1}, "write denyoom fast"}},
+      {"getdel", {&C::GetDel, 2, {1, 1, 1}, "write fast"}},
+      {"strlen", {&C::StrLen, 2, {1, 1, 1}, "readonly fast"}},
+      {"append", {&C::Append, 3, {1, 1, 1}, "write denyoom fast"}},
+      {"getrange", {&C::GetRange, 4, {1, 1, 1}, "readonly"}},
+      {"setrange", {&C::SetRange, 4, {1, 1, 1}, "write denyoom"}},
 
       // Sets: resp_set_commands.cc.
-      {"sadd", {&C::SAdd, -3}},          {"srem", {&C::SRem, -3}},          {"smembers", {&C::SMembers, 2}},
-      {"sismember", {&C::SIsMember, 3}}, {"scard", {&C::SCard, 2}},        {"smismember", {&C::SMIsMember, -3}},
-      {"sinter", {&C::SInter, -2}},      {"sunion", {&C::SUnion, -2}},      {"sdiff", {&C::SDiff, -2}},
-      {"sinterstore", {&C::SInterStore, -3}}, {"sunionstore", {&C::SUnionStore, -3}},
-      {"sdiffstore", {&C::SDiffStore, -3}},   {"sintercard", {&C::SInterCard, -3}},
-      {"smove", {&C::SMove, 4}},         {"spop", {&C::SPop, -2}},          {"srandmember", {&C::SRandMember, -2}},
-      {"sscan", {&C::SScan, -3}},
+      {"sadd", {&C::SAdd, -3, {1, 1, 1}, "write denyoom fast"}},
+      {"srem", {&C::SRem, -3, {1, 1, 1}, "write fast"}},
+      {"smembers", {&C::SMembers, 2, {1, 1, 1}, "readonly"}},
+      {"sismember", {&C::SIsMember, 3, {1, 1, 1}, "readonly fast"}},
+      {"scard", {&C::SCard, 2, {1, 1, 1}, "readonly fast"}},
+      {"smismember", {&C::SMIsMember, -3, {1, 1, 1}, "readonly fast"}},
+      {"sinter", {&C::SInter, -2, {1, -1, 1}, "readonly"}},
+      {"sunion", {&C::SUnion, -2, {1, -1, 1}, "readonly"}},
+      {"sdiff", {&C::SDiff, -2, {1, -1, 1}, "readonly"}},
+      {"sinterstore", {&C::SInterStore, -3, {1, -1, 1}, "write denyoom"}},
+      {"sunionstore", {&C::SUnionStore, -3, {1, -1, 1}, "write denyoom"}},
+      {"sdiffstore", {&C::SDiffStore, -3, {1, -1, 1}, "write denyoom"}},
+      {"sintercard", {&C::SInterCard, -3, {0, 0, 0}, "readonly movablekeys"}},
+      {"smove", {&C::SMove, 4, {1, 2, 1}, "write fast"}},
+      {"spop", {&C::SPop, -2, {1, 1, 1}, "write fast"}},
+      {"srandmember", {&C::SRandMember, -2, {1, 1, 1}, "readonly"}},
+      {"sscan", {&C::SScan, -3, {1, 1, 1}, "readonly"}},
 
       // Hashes: resp_hash_commands.cc.
-      {"hset", {&C::HSet, -4}},          {"hmset", {&C::HSet, -4}},         {"hget", {&C::HGet, 3}},
-      {"hdel", {&C::HDel, -3}},          {"hgetall", {&C::HGetAll, 2}},     {"hlen", {&C::HLen, 2}},
-      {"hsetnx", {&C::HSetNx, 4}},       {"hmget", {&C::HMGet, -3}},        {"hkeys", {&C::HKeys, 2}},
-      {"hvals", {&C::HVals, 2}},         {"hexists", {&C::HExists, 3}},     {"hstrlen", {&C::HStrLen, 3}},
-      {"hincrby", {&C::HIncrBy, 4}},     {"hincrbyfloat", {&C::HIncrByFloat, 4}},
-      {"hscan", {&C::HScan, -3}},        {"hrandfield", {&C::HRandField, -2}},
+      {"hset", {&C::HSet, -4, {1, 1, 1}, "write denyoom fast"}},
+      {"hmset", {&C::HSet, -4, {1, 1, 1}, "write denyoom fast"}},
+      {"hget", {&C::HGet, 3, {1, 1, 1}, "readonly fast"}},
+      {"hdel", {&C::HDel, -3, {1, 1, 1}, "write fast"}},
+      {"hgetall", {&C::HGetAll, 2, {1, 1, 1}, "readonly"}},
+      {"hlen", {&C::HLen, 2, {1, 1, 1}, "readonly fast"}},
+      {"hsetnx", {&C::HSetNx, 4, {1, 1, 1}, "write denyoom fast"}},
+      {"hmget", {&C::HMGet, -3, {1, 1, 1}, "readonly fast"}},
+      {"hkeys", {&C::HKeys, 2, {1, 1, 1}, "readonly"}},
+      {"hvals", {&C::HVals, 2, {1, 1, 1}, "readonly"}},
+      {"hexists", {&C::HExists, 3, {1, 1, 1}, "readonly fast"}},
+      {"hstrlen", {&C::HStrLen, 3, {1, 1, 1}, "readonly fast"}},
+      {"hincrby", {&C::HIncrBy, 4, {1, 1, 1}, "write denyoom fast"}},
+      {"hincrbyfloat", {&C::HIncrByFloat, 4, {1, 1, 1}, "write denyoom fast"}},
+      {"hscan", {&C::HScan, -3, {1, 1, 1}, "readonly"}},
+      {"hrandfield", {&C::HRandField, -2, {1, 1, 1}, "readonly"}},
   };
   return table;
 }
@@ -88,10 +140,28 @@ namespace {
 // What MULTI may queue in all (arguments and their strings' bookkeeping).
 constexpr size_t kMaxQueuedBytes = 64 << 20;
 
-// The server's own commands, listed by COMMAND.
-const std::vector<std::pair<const char*, int>>& ServerCommands() {
-  static const std::vector<std::pair<const char*, int>> list = {
-      {"subscribe", -2}, {"unsubscribe", -1}, {"psubscribe", -2}, {"punsubscribe", -1}, {"publish", 3}, {"quit", -1}};
+// "write denyoom" -> {"write", "denyoom"}.
+std::vector<std::string_view> SplitWords(std::string_view text) {
+  std::vector<std::string_view> words;
+  for (size_t i = 0; i < text.size();) {
+    size_t end = std::min(text.find(' ', i), text.size());
+    if (end > i) words.push_back(text.substr(i, end - i));
+    i = end + 1;
+  }
+  return words;
+}
+
+// The server's own commands, listed by COMMAND: name, arity, flags.
+struct ServerCommand {
+  const char* name;
+  int arity;
+  const char* flags;
+};
+const std::vector<ServerCommand>& ServerCommands() {
+  static const std::vector<ServerCommand> list = {
+      {"subscribe", -2, "pubsub noscript loading stale"},    {"unsubscribe", -1, "pubsub noscript loading stale"},
+      {"psubscribe", -2, "pubsub noscript loading stale"},   {"punsubscribe", -1, "pubsub noscript loading stale"},
+      {"publish", 3, "pubsub loading stale fast"},           {"quit", -1, "noscript loading stale fast no_auth allow_busy"}};
   return list;
 }
 
@@ -184,8 +254,8 @@ bool RespCommands::Admit(RespSession& session, const std::vector<std::string>& a
   if (it != table.end()) {
     arity = it->second.arity;
   } else if (hooks != nullptr) {
-    for (const auto& [server_name, server_arity] : ServerCommands()) {
-      if (name == server_name) arity = server_arity;
+    for (const ServerCommand& c : ServerCommands()) {
+      if (name == c.name) arity = c.arity;
     }
   }
   if (!arity) {
@@ -575,29 +645,23 @@ void RespCommands::Call::ClientReply() {
 }
 
 void RespCommands::Call::Command() {
-  auto describe = [&](const std::string& name, int arity) {
+  auto describe = [&](const std::string& name, int arity, KeyRange keys, std::string_view flags) {
     out_.ArrayHeader(6);
     out_.Bulk(name);
     out_.Integer(arity);
-    out_.SetHeader(0);  // flags
-    static const std::unordered_set<std::string> kKeyless = {
-        "ping",  "echo",     "hello",  "auth",   "select",  "client",   "command",   "info",   "config",
-        "keys",  "scan",     "dbsize", "flushdb", "flushall", "quit",   "publish",   "time",   "lastsave",
-        "memory", "object",  "multi",  "exec",   "discard", "unwatch",  "randomkey"};
-    bool keyed = kKeyless.count(name) == 0 && name.find("subscribe") == std::string::npos;
-    bool many = name == "exists" || name == "del" || name == "unlink" || name == "mget" || name == "touch" ||
-                name == "watch";
-    bool pair = name == "rename" || name == "renamenx" || name == "copy";
-    out_.Integer(keyed ? 1 : 0);
-    out_.Integer(keyed ? (many ? -1 : pair ? 2 : 1) : 0);
-    out_.Integer(keyed ? (name == "mset" ? 2 : 1) : 0);
+    std::vector<std::string_view> words = SplitWords(flags);
+    out_.SetHeader(words.size());
+    for (std::string_view w : words) out_.SimpleString(w);
+    out_.Integer(keys.first);
+    out_.Integer(keys.last);
+    out_.Integer(keys.step);
   };
   std::string sub = args_.size() > 1 ? AsciiLower(args_[1]) : "";
   const Table& table = Commands();
   if (args_.size() == 1) {
     out_.ArrayHeader(table.size() + ServerCommands().size());
-    for (const auto& [name, spec] : table) describe(name, spec.arity);
-    for (const auto& [name, arity] : ServerCommands()) describe(name, arity);
+    for (const auto& [name, spec] : table) describe(name, spec.arity, spec.keys, spec.flags);
+    for (const ServerCommand& c : ServerCommands()) describe(c.name, c.arity, {0, 0, 0}, c.flags);
   } else if (sub == "count") {
     out_.Integer(static_cast<int64_t>(table.size() + ServerCommands().size()));
   } else if (sub == "docs") {
@@ -608,11 +672,11 @@ void RespCommands::Call::Command() {
       std::string name = AsciiLower(args_[i]);
       auto it = table.find(name);
       auto server = std::find_if(ServerCommands().begin(), ServerCommands().end(),
-                                 [&](const auto& c) { return name == c.first; });
+                                 [&](const ServerCommand& c) { return name == c.name; });
       if (it != table.end()) {
-        describe(name, it->second.arity);
+        describe(name, it->second.arity, it->second.keys, it->second.flags);
       } else if (server != ServerCommands().end()) {
-        describe(name, server->second);
+        describe(name, server->arity, {0, 0, 0}, server->flags);
       } else {
         out_.NullArray();
       }

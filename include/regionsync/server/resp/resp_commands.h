@@ -109,9 +109,19 @@ class RespCommands {
 
  private:
   class Call;
+  // What COMMAND tells of a command's keys: Redis's legacy (first, last,
+  // step) argument range (last -1: to the end), {0, 0, 0} for none or for
+  // keys found by a count argument only ("movablekeys").
+  struct KeyRange {
+    int first = 1;
+    int last = 1;
+    int step = 1;
+  };
   struct Spec {
     void (Call::*run)();
     int arity;  // Redis's convention: n = exactly n words with the name, -n = at least n
+    KeyRange keys = {};
+    const char* flags = "";  // Redis 7's COMMAND flags, space-separated ("write denyoom fast")
   };
   using Table = std::unordered_map<std::string, Spec>;
   static const Table& Commands();
