@@ -127,8 +127,23 @@ void SortedSet::Impl::AddDot(Impl& d, ActorId actor, std::string_view member, co
 }
 
 size_t SortedSet::Impl::LexPrefix(std::string_view value, bool at_or_below) const {
-  if (at_or_below) return CountPrefix([&](const OrderKey& k) { return k.member <= value; });
-  return CountPrefix([&](const OrderKey& k) { return k.member < value; });
+  // A binary search over ranks (std::partition_point's steps), not a descent
+  // of the tree: with mixed scores the members are not sorted, and a descent
+  // would answer by the tree's shape, which differs between replicas that
+  // hold the same state. O(log^2 n).
+  size_t first = 0;
+  size_t len = order.size();
+  while (len > 0) {
+    const size_t half = len / 2;
+    const std::string_view m = order.find_by_order(first + half)->member;
+    if (at_or_below ? m <= value : m < value) {
+      first += half + 1;
+      len -= half + 1;
+    } else {
+      len = half;
+    }
+  }
+  return first;
 }
 
 const SortedSet::Impl& SortedSet::Impl::Of(const std::unique_ptr<Impl>& impl) {

@@ -339,5 +339,28 @@ TEST(SortedSetTest, AssignStampsAfterTheMembersGreatestTimestamp) {
   EXPECT_EQ(x.Score("m"), 2.0);
 }
 
+// A delta whose context is smaller than the set's dot count is joined by
+// probing the dot index with its dots (no scan of the members); a full
+// state takes the scan path. Both must give the same state.
+TEST(SortedSetTest, ProbeAndScanPathsAgree) {
+  SortedSet a;
+  for (int i = 0; i < 50; ++i) a.Assign(kA, "m" + std::to_string(i), 1, i);
+  const SortedSet start = a;
+  SortedSet delta;
+  for (int i = 0; i < 50; i += 3) delta.Join(a.Remove("m" + std::to_string(i)));
+  delta.Join(a.Increment(kB, "m1", 5));
+  delta.Join(a.Assign(kA, "m2", 2, -1));
+  SortedSet probe = start;
+  ASSERT_LT(delta.context().DotCount(), probe.dot_count());
+  EXPECT_TRUE(probe.Join(delta));
+  SortedSet scan = start;
+  ASSERT_GE(a.context().DotCount(), scan.dot_count());
+  EXPECT_TRUE(scan.Join(a));
+  EXPECT_EQ(probe, a);
+  EXPECT_EQ(scan, a);
+  EXPECT_EQ(Listing(probe), Listing(a));
+  EXPECT_EQ(Listing(scan), Listing(a));
+}
+
 }  // namespace
 }  // namespace regionsync
