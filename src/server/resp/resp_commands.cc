@@ -1,7 +1,7 @@
 // The Redis port's command table and dispatch, and the connection and server
 // commands (PING ... CONFIG, TIME, LASTSAVE, MEMORY). Transactions:
 // resp_transaction_commands.cc; keyspace commands: resp_keyspace_commands.cc;
-// data commands: resp_{string,set,hash}_commands.cc.
+// data commands: resp_{string,set,hash,zset,zset_range}_commands.cc.
 #include "regionsync/server/resp/resp_commands.h"
 
 #include <unistd.h>
@@ -80,6 +80,21 @@ const RespCommands::Table& RespCommands::Commands() {
       {"hvals", {&C::HVals, 2}},         {"hexists", {&C::HExists, 3}},     {"hstrlen", {&C::HStrLen, 3}},
       {"hincrby", {&C::HIncrBy, 4}},     {"hincrbyfloat", {&C::HIncrByFloat, 4}},
       {"hscan", {&C::HScan, -3}},        {"hrandfield", {&C::HRandField, -2}},
+
+      // Sorted sets: resp_zset_commands.cc, resp_zset_range_commands.cc.
+      {"zadd", {&C::ZAdd, -4}},          {"zincrby", {&C::ZIncrBy, 4}},     {"zrem", {&C::ZRem, -3}},
+      {"zscore", {&C::ZScore, 3}},       {"zmscore", {&C::ZMScore, -3}},    {"zcard", {&C::ZCard, 2}},
+      {"zcount", {&C::ZCount, 4}},       {"zlexcount", {&C::ZLexCount, 4}}, {"zrank", {&C::ZRank, 3}},
+      {"zrevrank", {&C::ZRevRank, 3}},   {"zrange", {&C::ZRange, -4}},      {"zrangestore", {&C::ZRangeStore, -5}},
+      {"zrevrange", {&C::ZRevRange, -4}},           {"zrangebyscore", {&C::ZRangeByScore, -4}},
+      {"zrevrangebyscore", {&C::ZRevRangeByScore, -4}}, {"zrangebylex", {&C::ZRangeByLex, -4}},
+      {"zrevrangebylex", {&C::ZRevRangeByLex, -4}}, {"zremrangebyrank", {&C::ZRemRangeByRank, 4}},
+      {"zremrangebyscore", {&C::ZRemRangeByScore, 4}}, {"zremrangebylex", {&C::ZRemRangeByLex, 4}},
+      {"zpopmin", {&C::ZPopMin, -2}},    {"zpopmax", {&C::ZPopMax, -2}},    {"zrandmember", {&C::ZRandMember, -2}},
+      {"zscan", {&C::ZScan, -3}},        {"zunionstore", {&C::ZUnionStore, -4}},
+      {"zinterstore", {&C::ZInterStore, -4}},       {"zdiffstore", {&C::ZDiffStore, -4}},
+      {"zunion", {&C::ZUnion, -3}},      {"zinter", {&C::ZInter, -3}},      {"zdiff", {&C::ZDiff, -3}},
+      {"zintercard", {&C::ZInterCard, -3}},
   };
   return table;
 }
@@ -587,7 +602,13 @@ void RespCommands::Call::Command() {
     bool keyed = kKeyless.count(name) == 0 && name.find("subscribe") == std::string::npos;
     bool many = name == "exists" || name == "del" || name == "unlink" || name == "mget" || name == "touch" ||
                 name == "watch";
-    bool pair = name == "rename" || name == "renamenx" || name == "copy";
+    bool pair = name == "rename" || name == "renamenx" || name == "copy" || name == "zrangestore";
+    // Keys after a numkeys argument: Redis's legacy triple is 0 0 0 (its
+    // key specs and COMMAND GETKEYS find them); the STORE forms name the
+    // destination as 1 1 1.
+    if (name == "zunion" || name == "zinter" || name == "zdiff" || name == "zintercard" || name == "sintercard") {
+      keyed = false;
+    }
     out_.Integer(keyed ? 1 : 0);
     out_.Integer(keyed ? (many ? -1 : pair ? 2 : 1) : 0);
     out_.Integer(keyed ? (name == "mset" ? 2 : 1) : 0);
