@@ -279,6 +279,7 @@ SAME_AS_REDIS_ZSETS = [
     ["ZINTERCARD", "2", "z:a", "z:set"],
     ["ZINTERCARD", "2", "z:a", "z:set", "LIMIT", "1"],
     ["ZINTERCARD", "2", "z:a", "z:set", "LIMIT", "-1"],
+    ["ZINTERCARD", "2", "z:a", "z:set", "LIMIT", "x"],
     ["ZINTERCARD", "2", "z:a", "z:set", "WITHSCORES"],
     ["ZINTERCARD", "0", "z:a"],
     ["ZUNIONSTORE", "z:u", "2", "z:a", "z:b"],
@@ -454,7 +455,7 @@ def check_keyspace(c, port):
 
 
 def check_limits(c, port):
-    member = "m" * 1000
+    member = "m" * 1100
     got = out(port, "ZADD", "lim", "1", "ok", "2", member)
     c.true("ZADD with a member over --max-value-bytes is refused", got.startswith("ERR value too large"), got)
     c.eq("and nothing of it was added", out(port, "EXISTS", "lim"), "0")

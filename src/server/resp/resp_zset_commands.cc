@@ -341,11 +341,7 @@ void RespCommands::Call::Pop(bool max) {
   std::optional<int64_t> count;
   if (args_.size() == 3) {
     count = ParseInt64(args_[2]);
-    if (!count) {
-      out_.Error(kNotInteger);
-      return;
-    }
-    if (*count < 0) {
+    if (!count || *count < 0) {  // Redis's getPositiveLongFromObjectOrReply: one message for both
       out_.Error("ERR value is out of range, must be positive");
       return;
     }
@@ -421,8 +417,8 @@ void RespCommands::Call::ZRandMember() {
       return;
     }
     for (uint64_t i = 0; i < n; ++i) ranks.push_back(static_cast<size_t>(self_->env_->Uniform(size)));
-  } else if (static_cast<uint64_t>(*count) >= size) {  // the whole set, in rank order as Redis
-    for (size_t r = 0; r < size; ++r) ranks.push_back(r);
+  } else if (static_cast<uint64_t>(*count) >= size) {  // the whole set, highest first as Redis walks it
+    for (size_t r = size; r > 0; --r) ranks.push_back(r - 1);
   } else if (static_cast<uint64_t>(*count) * 3 > size) {  // Redis's CASE 3: all but a few dropped at random
     for (size_t r = 0; r < size; ++r) ranks.push_back(r);
     while (ranks.size() > static_cast<size_t>(*count)) {

@@ -394,11 +394,7 @@ void RespCommands::Call::CombineZsets(ZSetOp op, bool store, bool cardinality_on
       with_scores = true;
     } else if (cardinality_only && remaining >= 2 && EqualsIgnoreCase(args_[j], "limit")) {
       std::optional<int64_t> l = ParseInt64(args_[j + 1]);
-      if (!l) {
-        out_.Error(kNotInteger);
-        return;
-      }
-      if (*l < 0) {
+      if (!l || *l < 0) {  // one message for both, as Redis's getPositiveLongFromObjectOrReply
         out_.Error("ERR LIMIT can't be negative");
         return;
       }
