@@ -17,7 +17,7 @@ KEYS = {
 FREE_KEYS = ["", b"k\x00\r\n\xff"]
 ALL_KEYS = [k for ks in KEYS.values() for k in ks] + FREE_KEYS
 # Sorted sets whose members all have score 0, for the lex commands (Redis
-# leaves a lex range over mixed scores undefined): only ZADD with score 0 and
+# documents lex ranges for equal scores only): only ZADD with score 0 and
 # removals write them, so they stay out of ALL_KEYS.
 LEX_KEYS = ["zl1", "zl2"]
 MISSING = "missing"  # mostly read, so mostly missing
@@ -252,9 +252,14 @@ class Gen:
     # ---- Sorted sets.
 
     def lex_key(self):
-        """Mostly an all-score-0 set; sometimes a key of another type or missing."""
-        if self.chance(0.9):
+        """Mostly an all-score-0 set; sometimes a set of mixed scores (small
+        ones: Redis's listpack walk is defined, and regionsyncd follows it),
+        another type or a missing key."""
+        r = self.rng.random()
+        if r < 0.7:
             return self.pick(LEX_KEYS)
+        if r < 0.9:
+            return self.pick(KEYS["zset"])
         return self.pick([k for k in ALL_KEYS if k not in KEYS["zset"]] + [MISSING])
 
     def lex_zadd(self):

@@ -198,6 +198,11 @@ void RespCommands::Call::HIncrBy() {
     out_.Error(kNotInteger);
     return;
   }
+  const AnyCrdt* v = replica_.Find(args_[1]);
+  if (v != nullptr && !IsHash(*v)) {  // WRONGTYPE first, as Redis (and as HSET here)
+    out_.Error(kWrongType);
+    return;
+  }
   if (!FieldAllowed(args_[2])) return;
   Event("hincrby");
   Result<int64_t> n = replica_.MapIncrement(args_[1], args_[2], *by, OrMapKind::kRegister);

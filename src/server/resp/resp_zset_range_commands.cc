@@ -5,6 +5,8 @@
 // order follow Redis 7.0's t_zset.c, so errors match it byte for byte.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <optional>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -32,10 +34,114 @@ struct Bounds {
   LexBound min_lex, max_lex;
 };
 
-// Ranks [*first, *last) of the entries in the score or lex range.
+// A member against a lex bound, as Redis's sdscmplex ("-" below and "+"
+// above every member).
+int CompareToBound(std::string_view v, const LexBound& b) {
+  switch (b.kind) {
+    case LexBound::Kind::kMinusInfinity:
+      return 1;
+    case LexBound::Kind::kPlusInfinity:
+      return -1;
+    default:
+      return v.compare(b.value);
+  }
+}
+bool Infinite(const LexBound& b) {
+  return b.kind == LexBound::Kind::kMinusInfinity || b.kind == LexBound::Kind::kPlusInfinity;
+}
+// Redis's zslLexValueGteMin / zslLexValueLteMax ("-" and "+" count as exclusive).
+bool GteMin(std::string_view v, const LexBound& min) {
+  int c = CompareToBound(v, min);
+  return min.kind == LexBound::Kind::kInclusive ? c >= 0 : c > 0;
+}
+bool LteMax(std::string_view v, const LexBound& max) {
+  int c = CompareToBound(v, max);
+  return max.kind == LexBound::Kind::kInclusive ? c <= 0 : c < 0;
+}
+// Redis's test for a lex range that is always empty (min above max, or
+// equal with an exclusive end).
+bool LexRangeEmpty(const LexBound& min, const LexBound& max) {
+  int c;
+  if (Infinite(min) && min.kind == max.kind) {
+    c = 0;
+  } else if (min.kind == LexBound::Kind::kMinusInfinity || max.kind == LexBound::Kind::kPlusInfinity) {
+    c = -1;
+  } else if (min.kind == LexBound::Kind::kPlusInfinity || max.kind == LexBound::Kind::kMinusInfinity) {
+    c = 1;
+  } else {
+    c = std::string_view(min.value).compare(max.value);
+  }
+  return c > 0 || (c == 0 && (min.kind != LexBound::Kind::kInclusive || max.kind != LexBound::Kind::kInclusive));
+}
+
+// Where Redis starts walking a lex range: the rank of the first entry in it
+// (the last, for a reverse walk), nullopt when there is none. A set Redis
+// keeps as a listpack is searched linearly, as its zzlFirstInLexRange does,
+// so that over mixed scores too the answer is Redis's; a bigger one (Redis:
+// a skiplist, whose answer over mixed scores depends on its random levels)
+// by SortedSet's binary search.
+std::optional<size_t> LexStart(const SortedSet& z, const LexBound& min, const LexBound& max, bool reverse) {
+  const size_t n = z.size();
+  if (n == 0 || LexRangeEmpty(min, max)) return std::nullopt;
+  auto member = [&](size_t r) { return z.At(r).member; };
+  if (!GteMin(member(n - 1), min) || !LteMax(member(0), max)) return std::nullopt;
+  size_t r;
+  if (resp_internal::ZsetIsListpack(z)) {
+    if (!reverse) {
+      r = 0;
+      while (r < n && !GteMin(member(r), min)) ++r;
+    } else {
+      r = n;
+      while (r > 0 && !LteMax(member(r - 1), max)) --r;
+      if (r == 0) return std::nullopt;
+      --r;
+    }
+  } else if (!reverse) {
+    r = z.LowerRank(min);
+  } else {
+    r = z.UpperRank(max);
+    if (r == 0) return std::nullopt;
+    --r;
+  }
+  if (r >= n || !GteMin(member(r), min) || !LteMax(member(r), max)) return std::nullopt;
+  return r;
+}
+
+// Ranks [*first, *last) of Redis's walk of a lex range: from LexStart,
+// `offset` entries passed unchecked, then up to `limit` (negative: no limit)
+// while they are in range (forward: at most max; reverse: at least min).
+void LexWalk(const SortedSet& z, const Bounds& b, bool reverse, int64_t offset, int64_t limit, size_t* first,
+             size_t* last) {
+  *first = *last = 0;
+  std::optional<size_t> start = LexStart(z, b.min_lex, b.max_lex, reverse);
+  if (!start || offset < 0) return;  // Redis walks a negative offset off the end
+  const size_t n = z.size();
+  const uint64_t skip = static_cast<uint64_t>(offset);
+  uint64_t take = limit < 0 ? UINT64_MAX : static_cast<uint64_t>(limit);
+  if (!reverse) {
+    if (skip >= n - *start) return;
+    size_t p = *start + static_cast<size_t>(skip), e = p;
+    while (e < n && take > 0 && LteMax(z.At(e).member, b.max_lex)) ++e, --take;
+    *first = p;
+    *last = e;
+  } else {
+    if (skip > *start) return;
+    size_t p = *start - static_cast<size_t>(skip) + 1, s = p;  // ranks [s, p) walked downwards
+    while (s > 0 && take > 0 && GteMin(z.At(s - 1).member, b.min_lex)) --s, --take;
+    *first = s;
+    *last = p;
+  }
+}
+
+// Ranks [*first, *last) of the entries in the score or lex range (a lex
+// range as Redis's forward walk finds it).
 void RangeRanks(const SortedSet& z, bool lex, const Bounds& b, size_t* first, size_t* last) {
-  *first = lex ? z.LowerRank(b.min_lex) : z.LowerRank(b.min_score);
-  *last = lex ? z.UpperRank(b.max_lex) : z.UpperRank(b.max_score);
+  if (lex) {
+    LexWalk(z, b, /*reverse=*/false, 0, -1, first, last);
+    return;
+  }
+  *first = z.LowerRank(b.min_score);
+  *last = z.UpperRank(b.max_score);
   if (*last < *first) *last = *first;
 }
 
@@ -138,8 +244,10 @@ void RespCommands::Call::RangeCommand(size_t key_index, bool store, ZRangeBy by,
         const size_t n = zset->size();
         std::tie(first, last) = std::pair(n - last, n - first);
       }
+    } else if (by == ZRangeBy::kLex) {
+      LexWalk(*zset, bounds, reverse, offset, limit, &first, &last);
     } else {
-      RangeRanks(*zset, by == ZRangeBy::kLex, bounds, &first, &last);
+      RangeRanks(*zset, false, bounds, &first, &last);
       // LIMIT: a negative offset skips everything (Redis walks off the
       // end), a negative count takes all.
       const size_t in_range = last - first;
