@@ -543,6 +543,22 @@ TYPE_OF = {name: {Gen.string_command: "string", Gen.set_command: "set", Gen.hash
                   Gen.zset_command: "zset"}.get(fn) for name, fn in FAMILY_OF.items()}
 
 
+# The writes that create their key (its type: TYPE_OF) when they succeed.
+CREATING_WRITES = set("SET SETNX GETSET APPEND SETRANGE INCR DECR INCRBY DECRBY INCRBYFLOAT MSET MSETNX SADD SMOVE "
+                      "SINTERSTORE SUNIONSTORE SDIFFSTORE HSET HMSET HSETNX HINCRBY HINCRBYFLOAT ZADD ZINCRBY "
+                      "ZUNIONSTORE ZINTERSTORE ZDIFFSTORE ZRANGESTORE".split())
+
+
+def created_keys(args):
+    """The keys a CREATING_WRITES command writes."""
+    name = args[0].upper()
+    if name in ("MSET", "MSETNX"):
+        return args[1::2]
+    if name == "SMOVE":
+        return args[2:3]
+    return args[1:2]
+
+
 def key_args(args):
     """The arguments of a command that name keys."""
     name = args[0].upper()

@@ -338,6 +338,19 @@ class Run:
             if t != "none":
                 self.last_type[k] = t
 
+    def note_created_types(self, replies):
+        """A key a transaction created and emptied again (SADD k ... FLUSHDB
+        inside one MULTI) had a type no TYPE between commands saw; the writes
+        that succeeded in Redis tell it."""
+        if not isinstance(replies, list):
+            return
+        for args, reply in zip(self.exec_args, replies):
+            family = commands.TYPE_OF.get(args[0].upper())
+            if is_error(reply) or family is None or args[0].upper() not in commands.CREATING_WRITES:
+                continue
+            for k in commands.created_keys(args):
+                self.last_type[key_bytes(k)] = family
+
     def type_of(self, key):
         """The key's type in Redis, or the one it had before it was deleted."""
         t = self.types.get(key)
@@ -371,6 +384,7 @@ class Run:
         if queued is not None and name == "EXEC":
             self.exec_args = self.queued_args[client]
             ok = same_exec(queued, got, want)
+            self.note_created_types(want[0])
         elif kind == "random":
             problem = random_reply_problem(args, before, got, want)
             if problem is None and name == "SPOP" and not is_error(got[0]) and before[0] == "set":
