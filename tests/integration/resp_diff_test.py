@@ -348,8 +348,8 @@ class Run:
             family = commands.TYPE_OF.get(args[0].upper())
             if is_error(reply) or family is None or args[0].upper() not in commands.CREATING_WRITES:
                 continue
-            for k in commands.created_keys(args):
-                self.last_type[key_bytes(k)] = family
+            for k in commands.created_keys(args):  # only a key no TYPE ever saw: else that type stays
+                self.last_type.setdefault(key_bytes(k), family)
 
     def type_of(self, key):
         """The key's type in Redis, or the one it had before it was deleted."""
