@@ -104,6 +104,10 @@ Result<SortedSet> SortedSet::Decode(std::string_view bytes, size_t max_bytes) {
     if (m > 0 && !(proto.members(m - 1) < proto.members(m))) return Invalid("members not strictly ascending");
   }
   {
+    // A row is at least 10 bytes of input (index, counter, 8-byte value),
+    // its Dot 16: reserving for the rows stays within 2x of the input.
+    std::vector<Dot> all;
+    all.reserve(static_cast<size_t>(rows));
     int row = 0;
     for (int m = 0; m < proto.members_size(); ++m) {
       const int end = row + static_cast<int>(proto.dot_counts(m));
@@ -115,9 +119,13 @@ Result<SortedSet> SortedSet::Decode(std::string_view bytes, size_t max_bytes) {
         if (!s.context.Contains(dot)) return Invalid("dot outside the causal context");
         if (i > row && !(prev < dot)) return Invalid("dots not strictly ascending");
         prev = dot;
+        all.push_back(dot);
       }
       row = end;
     }
+    // One dot under two members, found before any member is built.
+    std::sort(all.begin(), all.end());
+    if (std::adjacent_find(all.begin(), all.end()) != all.end()) return Invalid("one dot under two members");
   }
 
   s.members.reserve(static_cast<size_t>(proto.members_size()));
@@ -137,7 +145,9 @@ Result<SortedSet> SortedSet::Decode(std::string_view bytes, size_t max_bytes) {
     row = end;
     s.members.emplace(proto.members(m), sorted_set_internal::Member{std::move(store)});
   }
-  if (!s.RebuildIndexes()) return Invalid("one dot under two members");
+  bool indexed = s.RebuildIndexes();  // no dot is under two members (checked above)
+  assert(indexed);
+  (void)indexed;
   RS_RETURN_IF_ERROR(causal_codec::CheckCanonical(bytes, set.Encode(), kWhat));
   return set;
 }
