@@ -12,9 +12,14 @@
 # regionsyncd flags may be given in $REGIONSYNCD_FLAGS (e.g. "--commit-interval-ms 2").
 # REDIS_AOF=everysec (or always) runs redis-server with its append-only file
 # instead, the same durability class as regionsyncd's every:<ms> (or always).
-# For INCR, SET, GET, SADD and each of (-c 8) and (-c 50 -P 16) the two servers
+# For INCR, SET, GET, SADD, the sorted-set commands (ZADD of random members to
+# one key and to many keys, ZSCORE, ZRANGE of 10 with scores, over a set ZADD
+# filled first) and each of (-c 8) and (-c 50 -P 16) the two servers
 # are measured one after the other, alternating which goes first, so machine
 # noise hits both. Prints a Markdown table; ratio = regionsyncd / redis-server.
+#
+# RESP_BENCH_TESTS picks the groups (default "incr set get sadd zset"), e.g.
+# RESP_BENCH_TESTS=zset bench/resp_bench.sh build/bin/regionsyncd 50000.
 #
 # Each write is acknowledged only after its group commit: the port commits once
 # per event-loop round, for every command of every client served in that round,
@@ -101,6 +106,25 @@ rps() {
   awk -F, -v t="\"${test^^}\"" '$1 == t { gsub(/"/, "", $2); printf "%.0f\n", $2; found = 1 } END { if (!found) print "error" }' <<<"$out"
 }
 
+# rps_cmd PORT OPTIONS... COMMAND...: requests per second of one custom
+# command (redis-benchmark names its CSV row after the command).
+rps_cmd() {
+  local port=$1 out
+  shift
+  out=$(redis-benchmark -h 127.0.0.1 -p "$port" -n "$N" --csv -q "$@" 2>&1) || {
+    echo "redis-benchmark failed against port $port: $out" >&2; echo "error"; return; }
+  awk -F, '$1 != "\"test\"" && NF > 1 { gsub(/"/, "", $2); printf "%.0f\n", $2; found = 1; exit } END { if (!found) print "error" }' <<<"$out"
+}
+
+TESTS=${RESP_BENCH_TESTS:-incr set get sadd zset}
+# The sorted-set lines: "label|redis-benchmark options and command".
+ZSET_LINES=(
+  "ZADD (1 key, random members)|-r 100000 ZADD zbench __rand_int__ m:__rand_int__"
+  "ZADD (10000 keys)|-r 10000 ZADD zbench:__rand_int__ __rand_int__ m:__rand_int__"
+  "ZSCORE|-r 100000 ZSCORE zbench m:__rand_int__"
+  "ZRANGE 0 9 WITHSCORES|ZRANGE zbench 0 9 WITHSCORES"
+)
+
 echo "regionsyncd RESP benchmark: $N requests per run, regionsyncd --fsync $FSYNC ${REGIONSYNCD_FLAGS:-}(3-region local cluster, sync on), redis-server $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p') ($REDIS_MODE), $(nproc) cores, $(date -u +%FT%TZ)"
 echo
 echo "| command | clients/pipeline | redis-server req/s | regionsyncd req/s | ratio |"
@@ -108,6 +132,7 @@ echo "|---|---|---:|---:|---:|"
 turn=0
 incr_runs=0
 for test in incr set get sadd; do
+  [[ " $TESTS " == *" $test "* ]] || continue
   for conc in "-c 8" "-c 50 -P 16"; do
     # shellcheck disable=SC2086  # $conc is two or four words on purpose
     if ((turn % 2 == 0)); then
@@ -122,6 +147,28 @@ for test in incr set get sadd; do
   done
 done
 
+if [[ " $TESTS " == *" zset "* ]]; then
+  for line in "${ZSET_LINES[@]}"; do
+    label=${line%%|*}
+    read -r -a cmd <<<"${line#*|}"
+    for conc in "-c 8" "-c 50 -P 16"; do
+      # shellcheck disable=SC2086  # $conc is two or four words on purpose
+      if ((turn % 2 == 0)); then
+        r=$(rps_cmd "$REDIS_PORT" $conc "${cmd[@]}"); s=$(rps_cmd "$RESP_BASE" $conc "${cmd[@]}")
+      else
+        s=$(rps_cmd "$RESP_BASE" $conc "${cmd[@]}"); r=$(rps_cmd "$REDIS_PORT" $conc "${cmd[@]}")
+      fi
+      turn=$((turn + 1))
+      ratio=$(awk -v r="$r" -v s="$s" 'BEGIN { if (r + 0 > 0 && s + 0 > 0) printf "%.2f", s / r; else print "-" }')
+      printf "| %s | %s | %s | %s | %s |\n" "$label" "$conc" "$r" "$s" "$ratio"
+    done
+  done
+  echo
+  echo "ZCARD zbench: redis-server $(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ZCARD zbench)," \
+       "regionsyncd $(redis-cli -h 127.0.0.1 -p "$RESP_BASE" ZCARD zbench)"
+fi
+
+((incr_runs > 0)) || exit 0
 # Sanity: every INCR counted, on redis-server and on every region after sync.
 want=$((incr_runs * N))
 echo

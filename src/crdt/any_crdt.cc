@@ -1,6 +1,7 @@
 #include "regionsync/crdt/any_crdt.h"
 
 #include <cassert>
+#include <cmath>
 
 namespace regionsync {
 namespace {
@@ -58,6 +59,20 @@ nlohmann::json MapJson(const OrMap& m) {
   return obj;
 }
 
+nlohmann::json ScoreJson(double score) {
+  if (std::isinf(score)) return score > 0 ? "inf" : "-inf";
+  return score;
+}
+
+nlohmann::json SortedSetJson(const SortedSet& s) {
+  nlohmann::json a = nlohmann::json::array();
+  s.Visit(0, s.size(), false, [&](const SortedSet::Entry& e) {
+    a.push_back(nlohmann::json::array({std::string(e.member), ScoreJson(e.score)}));
+    return true;
+  });
+  return a;
+}
+
 }  // namespace
 
 CrdtType TypeOf(const AnyCrdt& value) {
@@ -74,13 +89,14 @@ const char* TypeName(CrdtType type) {
     case pb::EW_FLAG: return "ew_flag";
     case pb::OR_MAP: return "or_map";
     case pb::STRING: return "string";
+    case pb::SORTED_SET: return "sorted_set";
     default: return "unknown";
   }
 }
 
 Result<CrdtType> ParseTypeName(std::string_view name) {
   for (CrdtType t : {pb::G_COUNTER, pb::PN_COUNTER, pb::LWW_REGISTER, pb::MV_REGISTER, pb::OR_SET,
-                     pb::EW_FLAG, pb::OR_MAP, pb::STRING}) {
+                     pb::EW_FLAG, pb::OR_MAP, pb::STRING, pb::SORTED_SET}) {
     if (name == TypeName(t)) return t;
   }
   return InvalidArgument("unknown CRDT type '" + std::string(name) + "'");
@@ -96,6 +112,7 @@ AnyCrdt EmptyCrdt(CrdtType type) {
     case pb::EW_FLAG: return EwFlag();
     case pb::OR_MAP: return OrMap();
     case pb::STRING: return RedisString();
+    case pb::SORTED_SET: return SortedSet();
     default: assert(false && "EmptyCrdt: unknown type"); return GCounter();
   }
 }
@@ -133,6 +150,7 @@ Result<AnyCrdt> DecodeCrdt(CrdtType type, std::string_view bytes, size_t max_byt
     case pb::EW_FLAG: return DecodeAs<EwFlag>(bytes, max_bytes);
     case pb::OR_MAP: return DecodeAs<OrMap>(bytes, max_bytes);
     case pb::STRING: return DecodeAs<RedisString>(bytes, max_bytes);
+    case pb::SORTED_SET: return DecodeAs<SortedSet>(bytes, max_bytes);
     default: return InvalidArgument("unknown CRDT type " + std::to_string(static_cast<int>(type)));
   }
 }
@@ -141,6 +159,7 @@ std::vector<AnyCrdt> SplitCrdt(const AnyCrdt& delta, size_t max_encoded_bytes) {
   return std::visit(Overloaded{
                         [&](const OrSet& s) { return SplitAs(s, max_encoded_bytes); },
                         [&](const OrMap& m) { return SplitAs(m, max_encoded_bytes); },
+                        [&](const SortedSet& s) { return SplitAs(s, max_encoded_bytes); },
                         [&](const auto&) { return std::vector<AnyCrdt>{delta}; },
                     },
                     delta);
@@ -161,6 +180,7 @@ nlohmann::json ValueJson(const AnyCrdt& value) {
                           std::optional<std::string> v = r.Value();
                           return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
                         },
+                        [](const SortedSet& s) { return SortedSetJson(s); },
                     },
                     value);
 }
@@ -175,6 +195,7 @@ bool HasValue(const AnyCrdt& value) {
                         [](const EwFlag& f) { return f.Enabled(); },
                         [](const OrMap& m) { return m.size() != 0; },
                         [](const RedisString& r) { return r.HasValue(); },
+                        [](const SortedSet& s) { return s.size() != 0; },
                     },
                     value);
 }
@@ -198,6 +219,7 @@ Result<AnyCrdt> ClearCrdt(AnyCrdt& state, ActorId actor, HlcTimestamp clock_now)
             for (const std::string& k : m.Keys()) delta.Join(m.Remove(k));
             return AnyCrdt(std::move(delta));
           },
+          [](SortedSet& s) -> Result<AnyCrdt> { return AnyCrdt(s.Clear()); },
       },
       state);
 }

@@ -25,7 +25,7 @@ rc::Gen<AnyCrdt> GenState() {
     // Dot-based types: what one actor's first dot holds depends on the actor
     // alone, as it does in a real history.
     HlcTimestamp ts = HlcFromMillis(actor);
-    switch (*rc::gen::inRange(0, 9)) {
+    switch (*rc::gen::inRange(0, 10)) {
       case 0: { PnCounter c; c.Increment(actor, n); if (n % 2) c.Reset(); return c; }
       case 1: { LwwRegister r; r.Assign(actor, HlcFromMillis(n), std::to_string(n)); return r; }
       case 2: { RedisString s; s.Set(actor, ts, actor % 2 ? "x" : "7"); s.Increment(actor, 1); return s; }
@@ -35,6 +35,8 @@ rc::Gen<AnyCrdt> GenState() {
       case 6: { OrMap m; m.Increment(actor, "f", 1); return m; }
       // A hash's counter field; its own actors, so no dot holds two payloads.
       case 7: { OrMap m; m.IncrementRegister(actor + 10, "f", static_cast<int64_t>(actor)); return m; }
+      // A sorted set; its own actors, as above.
+      case 8: { SortedSet z; z.Assign(actor + 20, std::to_string(actor), ts, static_cast<double>(actor)); return z; }
       default: { RedisString s; s.Increment(actor, static_cast<int64_t>(n)); return s; }
     }
   });

@@ -79,6 +79,15 @@ AnyCrdt WriteAfresh(AnyCrdt& state, const AnyCrdt& source, ActorId actor, HlcTim
             }
             return WriteText(state, source, actor, now);
           },
+          [&](const SortedSet& s) -> AnyCrdt {
+            SortedSet& into = std::get<SortedSet>(state);
+            SortedSet delta;
+            s.Visit(0, s.size(), false, [&](const SortedSet::Entry& e) {
+              delta.Join(into.Assign(actor, e.member, now, e.score));
+              return true;
+            });
+            return delta;
+          },
           [&](const LwwRegister&) -> AnyCrdt { return WriteText(state, source, actor, now); },
           [&](const RedisString&) -> AnyCrdt { return WriteText(state, source, actor, now); },
       },
@@ -129,6 +138,14 @@ size_t LargestCopyUnit(const AnyCrdt& source) {
           [](const OrSet& s) -> size_t {
             size_t n = 0;
             for (const std::string& e : s.Elements()) n = std::max(n, e.size());
+            return n;
+          },
+          [](const SortedSet& s) -> size_t {
+            size_t n = 0;
+            s.Visit(0, s.size(), false, [&](const SortedSet::Entry& e) {
+              n = std::max(n, e.member.size() + sizeof(double));
+              return true;
+            });
             return n;
           },
           [](const OrMap& m) -> size_t {

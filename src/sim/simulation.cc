@@ -1,6 +1,8 @@
 #include "regionsync/sim/simulation.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <functional>
 #include <map>
 #include <sstream>
@@ -214,6 +216,16 @@ class Run {
         for (const std::string& e : elements) m.sets[key].removes.emplace_back(e, ctx);
       };
     }
+    if (const SortedSet* z = std::get_if<SortedSet>(v)) {
+      std::vector<std::string> members;
+      z->Visit(0, z->size(), false, [&](const SortedSet::Entry& e) {
+        members.emplace_back(e.member);
+        return true;
+      });
+      return [key, members = std::move(members), ctx = z->context()](WorkloadModel& m) {
+        for (const std::string& member : members) m.sorted_sets[key].removes.emplace_back(member, ctx);
+      };
+    }
     return {};  // an LWW register's delete is a write: DeleteKey records it
   }
 
@@ -248,7 +260,7 @@ class Run {
     std::string key;
     std::vector<std::function<void(WorkloadModel&)>> applies;
     Status s;
-    switch (env.Uniform(17)) {
+    switch (env.Uniform(19)) {
       case 0: {
         key = "visits-" + std::to_string(env.Uniform(2));
         uint64_t by = 1 + env.Uniform(5);
@@ -356,6 +368,11 @@ class Run {
       case 15:
         key = "profile-" + std::to_string(env.Uniform(2));
         s = HashOperation(r, key);
+        break;
+      case 16:
+      case 17:
+        key = "leaders-" + std::to_string(env.Uniform(2));
+        s = SortedSetOperation(r, key, &applies);
         break;
       default:
         if (env.Chance(0.1)) {
@@ -506,6 +523,62 @@ class Run {
     return Status::Ok();
   }
 
+  // ZADD / ZINCRBY / ZREM / DEL racing on a few members of a sorted set,
+  // written as the Redis port writes them (Replica::Mutate<SortedSet>).
+  // Membership is checked against its add-wins model; locally, ZINCRBY's
+  // answer (what it reads after) is the score before plus the increment
+  // (integers and +inf: exact in any order of summation).
+  Status SortedSetOperation(Replica& r, const std::string& key,
+                            std::vector<std::function<void(WorkloadModel&)>>* applies) {
+    SimEnv& env = cluster_.env();
+    const std::string member = "p" + std::to_string(env.Uniform(6));
+    const AnyCrdt* existing = r.Find(key);
+    const SortedSet* set = existing ? std::get_if<SortedSet>(existing) : nullptr;
+    const DotContext seen = set ? set->context() : DotContext();
+    const uint64_t roll = env.Uniform(100);
+    if (roll < 8) return DeleteKey(r, key, applies);
+    const size_t unit = key.size() + member.size() + sizeof(double);
+    const size_t added = member.size() + Replica::kUnitEncodingBytes;
+    if (roll < 30) {  // ZREM: nothing to write for an absent member
+      if (set == nullptr || !set->Contains(member)) return Status::Ok();
+      Result<SortedSet*> z = r.Mutate<SortedSet>(key, unit, 0, [&](SortedSet& state) {
+        return std::pair<SortedSet, bool>(state.Remove(member), true);
+      });
+      RS_RETURN_IF_ERROR(z.status());
+      applies->push_back([key, member, seen](WorkloadModel& m) { m.sorted_sets[key].removes.emplace_back(member, seen); });
+      return Status::Ok();
+    }
+    const Dot dot = seen.Next(r.id().actor());
+    const bool increment = roll >= 65;
+    if (!increment) {  // ZADD
+      const double score = env.Chance(0.05) ? std::numeric_limits<double>::infinity()
+                                            : static_cast<double>(env.Uniform(21)) - 10;
+      const HlcTimestamp ts = r.Now();
+      Result<SortedSet*> z = r.Mutate<SortedSet>(key, unit, added, [&](SortedSet& state) {
+        std::optional<double> before = state.Score(member);
+        SortedSet delta = state.Assign(r.id().actor(), member, ts, score);
+        return std::pair<SortedSet, bool>(std::move(delta), before != score);
+      });
+      RS_RETURN_IF_ERROR(z.status());
+    } else {  // ZINCRBY
+      const double by = static_cast<double>(env.Uniform(11)) - 5;
+      const double before = set && set->Score(member) ? *set->Score(member) : 0;
+      Result<SortedSet*> z = r.Mutate<SortedSet>(key, unit, added, [&](SortedSet& state) {
+        return std::pair<SortedSet, bool>(state.Increment(r.id().actor(), member, by), true);
+      });
+      RS_RETURN_IF_ERROR(z.status());
+      const double after = (*z)->Score(member).value_or(std::nan(""));
+      if (after != before + by) {
+        return Internal("ZINCRBY of " + std::to_string(by) + " on " + std::to_string(before) + " reads " +
+                        std::to_string(after));
+      }
+    }
+    applies->push_back([key, member, dot, seen, increment](WorkloadModel& m) {
+      m.sorted_sets[key].writes.push_back({member, dot, seen, increment});
+    });
+    return Status::Ok();
+  }
+
   // Writes at the size limits: a value that fills max_value_bytes exactly
   // is acknowledged and must replicate and restore; one byte more, and a set
   // grown past max_state_bytes, are refused and change nothing.
@@ -554,7 +627,7 @@ class Run {
     std::vector<std::string_view> batch = {member, "m9"};
     std::string other = key == "mixed-0" ? "mixed-1" : "mixed-0";
     const AnyCrdt* source = r.Find(other);
-    switch (env.Uniform(13)) {
+    switch (env.Uniform(14)) {
       case 0: s = r.Increment(key, 1, pb::STRING).status(); break;
       case 1: s = r.Add(key, member).status(); break;
       case 2: s = r.AddAll(key, batch).status(); break;  // SADD of several members: one delta
@@ -567,6 +640,14 @@ class Run {
       case 9: s = r.MapRemove(key, "f"); break;
       case 10:  // COPY other key REPLACE: its value written afresh here
         if (source != nullptr && HasValue(*source)) s = r.WriteCopy(key, AnyCrdt(*source));
+        break;
+      case 12:  // ZADD (a sorted set)
+        s = r.Mutate<SortedSet>(key, key.size() + member.size() + 8, member.size() + Replica::kUnitEncodingBytes,
+                                [&](SortedSet& z) {
+                                  return std::pair<SortedSet, bool>(
+                                      z.Assign(r.id().actor(), member, r.Now(), 1.0 + env.Uniform(3)), true);
+                                })
+                .status();
         break;
       case 11:  // RENAME other key: the copy, then DEL of the source
         if (source == nullptr || !HasValue(*source)) break;

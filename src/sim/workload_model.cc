@@ -71,6 +71,23 @@ std::vector<std::string> SetOps::Expected() const {
   return {present.begin(), present.end()};
 }
 
+std::vector<std::string> SortedSetOps::Expected() const {
+  std::set<std::string> present;
+  for (const Write& w : writes) {
+    bool superseded = false;
+    for (const auto& [removed, seen] : removes) {
+      superseded = superseded || (removed == w.member && seen.Contains(w.dot));
+    }
+    for (const Write& later : writes) {
+      if (later.member != w.member || !later.seen.Contains(w.dot)) continue;
+      // ZADD replaces every dot it saw; ZINCRBY its own actor's counter dot.
+      superseded = superseded || !later.increment || (w.increment && later.dot.actor == w.dot.actor);
+    }
+    if (!superseded) present.insert(w.member);
+  }
+  return {present.begin(), present.end()};
+}
+
 std::string WorkloadModel::Check(const std::map<std::string, const AnyCrdt*>& state) const {
   auto find = [&](const std::string& key) -> const AnyCrdt* {
     auto it = state.find(key);
@@ -115,6 +132,21 @@ std::string WorkloadModel::Check(const std::map<std::string, const AnyCrdt*>& st
     if (v != nullptr && std::holds_alternative<OrSet>(*v)) got = std::get<OrSet>(*v).Elements();
     if (got != ops.Expected()) {
       err << "set " << key << " has " << got.size() << " elements, add-wins model " << ops.Expected().size() << "; ";
+    }
+  }
+  for (const auto& [key, ops] : sorted_sets) {
+    const AnyCrdt* v = find(key);
+    std::vector<std::string> got;
+    if (const SortedSet* z = v ? std::get_if<SortedSet>(v) : nullptr) {
+      z->Visit(0, z->size(), false, [&](const SortedSet::Entry& e) {
+        got.emplace_back(e.member);
+        return true;
+      });
+      std::sort(got.begin(), got.end());
+    }
+    if (got != ops.Expected()) {
+      err << "sorted set " << key << " has " << got.size() << " members, add-wins model " << ops.Expected().size()
+          << "; ";
     }
   }
   return err.str();

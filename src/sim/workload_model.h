@@ -73,12 +73,29 @@ struct SetOps {
   std::vector<std::string> Expected() const;
 };
 
+// A sorted set's membership (scores are checked by convergence and, for
+// ZINCRBY, by its answer): ZADD replaces every dot of the member it saw,
+// ZINCRBY only its own actor's counter dots it saw, ZREM and DEL remove the
+// dots they saw. A member is present iff one of its writes' dots survives.
+struct SortedSetOps {
+  struct Write {
+    std::string member;
+    Dot dot;
+    DotContext seen;
+    bool increment;  // ZINCRBY (a counter dot), else ZADD
+  };
+  std::vector<Write> writes;
+  std::vector<std::pair<std::string, DotContext>> removes;
+  std::vector<std::string> Expected() const;  // sorted
+};
+
 struct WorkloadModel {
   std::map<std::string, int64_t> grow_only;
   std::map<std::string, CounterOps> counters;
   std::map<std::string, Write> registers;
   std::map<std::string, StringOps> strings;
   std::map<std::string, SetOps> sets;
+  std::map<std::string, SortedSetOps> sorted_sets;
 
   // "" when `state` (node 0's, after convergence) matches every model;
   // otherwise one sentence per mismatch.

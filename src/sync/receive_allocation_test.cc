@@ -11,6 +11,7 @@
 #include "regionsync/crdt/any_crdt.h"
 #include "regionsync/proto/causal.pb.h"
 #include "regionsync/proto/or_set.pb.h"
+#include "regionsync/proto/sorted_set.pb.h"
 #include "regionsync/sync/wire/frame.h"
 #include "sync/wire/allocation_probe.h"
 
@@ -114,6 +115,32 @@ TEST(ReceiveAllocationTest, DotStoresClaimingManyRows) {
   map.add_dot_counts(kClaimed);
   RowsOutsideTheContext(map.mutable_dots(), /*with_values=*/false);
   ExpectRejectedWithinBound(pb::OR_MAP, map, "or_map rows");
+}
+
+TEST(ReceiveAllocationTest, SortedSetClaimingManyRowsOrMembers) {
+  pb::SortedSet rows;  // one member claiming every row, all outside {kActor: [1, 1]}
+  OneInterval(rows.mutable_context(), 1);
+  rows.add_members("m");
+  rows.add_dot_counts(kClaimed);
+  for (int i = 0; i < kClaimed; ++i) {
+    rows.add_actor_indexes(0);
+    rows.add_counters(2);
+    rows.add_timestamps(0);
+    rows.add_values(1);
+  }
+  ExpectRejectedWithinBound(pb::SORTED_SET, rows, "sorted_set rows");
+
+  pb::SortedSet members;  // kClaimed valid members, the last dot repeated
+  OneInterval(members.mutable_context(), kClaimed);
+  for (int i = 0; i < kClaimed; ++i) {
+    members.add_members("m" + std::to_string(100000 + i));
+    members.add_dot_counts(1);
+    members.add_actor_indexes(0);
+    members.add_counters(i + 1 == kClaimed ? 1 : i + 1);
+    members.add_timestamps(0);
+    members.add_values(1);
+  }
+  ExpectRejectedWithinBound(pb::SORTED_SET, members, "sorted_set dot under two members");
 }
 
 TEST(ReceiveAllocationTest, CompressedFrameCarryingAnEntryBomb) {

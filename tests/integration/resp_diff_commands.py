@@ -16,8 +16,12 @@ KEYS = {
 }
 FREE_KEYS = ["", b"k\x00\r\n\xff"]
 ALL_KEYS = [k for ks in KEYS.values() for k in ks] + FREE_KEYS
+# Sorted sets whose members all have score 0, for the lex commands (Redis
+# documents lex ranges for equal scores only): only ZADD with score 0 and
+# removals write them, so they stay out of ALL_KEYS.
+LEX_KEYS = ["zl1", "zl2"]
 MISSING = "missing"  # mostly read, so mostly missing
-TRACKED_KEYS = ALL_KEYS + [MISSING]
+TRACKED_KEYS = ALL_KEYS + LEX_KEYS + [MISSING]
 
 BINARY = bytes(range(256))
 WORDS = ["a", "b", "c", "hello", "", "a\r\nb", "x y"]
@@ -37,7 +41,7 @@ INDEXES = ["0", "1", "2", "-1", "-2", "-3", "3", "5", "100", "-100", "9223372036
            "-9223372036854775808", "x"]
 SCORE_RANGES = ["-inf", "+inf", "inf", "0", "1", "2", "(1", "(2", "1.5", "-1", "(-inf", "(+inf", "10", "abc",
                 "(", "((1", "1e308"]
-LEX_RANGES = ["-", "+", "[a", "(a", "[b", "(c", "[", "(", "[aa", "a", "[\xff"]
+LEX_RANGES = ["-", "+", "[a", "(a", "[b", "(c", "[", "(", "[aa", "a", "[\xff", "(ab", "[d", "+x", "-\x00", "", "(\x00"]
 PATTERNS = ["*", "s*", "set?", "h[12]", "*1", "z*", "[a-", "nomatch", "\\s1", "*\x00*", "?"]
 
 
@@ -247,7 +251,27 @@ class Gen:
 
     # ---- Sorted sets.
 
+    def lex_key(self):
+        """Mostly an all-score-0 set; sometimes a set of mixed scores (small
+        ones: Redis's listpack walk is defined, and regionsyncd follows it),
+        another type or a missing key."""
+        r = self.rng.random()
+        if r < 0.7:
+            return self.pick(LEX_KEYS)
+        if r < 0.9:
+            return self.pick(KEYS["zset"])
+        return self.pick([k for k in ALL_KEYS if k not in KEYS["zset"]] + [MISSING])
+
+    def lex_zadd(self):
+        opts = [o for o, p in (("NX", 0.15), ("XX", 0.15), ("CH", 0.25)) if self.chance(p)]
+        pairs = []
+        for _ in range(self.rng.randint(1, 4)):
+            pairs += ["0", self.member()]
+        return ["ZADD", self.pick(LEX_KEYS)] + opts + pairs
+
     def zadd(self):
+        if self.chance(0.2):
+            return self.lex_zadd()
         opts = [o for o, p in (("NX", 0.15), ("XX", 0.15), ("GT", 0.15), ("LT", 0.15), ("CH", 0.25),
                                ("INCR", 0.15)) if self.chance(p)]
         if self.chance(0.03):
@@ -275,7 +299,7 @@ class Gen:
         elif mode == "BYSCORE":
             args = ["ZRANGE", self.key("zset"), self.score_range(), self.score_range(), "BYSCORE"]
         else:
-            args = ["ZRANGE", self.key("zset"), self.lex_range(), self.lex_range(), "BYLEX"]
+            args = ["ZRANGE", self.lex_key(), self.lex_range(), self.lex_range(), "BYLEX"]
         opts = []
         if self.chance(0.35):
             opts.append(["REV"])
@@ -287,6 +311,39 @@ class Gen:
             opts.append([self.pick(["BYSCORE", "BYLEX", "BOGUS"])])
         return args[:4] + [a for o in self.shuffled(opts + ([args[4:]] if args[4:] else [])) for a in o]
 
+    def zrangestore(self):
+        args = self.zrange()
+        if "WITHSCORES" in args and self.chance(0.8):
+            args.remove("WITHSCORES")
+        return ["ZRANGESTORE", self.key("zset")] + args[1:]
+
+    def zrangebylex(self, name):
+        args = [name, self.lex_key(), self.lex_range(), self.lex_range()]
+        if self.chance(0.3):
+            args += self.limit()
+        if self.chance(0.03):
+            args.append("WITHSCORES")
+        return args
+
+    def zcombine(self, name):
+        """ZUNION / ZINTER / ZDIFF (numkeys first) and ZINTERCARD; sets count too."""
+        keys = [self.key("zset") if self.chance(0.8) else self.key("set") for _ in range(self.rng.randint(1, 3))]
+        n = str(len(keys)) if self.chance(0.9) else self.pick(["0", "-1", "abc", str(len(keys) + 1)])
+        args = [name, n] + keys
+        if name == "ZINTERCARD":
+            if self.chance(0.4):
+                args += ["LIMIT", self.pick(["0", "1", "2", "-1", "abc"])]
+            return args
+        if name != "ZDIFF" or self.chance(0.05):
+            if self.chance(0.3):
+                args += ["WEIGHTS"] + [self.pick(["1", "2", "-1", "0", "0.5", "inf", "abc"])
+                                       for _ in range(len(keys) if self.chance(0.9) else len(keys) + 1)]
+            if self.chance(0.3):
+                args += ["AGGREGATE", self.pick(["SUM", "MIN", "MAX", "max", "AVG"])]
+        if self.chance(0.5):
+            args.append(self.pick(["WITHSCORES", "withscores"]) if self.chance(0.95) else "BOGUS")
+        return args
+
     def zrangebyscore(self, name):
         args = [name, self.key("zset"), self.score_range(), self.score_range()]
         opts = []
@@ -297,7 +354,7 @@ class Gen:
         return args + [a for o in self.shuffled(opts) for a in o]
 
     def zstore(self, name):
-        keys = self.keys("zset")
+        keys = [self.key("zset") if self.chance(0.85) else self.key("set") for _ in range(self.rng.randint(1, 3))]
         n = str(len(keys)) if self.chance(0.9) else self.pick(["0", "-1", "abc", str(len(keys) + 1)])
         args = [name, self.key("zset"), n] + keys
         if self.chance(0.3):
@@ -305,6 +362,8 @@ class Gen:
                                    for _ in range(len(keys) if self.chance(0.9) else len(keys) + 1)]
         if self.chance(0.3):
             args += ["AGGREGATE", self.pick(["SUM", "MIN", "MAX", "max", "AVG"])]
+        if self.chance(0.03):
+            args.append("WITHSCORES")
         return args
 
     def zset_command(self, name):
@@ -329,7 +388,16 @@ class Gen:
             "ZMSCORE": lambda: ["ZMSCORE", k] + self.members(),
             "ZCARD": lambda: ["ZCARD", k],
             "ZCOUNT": lambda: ["ZCOUNT", k, self.score_range(), self.score_range()],
-            "ZLEXCOUNT": lambda: ["ZLEXCOUNT", k, self.lex_range(), self.lex_range()],
+            "ZLEXCOUNT": lambda: ["ZLEXCOUNT", self.lex_key(), self.lex_range(), self.lex_range()],
+            "ZRANGEBYLEX": lambda: self.zrangebylex("ZRANGEBYLEX"),
+            "ZREVRANGEBYLEX": lambda: self.zrangebylex("ZREVRANGEBYLEX"),
+            "ZREMRANGEBYLEX": lambda: ["ZREMRANGEBYLEX", self.lex_key(), self.lex_range(), self.lex_range()],
+            "ZRANGESTORE": self.zrangestore,
+            "ZUNION": lambda: self.zcombine("ZUNION"),
+            "ZINTER": lambda: self.zcombine("ZINTER"),
+            "ZDIFF": lambda: self.zcombine("ZDIFF"),
+            "ZINTERCARD": lambda: self.zcombine("ZINTERCARD"),
+            "ZDIFFSTORE": lambda: self.zstore("ZDIFFSTORE"),
             "ZRANGE": self.zrange,
             "ZRANGEBYSCORE": lambda: self.zrangebyscore("ZRANGEBYSCORE"),
             "ZREVRANGEBYSCORE": lambda: self.zrangebyscore("ZREVRANGEBYSCORE"),
@@ -456,7 +524,8 @@ for _name in ("HSET HMSET HGET HDEL HGETALL HLEN HINCRBY HINCRBYFLOAT HMGET HKEY
     FAMILY_OF[_name] = Gen.hash_command
 for _name in ("ZADD ZINCRBY ZREM ZSCORE ZMSCORE ZCARD ZCOUNT ZLEXCOUNT ZRANGE ZRANGEBYSCORE ZREVRANGEBYSCORE ZREVRANGE "
               "ZRANK ZREVRANK ZREMRANGEBYSCORE ZREMRANGEBYRANK ZPOPMIN ZPOPMAX ZRANDMEMBER ZSCAN ZUNIONSTORE "
-              "ZINTERSTORE").split():
+              "ZINTERSTORE ZRANGEBYLEX ZREVRANGEBYLEX ZREMRANGEBYLEX ZRANGESTORE ZUNION ZINTER ZDIFF ZINTERCARD "
+              "ZDIFFSTORE").split():
     FAMILY_OF[_name] = Gen.zset_command
 for _name in "EXISTS TYPE DEL UNLINK RENAME RENAMENX COPY TOUCH RANDOMKEY DBSIZE KEYS SCAN FLUSHDB".split():
     FAMILY_OF[_name] = Gen.keyspace_command
@@ -474,6 +543,22 @@ TYPE_OF = {name: {Gen.string_command: "string", Gen.set_command: "set", Gen.hash
                   Gen.zset_command: "zset"}.get(fn) for name, fn in FAMILY_OF.items()}
 
 
+# The writes that create their key (its type: TYPE_OF) when they succeed.
+CREATING_WRITES = set("SET SETNX GETSET APPEND SETRANGE INCR DECR INCRBY DECRBY INCRBYFLOAT MSET MSETNX SADD SMOVE "
+                      "SINTERSTORE SUNIONSTORE SDIFFSTORE HSET HMSET HSETNX HINCRBY HINCRBYFLOAT ZADD ZINCRBY "
+                      "ZUNIONSTORE ZINTERSTORE ZDIFFSTORE ZRANGESTORE".split())
+
+
+def created_keys(args):
+    """The keys a CREATING_WRITES command writes."""
+    name = args[0].upper()
+    if name in ("MSET", "MSETNX"):
+        return args[1::2]
+    if name == "SMOVE":
+        return args[2:3]
+    return args[1:2]
+
+
 def key_args(args):
     """The arguments of a command that name keys."""
     name = args[0].upper()
@@ -484,8 +569,12 @@ def key_args(args):
         return args[1:]
     if name in ("SMOVE", "RENAME", "RENAMENX", "COPY"):
         return args[1:3]
-    if name in ("ZUNIONSTORE", "ZINTERSTORE"):
+    if name in ("ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE"):
         return args[1:2] + args[3:]
+    if name in ("ZUNION", "ZINTER", "ZDIFF", "ZINTERCARD"):
+        return args[2:]
+    if name == "ZRANGESTORE":
+        return args[1:3]
     if name == "SINTERCARD":
         return args[2:]
     return args[1:2]

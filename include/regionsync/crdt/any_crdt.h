@@ -21,18 +21,21 @@
 #include "regionsync/crdt/or_set.h"
 #include "regionsync/crdt/pn_counter.h"
 #include "regionsync/crdt/redis_string.h"
+#include "regionsync/crdt/sorted_set.h"
 
 namespace regionsync {
 
-using AnyCrdt = std::variant<GCounter, PnCounter, LwwRegister, MvRegister, OrSet, EwFlag, OrMap, RedisString>;
+using AnyCrdt =
+    std::variant<GCounter, PnCounter, LwwRegister, MvRegister, OrSet, EwFlag, OrMap, RedisString, SortedSet>;
 
 CrdtType TypeOf(const AnyCrdt& value);
-// "g_counter", "pn_counter", "lww_register", "mv_register", "or_set", "ew_flag", "or_map", "string".
+// "g_counter", "pn_counter", "lww_register", "mv_register", "or_set", "ew_flag", "or_map", "string",
+// "sorted_set".
 const char* TypeName(CrdtType type);
 // Inverse of TypeName; InvalidArgument for an unknown name.
 Result<CrdtType> ParseTypeName(std::string_view name);
 
-// The empty state of `type`. REQUIRES: type is one of the eight types.
+// The empty state of `type`. REQUIRES: type is one of the nine types.
 AnyCrdt EmptyCrdt(CrdtType type);
 
 // True if `delta` may be joined into `state`: same type, and for maps the same
@@ -80,7 +83,9 @@ std::vector<AnyCrdt> SplitCrdt(const AnyCrdt& delta, size_t max_encoded_bytes);
 
 // The user-facing value: a number for counters, a string or null for an LWW
 // register, a sorted array for sets and MV registers, a bool for a flag, an
-// object for a map (values by the map's kind).
+// object for a map (values by the map's kind), and for a sorted set an array
+// of [member, score] pairs in rank order, a score as a JSON number, or as
+// the string "inf" / "-inf" when infinite (JSON has no infinity).
 nlohmann::json ValueJson(const AnyCrdt& value);
 
 // False when the value reads as empty: a counter at 0, an unwritten or deleted
@@ -90,8 +95,9 @@ bool HasValue(const AnyCrdt& value);
 // Observed remove of the whole value, applied to `state`; returns the delta.
 // What a concurrent write keeps: counters subtract the value they observed
 // (concurrent increments survive), registers write "no value" by
-// last-writer-wins, MV registers, sets and maps remove the values and entries
-// they observed (concurrent adds win), flags disable (concurrent enables win).
+// last-writer-wins, MV registers, sets, maps and sorted sets remove the values
+// and entries they observed (concurrent adds and increments win), flags
+// disable (concurrent enables win).
 // InvalidArgument for a grow-only counter, which cannot go down.
 // REQUIRES: actor != 0.
 Result<AnyCrdt> ClearCrdt(AnyCrdt& state, ActorId actor, HlcTimestamp clock_now);

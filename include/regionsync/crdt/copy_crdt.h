@@ -39,7 +39,8 @@ bool CanCopyInto(const AnyCrdt& state, const AnyCrdt& source);
 //   - sets: an add of every element;
 //   - maps: every field written by the map's kind (assigned, incremented,
 //     enabled, or each element added);
-//   - flags: an enable; multi-value registers: an assign of the value.
+//   - flags: an enable; multi-value registers: an assign of the value;
+//   - sorted sets: an assign (ZADD) of every member's score.
 // Nothing of `source`'s dots, timestamps or other actors' counts is reused.
 // InvalidArgument (and `state` unchanged) when the value cannot be written
 // by one actor: a multi-value register (or a map field of one) holding
@@ -48,7 +49,8 @@ bool CanCopyInto(const AnyCrdt& state, const AnyCrdt& source);
 Result<AnyCrdt> ReplaceByCopy(AnyCrdt& state, const AnyCrdt& source, ActorId actor, HlcTimestamp clock_now);
 
 // The largest part of `source`'s value that a write copies whole (a
-// register's value, a set element, a map field with its value or element),
+// register's value, a set element, a map field with its value or element, a
+// sorted set's member with its 8-byte score),
 // without the key: what Replica::CheckWriteSize counts as the unit.
 size_t LargestCopyUnit(const AnyCrdt& source);
 

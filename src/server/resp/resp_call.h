@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "regionsync/crdt/sorted_set.h"
 #include "regionsync/server/resp/resp_commands.h"
 
 namespace regionsync {
@@ -44,6 +45,20 @@ inline std::optional<uint64_t> ParseScanCursor(std::string_view s) {
   return negative ? uint64_t{0} - v : v;
 }
 
+// Redis's string2d (ZADD's scores, ZINCRBY, WEIGHTS): strtod over the whole
+// text, no leading space, "inf"/"-inf" allowed, NaN, overflow and underflow
+// to zero refused. resp_zset_commands.cc.
+std::optional<double> ParseRedisScore(std::string_view s);
+// One end of a score range as Redis's zslParseRange reads it: "(" makes it
+// exclusive, then strtod up to the text's end or its first NUL (so "" is
+// 0); nullopt for NaN or trailing garbage. resp_zset_commands.cc.
+std::optional<ScoreBound> ParseScoreBound(std::string_view s);
+// One end of a lex range ("-", "+", "[m", "(m"); nullopt otherwise.
+std::optional<LexBound> ParseLexBound(std::string_view s);
+// Whether Redis 7.0 (zset-max-listpack-entries 128 / -value 64) would keep
+// this sorted set as a listpack: OBJECT ENCODING and ZSCAN's one-reply walk.
+bool ZsetIsListpack(const SortedSet& z);
+
 inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && AsciiLower(a) == AsciiLower(b);
 }
@@ -58,6 +73,8 @@ inline const char* RedisType(const AnyCrdt& v) {
       return "string";
     case pb::OR_SET:
       return "set";
+    case pb::SORTED_SET:
+      return "zset";
     case pb::OR_MAP: {
       OrMapKind k = std::get<OrMap>(v).kind();
       return k == OrMapKind::kRegister || k == OrMapKind::kUnset ? "hash" : "or_map";
@@ -189,6 +206,41 @@ class RespCommands::Call {
   void HScan();
   void HRandField();
 
+  // Sorted sets: resp_zset_commands.cc (writes, point reads, pops, random
+  // members, ZSCAN) and resp_zset_range_commands.cc (ranges, counts, the
+  // ZUNION / ZINTER / ZDIFF family).
+  void ZAdd() { AddScores(/*incr_command=*/false); }
+  void ZIncrBy() { AddScores(/*incr_command=*/true); }
+  void ZRem();
+  void ZScore();
+  void ZMScore();
+  void ZCard();
+  void ZRank() { RankOf(/*reverse=*/false); }
+  void ZRevRank() { RankOf(/*reverse=*/true); }
+  void ZPopMin() { Pop(/*max=*/false); }
+  void ZPopMax() { Pop(/*max=*/true); }
+  void ZRandMember();
+  void ZScan();
+  void ZCount();
+  void ZLexCount();
+  void ZRange() { RangeCommand(1, false, ZRangeBy::kAuto, false); }
+  void ZRangeStore() { RangeCommand(2, true, ZRangeBy::kAuto, false); }
+  void ZRevRange() { RangeCommand(1, false, ZRangeBy::kRank, true); }
+  void ZRangeByScore() { RangeCommand(1, false, ZRangeBy::kScore, false); }
+  void ZRevRangeByScore() { RangeCommand(1, false, ZRangeBy::kScore, true); }
+  void ZRangeByLex() { RangeCommand(1, false, ZRangeBy::kLex, false); }
+  void ZRevRangeByLex() { RangeCommand(1, false, ZRangeBy::kLex, true); }
+  void ZRemRangeByRank() { RemoveRange(ZRangeBy::kRank); }
+  void ZRemRangeByScore() { RemoveRange(ZRangeBy::kScore); }
+  void ZRemRangeByLex() { RemoveRange(ZRangeBy::kLex); }
+  void ZUnionStore() { CombineZsets(ZSetOp::kUnion, /*store=*/true); }
+  void ZInterStore() { CombineZsets(ZSetOp::kInter, /*store=*/true); }
+  void ZDiffStore() { CombineZsets(ZSetOp::kDiff, /*store=*/true); }
+  void ZUnion() { CombineZsets(ZSetOp::kUnion, /*store=*/false); }
+  void ZInter() { CombineZsets(ZSetOp::kInter, /*store=*/false); }
+  void ZDiff() { CombineZsets(ZSetOp::kDiff, /*store=*/false); }
+  void ZInterCard() { CombineZsets(ZSetOp::kInter, /*store=*/false, /*cardinality_only=*/true); }
+
  private:
   // The key's state when it has a value (HasValue), else nullptr.
   const AnyCrdt* Live(std::string_view key) const {
@@ -253,6 +305,36 @@ class RespCommands::Call {
   void HashFields(bool keys, bool values);
   // HRANDFIELD with a count.
   void RandomFields(int64_t count, bool with_values);
+
+  // Sorted-set helpers.
+  enum class ZRangeBy { kAuto, kRank, kScore, kLex };
+  enum class ZSetOp { kUnion, kInter, kDiff };
+  struct ScoredMember {
+    std::string member;
+    double score;
+  };
+  // The sorted set at `key` for a read: nullptr when the key has no value;
+  // false (and WRONGTYPE answered) when it holds a value of another type.
+  bool ReadZset(std::string_view key, const SortedSet** zset);
+  // ZADD and ZINCRBY (Redis's zaddGenericCommand).
+  void AddScores(bool incr_command);
+  void RankOf(bool reverse);
+  void Pop(bool max);
+  // ZRANGE and its older forms; the source key is args_[key_index], the
+  // destination (ZRANGESTORE) args_[1].
+  void RangeCommand(size_t key_index, bool store, ZRangeBy by, bool reverse);
+  void RemoveRange(ZRangeBy by);
+  // ZUNION[STORE] / ZINTER[STORE] / ZDIFF[STORE]; ZINTERCARD with cardinality_only.
+  void CombineZsets(ZSetOp op, bool store, bool cardinality_only = false);
+  // Member, score pairs as Redis's ZRANGE WITHSCORES writes them (flat in
+  // RESP2, pairs in RESP3), or members alone.
+  void ReplyScored(const std::vector<SortedSet::Entry>& entries, bool with_scores);
+  // Observed remove of `members` (present in the set at args_[1]) as one
+  // write; answers nothing. REQUIRES: !members.empty().
+  bool RemoveMembers(const char* event, const std::vector<std::string>& members);
+  // The destination `dest` becomes `result` (sorted, distinct members), or
+  // is deleted when it is empty; answers the count.
+  void StoreZset(const char* event, const std::string& dest, const std::vector<ScoredMember>& result);
 
   RespCommands* self_;
   RespSession& session_;

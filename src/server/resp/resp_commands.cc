@@ -1,7 +1,7 @@
 // The Redis port's command table and dispatch, and the connection and server
 // commands (PING ... CONFIG, TIME, LASTSAVE, MEMORY). Transactions:
 // resp_transaction_commands.cc; keyspace commands: resp_keyspace_commands.cc;
-// data commands: resp_{string,set,hash}_commands.cc.
+// data commands: resp_{string,set,hash,zset,zset_range}_commands.cc.
 #include "regionsync/server/resp/resp_commands.h"
 
 #include <unistd.h>
@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <limits>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "regionsync/server/node_status.h"
 #include "regionsync/server/resp/glob.h"
@@ -132,6 +131,39 @@ const RespCommands::Table& RespCommands::Commands() {
       {"hincrbyfloat", {&C::HIncrByFloat, 4, {1, 1, 1}, "write denyoom fast"}},
       {"hscan", {&C::HScan, -3, {1, 1, 1}, "readonly"}},
       {"hrandfield", {&C::HRandField, -2, {1, 1, 1}, "readonly"}},
+
+      // Sorted sets: resp_zset_commands.cc, resp_zset_range_commands.cc.
+      {"zadd", {&C::ZAdd, -4, {1, 1, 1}, "write denyoom fast"}},
+      {"zincrby", {&C::ZIncrBy, 4, {1, 1, 1}, "write denyoom fast"}},
+      {"zrem", {&C::ZRem, -3, {1, 1, 1}, "write fast"}},
+      {"zscore", {&C::ZScore, 3, {1, 1, 1}, "readonly fast"}},
+      {"zmscore", {&C::ZMScore, -3, {1, 1, 1}, "readonly fast"}},
+      {"zcard", {&C::ZCard, 2, {1, 1, 1}, "readonly fast"}},
+      {"zcount", {&C::ZCount, 4, {1, 1, 1}, "readonly fast"}},
+      {"zlexcount", {&C::ZLexCount, 4, {1, 1, 1}, "readonly fast"}},
+      {"zrank", {&C::ZRank, 3, {1, 1, 1}, "readonly fast"}},
+      {"zrevrank", {&C::ZRevRank, 3, {1, 1, 1}, "readonly fast"}},
+      {"zrange", {&C::ZRange, -4, {1, 1, 1}, "readonly"}},
+      {"zrangestore", {&C::ZRangeStore, -5, {1, 2, 1}, "write denyoom"}},
+      {"zrevrange", {&C::ZRevRange, -4, {1, 1, 1}, "readonly"}},
+      {"zrangebyscore", {&C::ZRangeByScore, -4, {1, 1, 1}, "readonly"}},
+      {"zrevrangebyscore", {&C::ZRevRangeByScore, -4, {1, 1, 1}, "readonly"}},
+      {"zrangebylex", {&C::ZRangeByLex, -4, {1, 1, 1}, "readonly"}},
+      {"zrevrangebylex", {&C::ZRevRangeByLex, -4, {1, 1, 1}, "readonly"}},
+      {"zremrangebyrank", {&C::ZRemRangeByRank, 4, {1, 1, 1}, "write"}},
+      {"zremrangebyscore", {&C::ZRemRangeByScore, 4, {1, 1, 1}, "write"}},
+      {"zremrangebylex", {&C::ZRemRangeByLex, 4, {1, 1, 1}, "write"}},
+      {"zpopmin", {&C::ZPopMin, -2, {1, 1, 1}, "write fast"}},
+      {"zpopmax", {&C::ZPopMax, -2, {1, 1, 1}, "write fast"}},
+      {"zrandmember", {&C::ZRandMember, -2, {1, 1, 1}, "readonly"}},
+      {"zscan", {&C::ZScan, -3, {1, 1, 1}, "readonly"}},
+      {"zunionstore", {&C::ZUnionStore, -4, {1, 1, 1}, "write denyoom movablekeys"}},
+      {"zinterstore", {&C::ZInterStore, -4, {1, 1, 1}, "write denyoom movablekeys"}},
+      {"zdiffstore", {&C::ZDiffStore, -4, {1, 1, 1}, "write denyoom movablekeys"}},
+      {"zunion", {&C::ZUnion, -3, {0, 0, 0}, "readonly movablekeys"}},
+      {"zinter", {&C::ZInter, -3, {0, 0, 0}, "readonly movablekeys"}},
+      {"zdiff", {&C::ZDiff, -3, {0, 0, 0}, "readonly movablekeys"}},
+      {"zintercard", {&C::ZInterCard, -3, {0, 0, 0}, "readonly movablekeys"}},
   };
   return table;
 }

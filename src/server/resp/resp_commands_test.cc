@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "regionsync/broker/inproc_broker.h"
 
 namespace regionsync {
@@ -173,6 +175,70 @@ TEST_F(RespCommandsTest, SetsAndHashes) {
   EXPECT_EQ(Run({"SMEMBERS", "h"}), kWrongType);
   EXPECT_EQ(Run({"HGET", "s", "f"}), kWrongType);
   EXPECT_EQ(Run({"SCARD", "h"}), kWrongType);
+}
+
+TEST_F(RespCommandsTest, SortedSets) {
+  EXPECT_EQ(Run({"ZADD", "z", "1", "a", "2.5", "b", "inf", "c"}), ":3\r\n");
+  EXPECT_EQ(Run({"ZADD", "z", "XX", "CH", "1", "a", "3", "b", "9", "new"}), ":1\r\n");
+  EXPECT_EQ(Run({"ZRANGE", "z", "0", "-1", "WITHSCORES"}),
+            "*6\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n3\r\n$1\r\nc\r\n$3\r\ninf\r\n");
+  EXPECT_EQ(Run({"ZINCRBY", "z", "0.1", "a"}), "$18\r\n1.1000000000000001\r\n");
+  EXPECT_EQ(Run({"ZADD", "z", "INCR", "-inf", "c"}), "-ERR resulting score is not a number (NaN)\r\n");
+  EXPECT_EQ(Run({"ZADD", "z", "NX", "XX", "1", "a"}), "-ERR XX and NX options at the same time are not compatible\r\n");
+  EXPECT_EQ(Run({"ZADD", "z", "1", "x", "nan", "y"}), "-ERR value is not a valid float\r\n");
+  EXPECT_EQ(Run({"ZCARD", "z"}), ":3\r\n");  // the refused writes changed nothing
+  EXPECT_EQ(Run({"ZADD", "none", "XX", "1", "a"}), ":0\r\n");
+  EXPECT_EQ(replica().Find("none"), nullptr);  // ZADD XX on a missing key does not create it
+  EXPECT_EQ(Run({"ZRANGEBYSCORE", "z", "(1.1", "+inf"}), "*2\r\n$1\r\nb\r\n$1\r\nc\r\n");
+  EXPECT_EQ(Run({"ZRANGEBYSCORE", "z", "x", "1"}), "-ERR min or max is not a float\r\n");
+  EXPECT_EQ(Run({"ZRANGE", "z", "0", "1", "LIMIT", "0", "1"}),
+            "-ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX\r\n");
+  EXPECT_EQ(Run({"ZREVRANK", "z", "a"}), ":2\r\n");
+  EXPECT_EQ(Run({"ZSCORE", "z", "zz"}), "$-1\r\n");
+  EXPECT_EQ(Run({"ZREM", "z", "zz"}), ":0\r\n");
+  EXPECT_EQ(Run({"ZPOPMAX", "z"}), "*2\r\n$1\r\nc\r\n$3\r\ninf\r\n");
+  EXPECT_EQ(Run({"ZUNIONSTORE", "u", "2", "z", "z", "WEIGHTS", "1", "2"}), ":2\r\n");
+  EXPECT_EQ(Run({"ZSCORE", "u", "b"}), "$1\r\n9\r\n");
+  EXPECT_EQ(Run({"TYPE", "u"}), "+zset\r\n");
+  EXPECT_EQ(Run({"OBJECT", "ENCODING", "u"}), "$8\r\nlistpack\r\n");
+  EXPECT_EQ(Run({"SET", "s", "v"}), "+OK\r\n");
+  EXPECT_EQ(Run({"ZADD", "s", "1", "a"}), kWrongType);
+  EXPECT_EQ(Run({"ZUNION", "2", "z", "s"}), kWrongType);
+  EXPECT_EQ(Run({"ZREMRANGEBYRANK", "z", "0", "-1"}), ":2\r\n");
+  EXPECT_EQ(Run({"EXISTS", "z"}), ":0\r\n");
+}
+
+TEST_F(RespCommandsTest, ZscanOfABigSetReturnsEveryMemberOnce) {
+  std::vector<std::string> add = {"ZADD", "big"};
+  for (int i = 0; i < 300; ++i) {
+    add.push_back(std::to_string(i));
+    add.push_back("m" + std::to_string(i));
+  }
+  EXPECT_EQ(Run(add), ":300\r\n");
+  EXPECT_EQ(Run({"OBJECT", "ENCODING", "big"}), "$8\r\nskiplist\r\n");
+  std::string cursor = "0";
+  std::multiset<std::string> seen;
+  int calls = 0;
+  do {
+    std::string reply = Run({"ZSCAN", "big", cursor, "COUNT", "7"});
+    // *2 $n cursor *2k ($m member $s score)...
+    size_t pos = reply.find("\r\n", 4) + 2;  // past "*2\r\n$n\r\n"
+    size_t end = reply.find("\r\n", pos);
+    cursor = reply.substr(pos, end - pos);
+    pos = reply.find("\r\n", end + 2) + 2;  // past the array header
+    bool member = true;
+    while (pos < reply.size()) {
+      size_t len_end = reply.find("\r\n", pos);
+      size_t len = std::stoul(reply.substr(pos + 1, len_end - pos - 1));
+      if (member) seen.insert(reply.substr(len_end + 2, len));
+      member = !member;
+      pos = len_end + 2 + len + 2;
+    }
+    ++calls;
+  } while (cursor != "0" && calls < 1000);
+  EXPECT_GT(calls, 10);
+  EXPECT_EQ(seen.size(), 300u);
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 300u);
 }
 
 TEST_F(RespCommandsTest, RespThreeRepliesAfterHello) {

@@ -18,6 +18,7 @@ using resp_internal::RedisType;
 using resp_internal::StringValue;
 using resp_internal::IsStringType;
 using resp_internal::IsHash;
+using resp_internal::ZsetIsListpack;
 
 // ---- Keyspace.
 
@@ -226,7 +227,8 @@ namespace {
 // What Redis 7.0's OBJECT ENCODING answers for the same value with its
 // default limits: integers "int", short strings "embstr" (44 bytes), longer
 // ones "raw"; sets of up to 512 integers "intset"; hashes of up to 128
-// fields of up to 64 bytes "listpack"; larger sets and hashes "hashtable".
+// fields of up to 64 bytes "listpack"; larger sets and hashes "hashtable";
+// sorted sets "listpack" or "skiplist" (resp_internal::ZsetIsListpack).
 const char* RedisEncoding(const AnyCrdt& v) {
   if (IsStringType(v)) {
     std::string s = StringValue(v).value_or("");
@@ -240,6 +242,7 @@ const char* RedisEncoding(const AnyCrdt& v) {
     }
     return "intset";
   }
+  if (const auto* zset = std::get_if<SortedSet>(&v)) return ZsetIsListpack(*zset) ? "listpack" : "skiplist";
   if (IsHash(v)) {
     const OrMap& m = std::get<OrMap>(v);
     if (m.size() > 128) return "hashtable";

@@ -43,6 +43,8 @@ const char* DerivedEvent(const AnyCrdt& v) {
       return "sadd";
     case pb::OR_MAP:
       return "hset";
+    case pb::SORTED_SET:  // a remote ZADD, ZINCRBY or ZREM of some members
+      return "zadd";
     case pb::PN_COUNTER:
     case pb::G_COUNTER:
       return "incrby";

@@ -3,6 +3,7 @@
 #include <cassert>
 #include <charconv>
 #include <cmath>
+#include <limits>
 
 namespace regionsync {
 namespace {
@@ -122,6 +123,19 @@ void RespWriter::Double(double d) {
   } else {
     Bulk(text);
   }
+}
+
+std::string RespWriter::ScoreText(double d) {
+  if (std::isnan(d)) return "nan";
+  if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
+  if (d == 0) return std::signbit(d) ? "-0" : "0";
+  constexpr double kLimit = static_cast<double>(std::numeric_limits<int64_t>::max() / 2);
+  if (d >= -kLimit && d <= kLimit && static_cast<double>(static_cast<int64_t>(d)) == d) {
+    return std::to_string(static_cast<int64_t>(d));
+  }
+  char buf[kDoubleMax];
+  auto r = std::to_chars(buf, buf + sizeof(buf), d, std::chars_format::general, 17);
+  return std::string(buf, r.ptr - buf);
 }
 
 void RespWriter::Verbatim(std::string_view format, std::string_view text) {

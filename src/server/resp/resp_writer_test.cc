@@ -74,6 +74,20 @@ TEST(RespWriterTest, DoubleMatchesPrintfPercent17g) {
   }
 }
 
+TEST(RespWriterTest, ScoreTextIsRedisD2string) {
+  EXPECT_EQ(RespWriter::ScoreText(1.0), "1");
+  EXPECT_EQ(RespWriter::ScoreText(-0.0), "-0");
+  EXPECT_EQ(RespWriter::ScoreText(0.0), "0");
+  EXPECT_EQ(RespWriter::ScoreText(1.5), "1.5");
+  EXPECT_EQ(RespWriter::ScoreText(0.1), "0.10000000000000001");
+  EXPECT_EQ(RespWriter::ScoreText(1e17), "100000000000000000");          // Double(): 1e+17
+  EXPECT_EQ(RespWriter::ScoreText(4611686018427387904.0), "4611686018427387904");  // 2^62: still an integer
+  EXPECT_EQ(RespWriter::ScoreText(9223372036854775807.0), "9.2233720368547758e+18");
+  EXPECT_EQ(RespWriter::ScoreText(-1e300), "-1.0000000000000001e+300");
+  EXPECT_EQ(RespWriter::ScoreText(1.0 / 0.0), "inf");
+  EXPECT_EQ(RespWriter::ScoreText(-1.0 / 0.0), "-inf");
+}
+
 TEST(RespWriterTest, SetProtocolSwitchesLaterReplies) {
   std::string out;
   RespWriter w(&out);

@@ -44,6 +44,11 @@ class RespWriter {
   void Boolean(bool b);         // RESP3 "#t"/"#f", RESP2 ":1"/":0"
   // RESP3 ",d", RESP2 a bulk string; "inf", "-inf", "nan" or %.17g like Redis.
   void Double(double d);
+  // A sorted-set score as Redis's d2string spells it where it keeps scores
+  // as text (ZSCAN's replies): integers within +-2^62 without exponent or
+  // ".0", otherwise "%.17g"; "inf", "-inf", "-0". Double() is Redis's
+  // addReplyDouble instead ("%.17g" throughout: 1e+17, not 100000000000000000).
+  static std::string ScoreText(double d);
   // RESP3 "=len\r\nfmt:text", RESP2 a bulk of `text`.
   // REQUIRES: format is 3 bytes ("txt", "mkd").
   void Verbatim(std::string_view format, std::string_view text);
