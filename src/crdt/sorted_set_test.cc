@@ -277,6 +277,17 @@ TEST(SortedSetTest, AnIncrementAfterANaNReadTakesItsOwnValue) {
   EXPECT_EQ(back.Score("m"), -kInf);
 }
 
+#ifdef NDEBUG
+TEST(SortedSetTest, NaNWritesChangeNothingInRelease) {
+  SortedSet s;
+  s.Assign(kA, "m", 1, 1);
+  const std::string before = s.Encode();
+  EXPECT_TRUE(s.Assign(kA, "m", 2, std::nan("")).context().empty());
+  EXPECT_TRUE(s.Increment(kA, "m", std::nan("")).context().empty());
+  EXPECT_EQ(s.Encode(), before);
+}
+#endif
+
 TEST(SortedSetTest, InfiniteScoresOrderAtTheEnds) {
   SortedSet s;
   s.Assign(kA, "lo", 1, -kInf);
