@@ -174,6 +174,9 @@ SortedSet& SortedSet::operator=(SortedSet&& other) noexcept = default;
 
 SortedSet SortedSet::Assign(ActorId actor, std::string_view member, HlcTimestamp ts, double score) {
   assert(actor != 0 && !std::isnan(score));
+  // In release a broken precondition changes nothing: a stored NaN would
+  // make the state fail its own Decode (and so its restore).
+  if (actor == 0 || std::isnan(score)) return SortedSet();
   Impl& s = Impl::Mutable(impl_);
   SortedSet delta;
   Impl& d = Impl::Mutable(delta.impl_);
@@ -197,6 +200,7 @@ SortedSet SortedSet::Assign(ActorId actor, std::string_view member, HlcTimestamp
 
 SortedSet SortedSet::Increment(ActorId actor, std::string_view member, double by) {
   assert(actor != 0 && !std::isnan(by));
+  if (actor == 0 || std::isnan(by)) return SortedSet();  // as in Assign
   Impl& s = Impl::Mutable(impl_);
   SortedSet delta;
   Impl& d = Impl::Mutable(delta.impl_);

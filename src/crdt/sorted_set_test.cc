@@ -161,6 +161,18 @@ TEST(SortedSetTest, AssignKeepsTheConcurrentIncrementsOfAnotherActor) {
   EXPECT_EQ(p.a.Score("m"), 52.0);
 }
 
+// The running-total rule again: b's surviving dot carries its +4 that the
+// ZADD had reset, so the result is 100 + 5 (Redis Active-Active: 101).
+TEST(SortedSetTest, AssignConcurrentWithARepeatIncrementKeepsThatActorsRunningTotal) {
+  Pair p;
+  p.a.Join(p.b.Increment(kB, "m", 4));
+  p.a.Assign(kA, "m", 10, 100);  // saw b's +4
+  p.b.Increment(kB, "m", 1);     // b's total becomes 5, in a dot a has not seen
+  p.Sync();
+  ExpectConverged(p);
+  EXPECT_EQ(p.a.Score("m"), 105.0);
+}
+
 TEST(SortedSetTest, RemoveConcurrentWithAssignKeepsTheMemberWithOnlyTheUnobservedWrite) {
   Pair p;
   p.b.Join(p.a.Assign(kA, "m", 1, 10));
@@ -264,6 +276,17 @@ TEST(SortedSetTest, AnIncrementAfterANaNReadTakesItsOwnValue) {
   SortedSet back = *SortedSet::Decode(s.Encode());
   EXPECT_EQ(back.Score("m"), -kInf);
 }
+
+#ifdef NDEBUG
+TEST(SortedSetTest, NaNWritesChangeNothingInRelease) {
+  SortedSet s;
+  s.Assign(kA, "m", 1, 1);
+  const std::string before = s.Encode();
+  EXPECT_TRUE(s.Assign(kA, "m", 2, std::nan("")).context().empty());
+  EXPECT_TRUE(s.Increment(kA, "m", std::nan("")).context().empty());
+  EXPECT_EQ(s.Encode(), before);
+}
+#endif
 
 TEST(SortedSetTest, InfiniteScoresOrderAtTheEnds) {
   SortedSet s;

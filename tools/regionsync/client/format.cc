@@ -128,6 +128,19 @@ static std::string FormatKeyValue(const json& answer) {
     for (const json& v : value) out += (out.empty() ? "" : " | ") + FormatInlineValue(v);
     return head + out + "  (" + std::to_string(value.size()) + " concurrent values)\n";
   }
+  if (type == "sorted_set" && value.is_array()) {
+    // [member, score] pairs in rank order.
+    if (value.empty()) return head + "(empty)\n";
+    std::string out = head + Plural(value.size(), "member", "members") + "\n";
+    for (const json& entry : value) {
+      if (entry.is_array() && entry.size() == 2) {
+        out += "  " + Token(entry[0]) + " = " + FormatInlineValue(entry[1]) + "\n";
+      } else {
+        out += "  " + Token(entry) + "\n";
+      }
+    }
+    return out;
+  }
   if (value.is_array()) {
     if (value.empty()) return head + "(empty)\n";
     std::string out = head + Plural(value.size(), "element", "elements") + "\n";

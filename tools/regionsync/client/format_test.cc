@@ -39,6 +39,9 @@ TEST(FormatKeyTest, SetOneElementPerLine) {
             "  \"a,b\"\n");
   EXPECT_EQ(Key(R"({"key":"online","type":"or_set","value":["x"]})"), "online (or_set) = 1 element\n  x\n");
   EXPECT_EQ(Key(R"({"key":"online","type":"or_set","value":[]})"), "online (or_set) = (empty)\n");
+  EXPECT_EQ(Key(R"({"key":"z","type":"sorted_set","value":[["bob",-1.5],["a,b",2],["top","inf"]]})"),
+            "z (sorted_set) = 3 members\n  bob = -1.5\n  \"a,b\" = 2\n  top = \"inf\"\n");
+  EXPECT_EQ(Key(R"({"key":"z","type":"sorted_set","value":[]})"), "z (sorted_set) = (empty)\n");
 }
 
 TEST(FormatKeyTest, FlagReadsEnabledOrDisabled) {
