@@ -266,6 +266,11 @@ class RespCommands::Call {
   void Help(const char* command, std::initializer_list<const char*> lines);
 
   // Keyspace helpers.
+  // The MATCH / COUNT (and, when `type` is given, TYPE) options of the SCAN
+  // family from args_[first] on; MATCH * reads as no pattern. False after
+  // answering Redis's error (syntax, COUNT not an integer or below 1).
+  bool ReadScanOptions(size_t first, const std::string** match, int64_t* count,
+                       const std::string** type = nullptr);
   void RenameKey(bool only_new);
   // Writes `value` (another key's) to `to` afresh (Replica::WriteCopy),
   // answering the error if it cannot; true on success.

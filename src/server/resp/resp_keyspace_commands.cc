@@ -60,6 +60,37 @@ void RespCommands::Call::Keys() {
   for (const std::string* k : keys) out_.Bulk(*k);
 }
 
+bool RespCommands::Call::ReadScanOptions(size_t first, const std::string** match, int64_t* count,
+                                         const std::string** type) {
+  for (size_t i = first; i < args_.size(); i += 2) {
+    if (i + 1 >= args_.size()) {
+      out_.Error(kSyntax);
+      return false;
+    }
+    const std::string& value = args_[i + 1];
+    if (EqualsIgnoreCase(args_[i], "match")) {
+      *match = value == "*" ? nullptr : &value;
+    } else if (EqualsIgnoreCase(args_[i], "count")) {
+      std::optional<int64_t> c = ParseInt64(value);
+      if (!c) {
+        out_.Error(kNotInteger);
+        return false;
+      }
+      if (*c < 1) {
+        out_.Error(kSyntax);
+        return false;
+      }
+      *count = *c;
+    } else if (type != nullptr && EqualsIgnoreCase(args_[i], "type")) {
+      *type = &value;
+    } else {
+      out_.Error(kSyntax);
+      return false;
+    }
+  }
+  return true;
+}
+
 void RespCommands::Call::Scan() {
   std::optional<uint64_t> parsed = resp_internal::ParseScanCursor(args_[1]);
   if (!parsed) {
@@ -70,32 +101,7 @@ void RespCommands::Call::Scan() {
   const std::string* match = nullptr;
   const std::string* type = nullptr;
   int64_t count = 10;
-  for (size_t i = 2; i < args_.size(); i += 2) {
-    std::string opt = AsciiLower(args_[i]);
-    if (i + 1 >= args_.size()) {
-      out_.Error(kSyntax);
-      return;
-    }
-    if (opt == "match") {
-      match = &args_[i + 1];
-    } else if (opt == "count") {
-      std::optional<int64_t> c = ParseInt64(args_[i + 1]);
-      if (!c) {
-        out_.Error(kNotInteger);
-        return;
-      }
-      if (*c < 1) {
-        out_.Error(kSyntax);
-        return;
-      }
-      count = *c;
-    } else if (opt == "type") {
-      type = &args_[i + 1];
-    } else {
-      out_.Error(kSyntax);
-      return;
-    }
-  }
+  if (!ReadScanOptions(2, &match, &count, &type)) return;
   std::vector<const std::string*> keys;
   size_t next = replica_.ScanKeys(cursor, static_cast<size_t>(count), [&](const std::string& key, const AnyCrdt& v) {
     if (!HasValue(v)) return;

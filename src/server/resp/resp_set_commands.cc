@@ -407,29 +407,7 @@ void RespCommands::Call::SScan() {
   }
   const std::string* match = nullptr;
   int64_t count = 10;
-  for (size_t i = 3; i < args_.size(); i += 2) {
-    if (i + 1 >= args_.size()) {
-      out_.Error(kSyntax);
-      return;
-    }
-    if (EqualsIgnoreCase(args_[i], "count")) {
-      std::optional<int64_t> c = ParseInt64(args_[i + 1]);
-      if (!c) {
-        out_.Error(kNotInteger);
-        return;
-      }
-      if (*c < 1) {
-        out_.Error(kSyntax);
-        return;
-      }
-      count = *c;
-    } else if (EqualsIgnoreCase(args_[i], "match")) {
-      match = args_[i + 1] == "*" ? nullptr : &args_[i + 1];
-    } else {
-      out_.Error(kSyntax);
-      return;
-    }
-  }
+  if (!ReadScanOptions(3, &match, &count)) return;
   std::vector<std::string_view> found;
   uint64_t next = set->Scan(*cursor, static_cast<size_t>(count), [&](std::string_view e) {
     if (match == nullptr || GlobMatch(*match, e)) found.push_back(e);
