@@ -24,6 +24,28 @@ void ToProto(const RedisString& s, pb::RedisString* out) {
   }
 }
 
+// Sum over actors of side - reset (each at least 0), without saturating:
+// PnCounter's live sums, exactly (they fit: at most 2^64 actors' slots of
+// at most 2^64 each is far beyond any real state, and __int128 holds 2^127).
+__int128 ExactLive(const GCounter& side, const GCounter& reset) {
+  __int128 sum = 0;
+  for (const GCounter::SlotEntry& e : side) {
+    uint64_t seen = reset.Slot(e.actor);
+    if (e.count > seen) sum += e.count - seen;
+  }
+  return sum;
+}
+
+// The counter's value unclamped. PnCounter::Value() clamps to int64, which
+// a string's counter may leave while base + counter does not (SET k
+// 9223372036854775806, then DECRBY k 9223372036854775807 and DECR k: the
+// counter is -2^63 - 1, the value -3). O(1) unless Value() is at a clamp.
+__int128 CounterValue(const PnCounter& c) {
+  int64_t v = c.Value();
+  if (v != std::numeric_limits<int64_t>::min() && v != std::numeric_limits<int64_t>::max()) return v;
+  return ExactLive(c.increments(), c.reset_increments()) - ExactLive(c.decrements(), c.reset_decrements());
+}
+
 }  // namespace
 
 std::optional<int64_t> ParseRedisInteger(std::string_view s) {
@@ -102,7 +124,7 @@ std::optional<int64_t> RedisString::IntegerValue() const {
     base = *parsed;
   }
   if (!counter_.HasLive()) return base;
-  __int128 sum = static_cast<__int128>(base) + counter_.Value();
+  __int128 sum = static_cast<__int128>(base) + CounterValue(counter_);
   return static_cast<int64_t>(std::clamp<__int128>(sum, std::numeric_limits<int64_t>::min(),
                                                    std::numeric_limits<int64_t>::max()));
 }

@@ -142,6 +142,31 @@ TEST(RedisStringTest, SetThenIncrementReadsTheSum) {
   EXPECT_EQ(s.IntegerValue(), 11);
 }
 
+// The counter part may leave int64 while base + counter does not: the read
+// must not clamp the counter first (found by resp_diff_test, seed 7014: a
+// DECR answered -3 and the key then read -2).
+TEST(RedisStringTest, ACounterPastInt64UnderAnIntegerBaseReadsExactly) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  RedisString s;
+  s.Set(1, HlcFromMillis(1), std::to_string(kMax - 1));
+  s.Increment(1, -kMax);
+  EXPECT_EQ(s.IntegerValue(), -1);
+  s.Increment(1, -1);
+  EXPECT_EQ(s.IntegerValue(), -2);  // counter exactly INT64_MIN
+  s.Increment(1, -1);
+  EXPECT_EQ(s.IntegerValue(), -3);  // counter -2^63 - 1
+  EXPECT_EQ(s.Value(), "-3");
+  RedisString copy;
+  copy.Join(s);
+  EXPECT_EQ(copy.Value(), "-3");
+  // And the other way, past INT64_MAX under a negative base.
+  RedisString t;
+  t.Set(1, HlcFromMillis(1), std::to_string(-kMax));
+  t.Increment(1, kMax);
+  t.Increment(1, 2);
+  EXPECT_EQ(t.IntegerValue(), 2);
+}
+
 TEST(RedisStringTest, IncrementOnTextIsNotAnInteger) {
   RedisString s;
   s.Set(1, HlcFromMillis(1), "hello");

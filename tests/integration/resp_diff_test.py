@@ -452,7 +452,8 @@ class Run:
                 self.note(refusal)
                 resync(self.redis, self.rs, self.enabled)
             else:
-                self.fail(args, got[1], want[1])
+                why = "queued: " + ", ".join(show(a) for a in self.exec_args) if name == "EXEC" else ""
+                self.fail(args, got[1], want[1], why)
                 self.recover()
         self.observe_types()
 
