@@ -3,7 +3,8 @@
 writes on every port while it is killed with SIGKILL at random moments (at
 least 20 times, seeded); after each restart every acknowledged write is
 present, and at the end all replicas agree. Writes go over HTTP, or with
---protocol resp over the Redis port, 16 pipelined commands at a time.
+--protocol resp over the Redis port, 16 pipelined commands at a time (INCR,
+SADD and ZINCRBY of a sorted set every region increments).
 
 Usage: daemon_crash_test.py <regionsyncd> [--seed N] [--rounds N] [--fsync always|every:<ms>] [--protocol http|resp]
 Replay a failure with the seed it prints."""
@@ -68,9 +69,12 @@ class RespWriter(Writer):
                 batch, kinds = [], []
                 for _ in range(16):
                     n += 1
-                    if n % 2:
+                    if n % 3 == 1:
                         batch.append(conn.encode("INCR", "count-" + self.region))
                         kinds.append("inc")
+                    elif n % 3 == 2:
+                        batch.append(conn.encode("ZINCRBY", "board", "1", self.region))
+                        kinds.append("zinc")
                     else:
                         elem = "r%d-%s-%d" % (self.round_no, self.region, n)
                         batch.append(conn.encode("SADD", "elements", elem))
@@ -79,8 +83,8 @@ class RespWriter(Writer):
                 for kind in kinds:
                     if isinstance(conn.read_reply(), RespError):
                         continue
-                    if kind == "inc":
-                        self.acked["inc"] += 1
+                    if kind in ("inc", "zinc"):
+                        self.acked[kind] += 1
                     else:
                         self.acked["elements"].add(kind)
         except (OSError, ConnectionError):
@@ -96,6 +100,10 @@ def check_acked(c, d, acked, round_no):
         got = int(r.json["value"] or 0) if r.status == 200 else 0
         c.true("round %d: %s keeps its %d acknowledged increments" % (round_no, region, acked[region]["inc"]),
                got >= acked[region]["inc"], "(has %r)" % got)
+        r = request(p, "GET", "/v1/keys/board")  # a sorted set: [member, score] pairs
+        score = dict((m, v) for m, v in r.json["value"]).get(region, 0) if r.status == 200 else 0
+        c.true("round %d: %s keeps its %d acknowledged ZINCRBYs" % (round_no, region, acked[region]["zinc"]),
+               score >= acked[region]["zinc"], "(has %r)" % score)
         r = request(p, "GET", "/v1/keys/elements")
         have = set(r.json["value"]) if r.status == 200 else set()
         missing = acked[region]["elements"] - have
@@ -125,7 +133,7 @@ def main():
                           "--anti-entropy-interval-ms", "200", "--log-level", "warn"],
                ports=3, base_port=None)
     d.port = d.ports[0]
-    acked = {r: {"inc": 0, "elements": set()} for r in REGIONS}
+    acked = {r: {"inc": 0, "zinc": 0, "elements": set()} for r in REGIONS}
     try:
         d.start()
         store = request(d.port, "GET", "/v1/status").json["store"]
@@ -155,9 +163,11 @@ def main():
         c.passed += 1
         everything = set().union(*(acked[r]["elements"] for r in REGIONS))
         c.true("every acknowledged add is on every replica", everything <= set(snaps[0].get("elements", [])))
+        board = dict((m, v) for m, v in snaps[0].get("board") or [])
         for r in REGIONS:
             c.true("every replica has %s's acknowledged increments" % r,
                    int(snaps[0].get("count-" + r) or 0) >= acked[r]["inc"])
+            c.true("every replica has %s's acknowledged ZINCRBYs" % r, board.get(r, 0) >= acked[r]["zinc"])
         total = sum(acked[r]["inc"] + len(acked[r]["elements"]) for r in REGIONS)
         print("acknowledged writes: %d over %d kill -9 rounds" % (total, a.rounds))
         c.true("writes were acknowledged", total > 0)
