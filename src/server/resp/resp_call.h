@@ -107,6 +107,15 @@ inline bool IsHash(const AnyCrdt& v) {
   return m != nullptr && (m->kind() == OrMapKind::kRegister || m->kind() == OrMapKind::kUnset);
 }
 
+// The server's own commands (pub/sub, QUIT: run by RespServer, not the
+// command table), with what COMMAND tells of them.
+struct ServerCommand {
+  const char* name;
+  int arity;
+  const char* flags;
+};
+const std::vector<ServerCommand>& ServerCommands();
+
 }  // namespace resp_internal
 
 // One command being executed: its arguments, its session and where the reply goes.
@@ -116,7 +125,7 @@ class RespCommands::Call {
        RespServerHooks* hooks)
       : self_(self), session_(session), args_(args), out_(out), hooks_(hooks), replica_(self->node_->replica()) {}
 
-  // Connection and server: resp_commands.cc.
+  // Connection and server: resp_server_commands.cc.
   void Ping();
   void Echo() { out_.Bulk(args_[1]); }
   void Hello();
@@ -295,6 +304,9 @@ class RespCommands::Call {
   // SINTERSTORE / SUNIONSTORE / SDIFFSTORE: args_[1] becomes `result`
   // (deleted when it is empty); answers the command.
   void StoreSet(const char* event, const std::vector<std::string_view>& result);
+  // A STORE command's empty result (sets and sorted sets): `dest` is
+  // deleted, as Redis does, when it has a value (`live`); answers 0.
+  void StoreNothing(const std::string& dest, bool live);
   // `count` distinct random members (all of them when count >= size), drawn
   // from Env. Views into `set`: valid until the next write.
   std::vector<std::string_view> PickDistinct(const OrSet& set, size_t count);
@@ -339,6 +351,7 @@ class RespCommands::Call {
   bool RemoveMembers(const char* event, const std::vector<std::string>& members);
   // The destination `dest` becomes `result` (sorted, distinct members), or
   // is deleted when it is empty; answers the count.
+  void CountRange(bool lex);
   void StoreZset(const char* event, const std::string& dest, const std::vector<ScoredMember>& result);
 
   RespCommands* self_;

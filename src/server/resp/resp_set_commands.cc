@@ -177,6 +177,18 @@ void RespCommands::Call::SDiffStore() {
 // observed remove of the members it had beyond them. Together that is DEL of
 // what this region saw plus SADD of the result, with no empty moment in
 // between; a member added concurrently elsewhere survives (docs/redis.md).
+void RespCommands::Call::StoreNothing(const std::string& dest, bool live) {
+  if (live) {
+    Event("del");
+    Result<bool> deleted = replica_.Delete(dest);
+    if (!deleted.ok()) {
+      Fail(deleted.status());
+      return;
+    }
+  }
+  out_.Integer(0);
+}
+
 // The add comes first because only it can fail: then nothing changed.
 void RespCommands::Call::StoreSet(const char* event, const std::vector<std::string_view>& result) {
   const std::string& dest = args_[1];
@@ -187,15 +199,7 @@ void RespCommands::Call::StoreSet(const char* event, const std::vector<std::stri
     return;
   }
   if (result.empty()) {
-    if (live) {
-      Event("del");
-      Result<bool> deleted = replica_.Delete(dest);
-      if (!deleted.ok()) {
-        Fail(deleted.status());
-        return;
-      }
-    }
-    out_.Integer(0);
+    StoreNothing(dest, live);
     return;
   }
   // The views may point into the destination itself (dest is a source).

@@ -34,6 +34,23 @@ struct Bounds {
   LexBound min_lex, max_lex;
 };
 
+// The min and max arguments of a score range (lex: a lex range); false if
+// either does not parse.
+bool ParseBounds(const std::string& min, const std::string& max, bool lex, Bounds* out) {
+  if (lex) {
+    std::optional<LexBound> a = ParseLexBound(min), b = ParseLexBound(max);
+    if (!a || !b) return false;
+    out->min_lex = std::move(*a);
+    out->max_lex = std::move(*b);
+  } else {
+    std::optional<ScoreBound> a = ParseScoreBound(min), b = ParseScoreBound(max);
+    if (!a || !b) return false;
+    out->min_score = *a;
+    out->max_score = *b;
+  }
+  return true;
+}
+
 // A member against a lex bound, as Redis's sdscmplex ("-" below and "+"
 // above every member).
 int CompareToBound(std::string_view v, const LexBound& b) {
@@ -214,24 +231,9 @@ void RespCommands::Call::RangeCommand(size_t key_index, bool store, ZRangeBy by,
     }
     start = *a;
     stop = *b;
-  } else if (by == ZRangeBy::kScore) {
-    std::optional<ScoreBound> a = ParseScoreBound(min_arg);
-    std::optional<ScoreBound> b = ParseScoreBound(max_arg);
-    if (!a || !b) {
-      out_.Error(kNotFloatRange);
-      return;
-    }
-    bounds.min_score = *a;
-    bounds.max_score = *b;
-  } else {
-    std::optional<LexBound> a = ParseLexBound(min_arg);
-    std::optional<LexBound> b = ParseLexBound(max_arg);
-    if (!a || !b) {
-      out_.Error(kNotLexRange);
-      return;
-    }
-    bounds.min_lex = std::move(*a);
-    bounds.max_lex = std::move(*b);
+  } else if (!ParseBounds(min_arg, max_arg, by == ZRangeBy::kLex, &bounds)) {
+    out_.Error(by == ZRangeBy::kLex ? kNotLexRange : kNotFloatRange);
+    return;
   }
   const SortedSet* zset = nullptr;
   if (!ReadZset(args_[key_index], &zset)) return;
@@ -276,33 +278,22 @@ void RespCommands::Call::RangeCommand(size_t key_index, bool store, ZRangeBy by,
   StoreZset("zrangestore", args_[1], result);
 }
 
-void RespCommands::Call::ZCount() {
-  std::optional<ScoreBound> min = ParseScoreBound(args_[2]);
-  std::optional<ScoreBound> max = ParseScoreBound(args_[3]);
-  if (!min || !max) {
-    out_.Error(kNotFloatRange);
+// ZCOUNT and ZLEXCOUNT: the size of a rank range, O(log n).
+void RespCommands::Call::CountRange(bool lex) {
+  Bounds bounds;
+  if (!ParseBounds(args_[2], args_[3], lex, &bounds)) {
+    out_.Error(lex ? kNotLexRange : kNotFloatRange);
     return;
   }
   const SortedSet* zset = nullptr;
   if (!ReadZset(args_[1], &zset)) return;
   size_t first = 0, last = 0;
-  if (zset != nullptr) RangeRanks(*zset, false, Bounds{*min, *max, {}, {}}, &first, &last);
+  if (zset != nullptr) RangeRanks(*zset, lex, bounds, &first, &last);
   out_.Integer(static_cast<int64_t>(last - first));
 }
 
-void RespCommands::Call::ZLexCount() {
-  std::optional<LexBound> min = ParseLexBound(args_[2]);
-  std::optional<LexBound> max = ParseLexBound(args_[3]);
-  if (!min || !max) {
-    out_.Error(kNotLexRange);
-    return;
-  }
-  const SortedSet* zset = nullptr;
-  if (!ReadZset(args_[1], &zset)) return;
-  size_t first = 0, last = 0;
-  if (zset != nullptr) RangeRanks(*zset, true, Bounds{{}, {}, *min, *max}, &first, &last);
-  out_.Integer(static_cast<int64_t>(last - first));
-}
+void RespCommands::Call::ZCount() { CountRange(false); }
+void RespCommands::Call::ZLexCount() { CountRange(true); }
 
 // ZREMRANGEBY*: a read of the range, then ZREM of what it held (so a member
 // added or re-added concurrently elsewhere survives).
@@ -320,26 +311,13 @@ void RespCommands::Call::RemoveRange(ZRangeBy by) {
     }
     start = *a;
     stop = *b;
-  } else if (by == ZRangeBy::kScore) {
-    event = "zremrangebyscore";
-    std::optional<ScoreBound> a = ParseScoreBound(args_[2]);
-    std::optional<ScoreBound> b = ParseScoreBound(args_[3]);
-    if (!a || !b) {
-      out_.Error(kNotFloatRange);
-      return;
-    }
-    bounds.min_score = *a;
-    bounds.max_score = *b;
   } else {
-    event = "zremrangebylex";
-    std::optional<LexBound> a = ParseLexBound(args_[2]);
-    std::optional<LexBound> b = ParseLexBound(args_[3]);
-    if (!a || !b) {
-      out_.Error(kNotLexRange);
+    const bool lex = by == ZRangeBy::kLex;
+    event = lex ? "zremrangebylex" : "zremrangebyscore";
+    if (!ParseBounds(args_[2], args_[3], lex, &bounds)) {
+      out_.Error(lex ? kNotLexRange : kNotFloatRange);
       return;
     }
-    bounds.min_lex = std::move(*a);
-    bounds.max_lex = std::move(*b);
   }
   const SortedSet* zset = nullptr;
   if (!ReadZset(args_[1], &zset)) return;
@@ -374,15 +352,7 @@ void RespCommands::Call::StoreZset(const char* event, const std::string& dest,
     return;
   }
   if (result.empty()) {
-    if (live) {
-      Event("del");
-      Result<bool> deleted = replica_.Delete(dest);
-      if (!deleted.ok()) {
-        Fail(deleted.status());
-        return;
-      }
-    }
-    out_.Integer(0);
+    StoreNothing(dest, live);
     return;
   }
   size_t largest = 0, bytes = 0;
