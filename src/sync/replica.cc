@@ -407,21 +407,15 @@ Status Replica::MapSet(std::string_view key, std::string_view field, std::string
 Result<int64_t> Replica::MapIncrement(std::string_view key, std::string_view field, int64_t by, OrMapKind kind) {
   RS_RETURN_IF_ERROR(CheckField(field));
   const bool hash = kind == OrMapKind::kRegister;
-  if (const AnyCrdt* v = Find(key); hash && v != nullptr) {
-    const OrMap* m = std::get_if<OrMap>(v);
-    if (m != nullptr && m->kind() == OrMapKind::kRegister) {
+  const AnyCrdt* v = Find(key);
+  if (const OrMap* m = v != nullptr ? std::get_if<OrMap>(v) : nullptr; m != nullptr && m->kind() == kind) {
+    int64_t sum;
+    if (hash) {
       std::optional<int64_t> now = m->RegisterInteger(field);
       if (!now) return InvalidArgument("hash value is not an integer");
-      int64_t sum;
       if (__builtin_add_overflow(*now, by, &sum)) return InvalidArgument("increment or decrement would overflow");
     }
-  }
-  if (const AnyCrdt* v = Find(key); v != nullptr) {
-    const OrMap* m = std::get_if<OrMap>(v);
-    int64_t own;
-    if (m != nullptr && m->kind() == kind && __builtin_add_overflow(m->OwnTotal(id_.actor(), field), by, &own)) {
-      return InvalidArgument(kLifetimeTotalError);
-    }
+    if (__builtin_add_overflow(m->OwnTotal(id_.actor(), field), by, &sum)) return InvalidArgument(kLifetimeTotalError);
   }
   RS_RETURN_IF_ERROR(CheckWriteSize(key, key.size() + field.size(), field.size() + kUnitEncodingBytes));
   ActorId actor = id_.actor();
