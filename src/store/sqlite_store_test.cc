@@ -358,7 +358,7 @@ TEST_F(SqliteStoreTest, ReplicaReopensWithItsKeysEpochAndOutbox) {
   Result<Replica::Outgoing> out = (*replica)->SealOutbox();
   ASSERT_TRUE(out.ok());
   std::vector<std::string> sent;
-  for (const auto& [key, delta] : out->deltas) sent.push_back(key);
+  for (const KeyedDelta& d : out->deltas) sent.push_back(d.key);
   EXPECT_EQ(sent, (std::vector<std::string>{"name", "on", "users", "visits"}));
 }
 

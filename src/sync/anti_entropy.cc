@@ -38,7 +38,7 @@ void AntiEntropy::OnDigest(const pb::Envelope& digest) {
 Status AntiEntropy::SendRequested() {
   for (;;) {
     uint32_t b = 0;
-    std::vector<std::pair<std::string, AnyCrdt>> states;
+    std::vector<KeyedDelta> states;
     {
       ReplicaLock lock(replica_mu_);
       if (requested_.empty()) return Status::Ok();

@@ -6,7 +6,8 @@ namespace regionsync {
 namespace {
 
 // Bytes an entry adds to an envelope beyond its key and delta: field tags,
-// length prefixes (up to 5 bytes each) and the type.
+// length prefixes (up to 5 bytes each) and the type; the lifetime, when
+// there is one, adds its bytes and two.
 constexpr size_t kEntryOverhead = 24;
 // Envelope fields other than entries: version, kind, origin, epoch, sequence, time.
 constexpr size_t kEnvelopeOverhead = 200;
@@ -57,8 +58,7 @@ Status Publisher::PublishEnvelope(pb::Envelope envelope) {
   return Status::Ok();
 }
 
-Status Publisher::PublishEntries(pb::EnvelopeKind kind,
-                                 const std::vector<std::pair<std::string, AnyCrdt>>& entries) {
+Status Publisher::PublishEntries(pb::EnvelopeKind kind, const std::vector<KeyedDelta>& entries) {
   const size_t budget = PayloadBudget();
   pb::Envelope envelope;
   envelope.set_kind(kind);
@@ -71,12 +71,14 @@ Status Publisher::PublishEntries(pb::EnvelopeKind kind,
     used = 0;
     return s;
   };
-  for (const auto& [key, delta] : entries) {
+  for (const auto& [key, delta, life] : entries) {
     std::string bytes = EncodeCrdt(delta);
+    const std::string life_bytes = life.Encode();
+    const size_t overhead = kEntryOverhead + (life_bytes.empty() ? 0 : life_bytes.size() + 2);
     std::vector<std::string> pieces;
-    if (bytes.size() + key.size() + kEntryOverhead > budget) {
+    if (bytes.size() + key.size() + overhead > budget) {
       ++stats_.split_keys;
-      size_t piece_budget = budget > key.size() + kEntryOverhead ? budget - key.size() - kEntryOverhead : 1;
+      size_t piece_budget = budget > key.size() + overhead ? budget - key.size() - overhead : 1;
       for (const AnyCrdt& piece : SplitCrdt(delta, piece_budget)) pieces.push_back(EncodeCrdt(piece));
     } else {
       pieces.push_back(std::move(bytes));
@@ -87,7 +89,7 @@ Status Publisher::PublishEntries(pb::EnvelopeKind kind,
     // flush instead would block every other key forever.
     size_t largest = 0;
     for (const std::string& piece : pieces) largest = std::max(largest, piece.size());
-    if (largest + key.size() + kEntryOverhead > budget) {
+    if (largest + key.size() + overhead > budget) {
       ++stats_.oversize_entries;
       stats_.last_oversize_key = key;
       if (error_sink_) {
@@ -98,12 +100,13 @@ Status Publisher::PublishEntries(pb::EnvelopeKind kind,
       continue;
     }
     for (std::string& piece : pieces) {
-      size_t size = piece.size() + key.size() + kEntryOverhead;
+      size_t size = piece.size() + key.size() + overhead;
       if (used + size > budget) RS_RETURN_IF_ERROR(flush_envelope());
       pb::Entry* e = envelope.add_entries();
       e->set_key(key);
       e->set_type(TypeOf(delta));
       e->set_delta(std::move(piece));
+      if (!life_bytes.empty()) e->set_life(life_bytes);
       used += size;
     }
   }
@@ -120,11 +123,12 @@ Status Publisher::Flush() {
   ++stats_.flushes;
   Status s;
   if (options_.full_state) {
-    std::vector<std::pair<std::string, AnyCrdt>> states;
+    std::vector<KeyedDelta> states;
     {
       ReplicaLock lock(replica_mu_);
-      for (const auto& [key, delta] : out->deltas) {
-        if (const AnyCrdt* state = replica_->Find(key)) states.emplace_back(key, *state);
+      for (const KeyedDelta& d : out->deltas) {
+        Lifetime life;
+        if (const AnyCrdt* state = replica_->FindState(d.key, &life)) states.push_back({d.key, *state, life});
       }
     }
     s = PublishEntries(pb::DELTA, states);
@@ -140,7 +144,7 @@ Status Publisher::Flush() {
   return s;
 }
 
-Status Publisher::PublishStates(const std::vector<std::pair<std::string, AnyCrdt>>& entries) {
+Status Publisher::PublishStates(const std::vector<KeyedDelta>& entries) {
   // Nothing leaves a replica before it is durable: a crash would otherwise
   // lose local writes (and dots) that peers already hold, and the restarted
   // replica would reuse them.

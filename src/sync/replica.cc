@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "regionsync/crdt/copy_crdt.h"
+#include "sync/stored_key.h"
 
 namespace regionsync {
 namespace {
@@ -114,32 +115,42 @@ Replica::Replica(ReplicaId id, Env* env, Store* store, ReplicaOptions options, S
 Status Replica::Restore() {
   Status decode_error;
   RS_RETURN_IF_ERROR(store_->ForEachState([&](const std::string& key, const StoredValue& v) {
-    Result<AnyCrdt> state = DecodeCrdt(v.type, v.bytes, kMaxStoredStateBytes);
+    Result<KeyState> state = FromStored(v, kMaxStoredStateBytes);
     if (!state.ok()) {
       decode_error = DataLoss("stored state of key '" + key + "': " + state.status().ToString());
       return;
     }
-    auto [it, inserted] = keys_.emplace(key, Entry(std::move(state).value()));
-    if (inserted) key_order_.push_back(&*it);
+    auto [it, inserted] = keys_.emplace(key, Entry(std::move(state->value)));
+    if (inserted) {
+      it->second.order = static_cast<uint32_t>(key_order_.size());
+      key_order_.push_back(&*it);
+    }
+    it->second.life = state->life;
     it->second.stored_bytes = v.bytes.size();
+    IndexExpiry(*it, 0);
   }));
   RS_RETURN_IF_ERROR(decode_error);
   // Every stored generation folds into one open generation: all of it is unsent.
   uint64_t max_generation = 0;
   RS_RETURN_IF_ERROR(store_->ForEachOutbox([&](uint64_t gen, const std::string& key, const StoredValue& v) {
-    Result<AnyCrdt> delta = DecodeCrdt(v.type, v.bytes, kMaxStoredStateBytes);
+    Result<KeyState> delta = FromStored(v, kMaxStoredStateBytes);
     if (!delta.ok()) {
       decode_error = DataLoss("stored outbox delta of key '" + key + "': " + delta.status().ToString());
       return;
     }
     max_generation = std::max(max_generation, gen);
     generations_to_delete_.insert(gen);
-    Node& node = GetOrCreate(key, TypeOf(*delta));
+    Node& node = GetOrCreate(key, TypeOf(delta->value));
     // A no-op unless the state row was lost. A delta of another type lost a
-    // type conflict after it was logged (or is a string-family member): the
-    // same join as for remote deltas decides, so restore never fails on it.
-    JoinAnyType(node.second.state, *delta);
-    if (SameFamily(node.second.state, *delta)) AddUnsent(node, *delta);
+    // type conflict after it was logged (or is a string-family member), or
+    // of an older incarnation: the same join as for remote deltas decides,
+    // so restore never fails on it.
+    uint64_t old_expiry = node.second.life.expires_at_millis();
+    JoinKeyState(node.second.state, node.second.life, delta->value, delta->life);
+    IndexExpiry(node, old_expiry);
+    if (SameFamily(node.second.state, delta->value) && delta->life.incarnation() == node.second.life.incarnation()) {
+      AddUnsent(node, delta->value, delta->life);
+    }
   }));
   RS_RETURN_IF_ERROR(decode_error);
   open_generation_ = max_generation + 1;
@@ -150,6 +161,7 @@ Replica::Node& Replica::GetOrCreate(std::string_view key, CrdtType type) {
   auto it = keys_.find(key);
   if (it == keys_.end()) {
     it = keys_.emplace(std::string(key), Entry(EmptyCrdt(type))).first;
+    it->second.order = static_cast<uint32_t>(key_order_.size());
     key_order_.push_back(&*it);
   }
   return *it;
@@ -157,8 +169,8 @@ Replica::Node& Replica::GetOrCreate(std::string_view key, CrdtType type) {
 
 Result<Replica::Node*> Replica::NodeFor(std::string_view key, CrdtType type, std::optional<OrMapKind> map_kind) {
   RS_RETURN_IF_ERROR(CheckKey(key));
-  auto it = keys_.find(key);
-  if (it == keys_.end()) return &GetOrCreate(key, type);
+  Node* it = LiveNode(key);
+  if (it == nullptr) return &CreateForWrite(key, type);
   CrdtType have = TypeOf(it->second.state);
   if (have != type) {
     return TypeMismatch("key '" + std::string(key) + "' holds a " + TypeName(have) + ", not a " + TypeName(type));
@@ -170,7 +182,7 @@ Result<Replica::Node*> Replica::NodeFor(std::string_view key, CrdtType type, std
                           KindName(*map_kind));
     }
   }
-  return &*it;
+  return it;
 }
 
 void Replica::MarkDirty(Node& node) {
@@ -181,22 +193,36 @@ void Replica::MarkDirty(Node& node) {
   }
 }
 
-void Replica::AddUnsent(Node& node, const AnyCrdt& delta) {
+void Replica::AddUnsent(Node& node, const AnyCrdt& delta, const Lifetime& life) {
   Entry& e = node.second;
   if (e.unsent) {
     // Another type only within the string family (a register or counter key
-    // written as a string): the pending delta becomes a string too.
-    JoinAnyType(*e.unsent, delta);
+    // written as a string): the pending delta becomes a string too. A delta
+    // of the next incarnation replaces the pending one of the expired one.
+    JoinKeyState(*e.unsent, e.unsent_life, delta, life);
   } else {
     e.unsent = delta;
+    e.unsent_life = life;
     unsent_.push_back(&node);
   }
   MarkDirty(node);
 }
 
-void Replica::RecordLocal(Node& node, AnyCrdt delta, bool value_changed) {
-  node.second.written_bytes += std::exchange(checked_bytes_, 0);
-  AddUnsent(node, delta);
+void Replica::RecordLocal(Node& node, AnyCrdt delta, bool value_changed, std::optional<Lifetime> life) {
+  Entry& e = node.second;
+  e.written_bytes += std::exchange(checked_bytes_, 0);
+  if (!life) {
+    life = e.life.SameIncarnation();
+    // A write that empties the key (DEL, the last SREM) ends its expiry too:
+    // created again, the key starts without one, as in Redis.
+    uint64_t old_expiry = e.life.expires_at_millis();
+    uint64_t expiry = HasValue(e.state) ? pending_expiry_.value_or(old_expiry) : 0;
+    if (expiry != old_expiry) {
+      life = e.life.SetExpiry(id_.actor(), Now(), expiry);
+      IndexExpiry(node, old_expiry);
+    }
+  }
+  AddUnsent(node, delta, *life);
   ++local_writes_;
   // Every local write is told (WATCH aborts on a write of the same value, as
   // in Redis); listeners of value changes skip !changed.
@@ -204,9 +230,9 @@ void Replica::RecordLocal(Node& node, AnyCrdt delta, bool value_changed) {
 }
 
 void Replica::Notify(const std::string& key, const AnyCrdt& state, const std::string& origin, bool local,
-                     bool changed) {
+                     bool changed, bool expired) {
   if (listeners_.empty()) return;
-  ChangeEvent event{key, TypeOf(state), origin, local, state, changed};
+  ChangeEvent event{key, TypeOf(state), origin, local, state, changed, expired};
   for (auto& [token, listener] : listeners_) listener(event);
 }
 
@@ -215,11 +241,11 @@ Result<int64_t> Replica::Increment(std::string_view key, int64_t by, CrdtType cr
   RS_RETURN_IF_ERROR(CheckWriteSize(key, key.size(), 0));
   // One lookup: this is the hottest write (INCR).
   RS_RETURN_IF_ERROR(CheckKey(key));
-  auto it = keys_.find(key);
-  if (it == keys_.end()) {
-    Node& created = GetOrCreate(key, create_as == pb::STRING ? pb::STRING : PnCounter::kType);
+  Node* it = LiveNode(key);
+  if (it == nullptr) {
+    Node& created = CreateForWrite(key, create_as == pb::STRING ? pb::STRING : PnCounter::kType);
     if (create_as == pb::STRING) return IncrementString(created, by);
-    it = keys_.find(key);
+    it = &created;
   }
   AnyCrdt& state = it->second.state;
   if (std::holds_alternative<GCounter>(state)) {
@@ -304,7 +330,7 @@ Status Replica::Set(std::string_view key, std::string value, std::optional<uint6
              return std::pair{std::move(d), s.Value() != before};
            }).status();
   }
-  Node& node = GetOrCreate(key, pb::STRING);
+  Node& node = CreateForWrite(key, pb::STRING);
   AnyCrdt& state = node.second.state;
   if (std::holds_alternative<PnCounter>(state)) state = ToRedisString(state);  // peers convert on receipt
   RedisString& str = std::get<RedisString>(state);
@@ -483,8 +509,8 @@ Status Replica::MapRemove(std::string_view key, std::string_view field) {
 
 Result<bool> Replica::Delete(std::string_view key) {
   RS_RETURN_IF_ERROR(CheckKey(key));
-  auto it = keys_.find(key);
-  if (it == keys_.end() || !HasValue(it->second.state)) return false;  // nothing observed to remove
+  Node* it = LiveNode(key);
+  if (it == nullptr || !HasValue(it->second.state)) return false;  // nothing observed to remove
   Result<AnyCrdt> delta = ClearCrdt(it->second.state, id_.actor(), Now());
   if (!delta.ok()) return Status(delta.status().code(), "key '" + it->first + "': " + delta.status().message());
   RecordLocal(*it, std::move(delta).value(), /*value_changed=*/true);
@@ -500,7 +526,7 @@ Status Replica::WriteCopy(std::string_view key, const AnyCrdt& source) {
                         TypeName(TypeOf(source)));
   }
   RS_RETURN_IF_ERROR(CheckWriteSize(key, key.size() + LargestCopyUnit(source), EncodeCrdt(source).size()));
-  Node& node = GetOrCreate(key, TypeOf(source));
+  Node& node = CreateForWrite(key, TypeOf(source));
   Result<AnyCrdt> delta = ReplaceByCopy(node.second.state, source, id_.actor(), Now());
   if (!delta.ok()) return Status(delta.status().code(), "key '" + node.first + "': " + delta.status().message());
   RecordLocal(node, std::move(delta).value(), /*value_changed=*/true);
@@ -509,35 +535,62 @@ Status Replica::WriteCopy(std::string_view key, const AnyCrdt& source) {
 
 size_t Replica::ScanKeys(size_t cursor, size_t count, const KeyVisitor& visit) const {
   size_t end = std::min(key_order_.size(), cursor + std::max<size_t>(count, 1));
-  for (size_t i = cursor; i < end; ++i) visit(key_order_[i]->first, key_order_[i]->second.state);
+  for (size_t i = cursor; i < end; ++i) {
+    const Node* node = key_order_[i];
+    if (node != nullptr && !Expired(node->second)) visit(node->first, node->second.state);
+  }
   return end < key_order_.size() ? end : 0;
 }
 
 const AnyCrdt* Replica::Find(std::string_view key) const {
+  const Node* node = LiveNode(key);
+  return node == nullptr ? nullptr : &node->second.state;
+}
+
+const AnyCrdt* Replica::FindState(std::string_view key, Lifetime* life) const {
   auto it = keys_.find(key);
-  return it == keys_.end() ? nullptr : &it->second.state;
+  if (it == keys_.end()) return nullptr;
+  *life = it->second.life;
+  return &it->second.state;
 }
 
 std::vector<std::string> Replica::Keys() const {
   std::vector<std::string> out;
   out.reserve(keys_.size());
-  for (const auto& [key, entry] : keys_) out.push_back(key);
+  for (const auto& [key, entry] : keys_) {
+    if (!Expired(entry)) out.push_back(key);
+  }
   std::sort(out.begin(), out.end());
   return out;
 }
 
-Status Replica::ApplyRemote(std::string_view key, const AnyCrdt& delta, std::string_view origin) {
+Status Replica::ApplyRemote(std::string_view key, const AnyCrdt& delta, std::string_view origin,
+                            const Lifetime& life) {
   RS_RETURN_IF_ERROR(CheckKey(key));
   Node& node = GetOrCreate(key, TypeOf(delta));
-  if (JoinInto(node, delta, origin)) Notify(node.first, node.second.state, std::string(origin), /*local=*/false);
+  bool changed = JoinInto(node, delta, life, origin);
+  if (Expired(node.second)) {
+    // A late delta of an expired incarnation, or an expiry in the past:
+    // reads as absent; ExpireDue reclaims it and says so.
+    if (node.second.tombstone) node.second.state = EmptyCrdt(TypeOf(node.second.state));
+    return Status::Ok();
+  }
+  if (changed) Notify(node.first, node.second.state, std::string(origin), /*local=*/false);
   return Status::Ok();
 }
 
-bool Replica::JoinInto(Node& node, const AnyCrdt& delta, std::string_view origin) {
+bool Replica::JoinInto(Node& node, const AnyCrdt& delta, const Lifetime& life, std::string_view origin) {
   Entry& e = node.second;
   CrdtType had = TypeOf(e.state);
-  TypedJoin j = JoinAnyType(e.state, delta);
+  uint64_t old_expiry = e.life.expires_at_millis(), old_incarnation = e.life.incarnation();
+  TypedJoin j = JoinKeyState(e.state, e.life, delta, life);
   MarkDirty(node);
+  if (e.life.incarnation() != old_incarnation) {
+    // The key expired and was written again elsewhere: what this replica
+    // had pending for the old incarnation is dead everywhere.
+    if (e.unsent && e.unsent_life.incarnation() < e.life.incarnation()) e.unsent.reset();
+  }
+  IndexExpiry(node, old_expiry);
   if (!j.conflict) return j.changed;
   ++type_conflicts_;
   // A pending local delta that lost is dropped: every peer would drop it too.
@@ -572,18 +625,18 @@ Status Replica::Commit() {
   }
   for (Node* node : dirty_) {
     Entry& e = node->second;
-    StoredValue& stored = batch.put_state[node->first] = StoredValue{TypeOf(e.state), EncodeCrdt(e.state)};
+    StoredValue& stored = batch.put_state[node->first] = ToStored(e.state, e.life);
     e.stored_bytes = stored.bytes.size();
     e.written_bytes = 0;
-    if (e.unsent) {
-      batch.put_outbox[{open_generation_, node->first}] = StoredValue{TypeOf(*e.unsent), EncodeCrdt(*e.unsent)};
-    }
+    if (e.unsent) batch.put_outbox[{open_generation_, node->first}] = ToStored(*e.unsent, e.unsent_life);
   }
   batch.delete_outbox_generations = generations_to_delete_;
+  batch.delete_state.insert(forgotten_.begin(), forgotten_.end());
   RS_RETURN_IF_ERROR(store_->Commit(batch));
   for (Node* node : dirty_) node->second.dirty = false;
   dirty_.clear();
   generations_to_delete_.clear();
+  forgotten_.clear();
   meta_dirty_ = false;
   committed_writes_ = local_writes_;
   return Status::Ok();
@@ -598,11 +651,11 @@ Result<Replica::Outgoing> Replica::SealOutbox() {
   out.deltas.reserve(unsent_.size());
   for (Node* node : unsent_) {
     if (!node->second.unsent) continue;  // dropped by a type conflict (JoinInto)
-    out.deltas.emplace_back(node->first, std::move(*node->second.unsent));
+    out.deltas.push_back(KeyedDelta{node->first, std::move(*node->second.unsent), node->second.unsent_life});
     node->second.unsent.reset();
   }
   unsent_.clear();
-  std::sort(out.deltas.begin(), out.deltas.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(out.deltas.begin(), out.deltas.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
   ++open_generation_;
   meta_dirty_ = true;
   sealed_ = out;
@@ -617,10 +670,13 @@ void Replica::ConfirmPublished(uint64_t generation) {
 
 void Replica::ReturnUnpublished(uint64_t generation) {
   if (!sealed_ || sealed_->generation != generation) return;
-  for (auto& [key, delta] : sealed_->deltas) {
+  for (auto& [key, delta, life] : sealed_->deltas) {
     Node& node = GetOrCreate(key, TypeOf(delta));
-    // A delta that lost a type conflict while in flight stays dropped.
-    if (SameFamily(node.second.state, delta)) AddUnsent(node, delta);
+    // A delta that lost a type conflict while in flight stays dropped, and
+    // so does one of an incarnation that ended meanwhile.
+    if (SameFamily(node.second.state, delta) && life.incarnation() == node.second.life.incarnation()) {
+      AddUnsent(node, delta, life);
+    }
   }
   sealed_.reset();
   generations_to_delete_.insert(generation);
@@ -649,7 +705,8 @@ std::vector<uint64_t> Replica::BucketHashes(uint32_t bucket_count) {
   for (Node& node : keys_) {
     Entry& entry = node.second;
     if (!entry.hash_valid) {
-      std::string typed = std::to_string(static_cast<int>(TypeOf(entry.state))) + ":" + EncodeCrdt(entry.state);
+      StoredValue stored = ToStored(entry.state, entry.life);
+      std::string typed = std::to_string(static_cast<int>(stored.type)) + ":" + stored.bytes;
       entry.hash = Hash64(node.first, typed);
       entry.hash_valid = true;
     }
@@ -658,12 +715,12 @@ std::vector<uint64_t> Replica::BucketHashes(uint32_t bucket_count) {
   return buckets;
 }
 
-std::vector<std::pair<std::string, AnyCrdt>> Replica::StatesInBucket(uint32_t bucket, uint32_t bucket_count) {
-  std::vector<std::pair<std::string, AnyCrdt>> out;
+std::vector<KeyedDelta> Replica::StatesInBucket(uint32_t bucket, uint32_t bucket_count) {
+  std::vector<KeyedDelta> out;
   for (Node& node : keys_) {
-    if (CachedBucket(node, bucket_count) == bucket) out.emplace_back(node.first, node.second.state);
+    if (CachedBucket(node, bucket_count) == bucket) out.push_back({node.first, node.second.state, node.second.life});
   }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
   return out;
 }
 
@@ -680,8 +737,7 @@ Status Replica::CheckWriteSize(std::string_view key, size_t largest_unit, size_t
                              " bytes; --max-state-bytes): this write to key " + Quoted(key) + " adds up to " +
                              std::to_string(added_bytes) + " bytes");
   }
-  auto it = keys_.find(key);
-  if (it != keys_.end()) {
+  if (Node* it = LiveNode(key); it != nullptr) {
     Entry& e = it->second;
     if (e.stored_bytes + e.written_bytes > options_.max_state_bytes - added_bytes && e.written_bytes > 0) {
       // The estimate counts every write in full, also one that replaced a

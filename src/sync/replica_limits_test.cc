@@ -20,7 +20,7 @@ class ReplicaLimitsTest : public ::testing::Test {
     Result<Replica::Outgoing> out = r.SealOutbox();
     EXPECT_TRUE(out.ok()) << out.status().ToString();
     std::vector<std::string> keys;
-    for (const auto& [key, delta] : out->deltas) keys.push_back(key);
+    for (const KeyedDelta& d : out->deltas) keys.push_back(d.key);
     r.ConfirmPublished(out->generation);
     return keys;
   }

@@ -183,7 +183,7 @@ TEST_F(ReplicaStringTest, RestoreKeepsTheWinnerAndDropsTheLosersOutbox) {
   std::unique_ptr<Replica> again = Open("us-west-2/a", store_b_.get());
   EXPECT_EQ(Read(*again, "x"), "\"1\"");
   Replica::Outgoing out = std::move(again->SealOutbox()).value();
-  for (const auto& [key, delta] : out.deltas) EXPECT_TRUE(IsStringFamily(delta)) << key;
+  for (const auto& [key, delta, life] : out.deltas) EXPECT_TRUE(IsStringFamily(delta)) << key;
 }
 
 }  // namespace

@@ -92,8 +92,8 @@ TEST_F(ReplicaTest, EventsFireOncePerValueChange) {
   ASSERT_TRUE(a->Add("online", "alice").ok());
   Replica::Outgoing out = std::move(a->SealOutbox()).value();
   ASSERT_EQ(out.deltas.size(), 1u);
-  ASSERT_TRUE(b->ApplyRemote(out.deltas[0].first, out.deltas[0].second, "us-east-1/a").ok());
-  ASSERT_TRUE(b->ApplyRemote(out.deltas[0].first, out.deltas[0].second, "us-east-1/a").ok());  // duplicate
+  ASSERT_TRUE(b->ApplyRemote(out.deltas[0].key, out.deltas[0].delta, "us-east-1/a").ok());
+  ASSERT_TRUE(b->ApplyRemote(out.deltas[0].key, out.deltas[0].delta, "us-east-1/a").ok());  // duplicate
   EXPECT_FALSE(*b->Add("online", "alice"));  // already present: no change, an unchanged event
   EXPECT_EQ(seen, (std::vector<std::string>{"online@us-east-1/a"}));
   EXPECT_EQ(unchanged_local_writes, 1);
@@ -115,7 +115,7 @@ TEST_F(ReplicaTest, ManyMembersAreOneWriteAndOneEvent) {
   EXPECT_EQ(*a->RemoveAll("online", gone), 1u);
   EXPECT_EQ(a->local_writes(), 2u);
   Replica::Outgoing out = std::move(a->SealOutbox()).value();
-  for (const auto& [key, delta] : out.deltas) ASSERT_TRUE(b->ApplyRemote(key, delta, "us-east-1/a").ok());
+  for (const auto& [key, delta, life] : out.deltas) ASSERT_TRUE(b->ApplyRemote(key, delta, "us-east-1/a", life).ok());
   EXPECT_EQ(std::get<OrSet>(*b->Find("online")).Elements(), (std::vector<std::string>{"alice", "carol"}));
   ASSERT_TRUE(a->Increment("sessions", 1).ok());
   EXPECT_EQ(a->AddAll("sessions", members).status().code(), StatusCode::kTypeMismatch);
@@ -153,7 +153,7 @@ TEST_F(ReplicaTest, FailedPublishReturnsDeltasToTheOutbox) {
   Replica::Outgoing second = std::move(r->SealOutbox()).value();
   ASSERT_EQ(second.deltas.size(), 1u);
   PnCounter fresh;
-  fresh.Join(std::get<PnCounter>(second.deltas[0].second));
+  fresh.Join(std::get<PnCounter>(second.deltas[0].delta));
   EXPECT_EQ(fresh.Value(), 2);  // both increments travel together
 }
 
@@ -209,8 +209,8 @@ TEST_F(ReplicaTest, BucketHashesChangeWithStateAndMatchAcrossEqualReplicas) {
   auto b = std::move(Replica::Open("eu-west-1/a", &env_, store_b.get())).value();
   ASSERT_TRUE(a->Add("s", "x").ok());
   EXPECT_NE(a->BucketHashes(16), b->BucketHashes(16));
-  for (auto& [key, state] : a->StatesInBucket(Replica::BucketOf("s", 16), 16)) {
-    ASSERT_TRUE(b->ApplyRemote(key, state, "us-east-1/a").ok());
+  for (auto& [key, state, life] : a->StatesInBucket(Replica::BucketOf("s", 16), 16)) {
+    ASSERT_TRUE(b->ApplyRemote(key, state, "us-east-1/a", life).ok());
   }
   EXPECT_EQ(a->BucketHashes(16), b->BucketHashes(16));
 }

@@ -22,7 +22,9 @@ inline std::unique_ptr<Replica> OpenReplica(Env* env, const std::string& name, S
 // Delivers everything `from` has not published yet to `to`.
 inline void Ship(Replica& from, Replica& to) {
   Replica::Outgoing out = std::move(from.SealOutbox()).value();
-  for (const auto& [key, delta] : out.deltas) ASSERT_TRUE(to.ApplyRemote(key, delta, from.id().name()).ok());
+  for (const auto& [key, delta, life] : out.deltas) {
+    ASSERT_TRUE(to.ApplyRemote(key, delta, from.id().name(), life).ok());
+  }
   from.ConfirmPublished(out.generation);
 }
 

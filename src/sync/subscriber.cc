@@ -62,10 +62,14 @@ bool Subscriber::Handle(const BrokerMessage& message) {
   // receive count (the sender's bug stays visible instead of silently
   // dropping that key's change).
   std::vector<AnyCrdt> deltas;
+  std::vector<Lifetime> lives;
   if (env.kind() != pb::DIGEST) {
     deltas.reserve(static_cast<size_t>(env.entries_size()));  // parsed entries: backed by the input
+    lives.reserve(static_cast<size_t>(env.entries_size()));
     for (const pb::Entry& entry : env.entries()) {
+      Result<Lifetime> life = Lifetime::Decode(entry.life());
       Result<AnyCrdt> delta = entry.key().empty() ? InvalidArgument("entry with an empty key")
+                              : !life.ok()        ? life.status()
                                                   : DecodeCrdt(entry.type(), entry.delta());
       if (!delta.ok()) {
         ++stats_.rejected;
@@ -75,6 +79,7 @@ bool Subscriber::Handle(const BrokerMessage& message) {
         return false;
       }
       deltas.push_back(std::move(delta).value());
+      lives.push_back(*life);
     }
   }
   if (!replica_->ObserveClock(env.hlc_time())) ++stats_.clock_clamped;
@@ -97,7 +102,8 @@ bool Subscriber::Handle(const BrokerMessage& message) {
     // A key that holds another type is a type conflict the join resolves
     // (JoinAnyType); ApplyRemote fails only for what decoding already
     // refuses, so this is a guard: retrying cannot help, skip and ack.
-    Status s = replica_->ApplyRemote(env.entries(i).key(), deltas[static_cast<size_t>(i)], env.origin());
+    Status s = replica_->ApplyRemote(env.entries(i).key(), deltas[static_cast<size_t>(i)], env.origin(),
+                                     lives[static_cast<size_t>(i)]);
     if (!s.ok()) {
       ++stats_.bad_entries;
       Error("entry from " + env.origin() + " skipped: " + s.ToString());

@@ -10,7 +10,7 @@ SyncNode::SyncNode(Env* env, Store* store, Broker* broker, const KeyRing* keys, 
 SyncNode::~SyncNode() {
   std::lock_guard gate(gate_->mu);  // waits for a running task
   gate_->open = false;
-  for (TimerId id : {commit_timer_, flush_timer_, poll_timer_, ae_timer_}) env_->Cancel(id);
+  for (TimerId id : {commit_timer_, flush_timer_, poll_timer_, ae_timer_, expire_timer_}) env_->Cancel(id);
   running_ = false;
 }
 
@@ -39,6 +39,7 @@ Status SyncNode::Start() {
   Arm(&commit_timer_, options_.commit_interval_micros, &SyncNode::CommitTask);
   Arm(&flush_timer_, options_.flush_interval_micros, &SyncNode::FlushTask);
   Arm(&poll_timer_, options_.poll_interval_micros, &SyncNode::PollTask);
+  Arm(&expire_timer_, options_.expire_interval_micros, &SyncNode::ExpireTask);
   // Stagger the first anti-entropy round so replicas do not all send at once.
   Arm(&ae_timer_, options_.anti_entropy_interval_micros / 2 + env_->Uniform(options_.anti_entropy_interval_micros / 2 + 1),
       &SyncNode::AntiEntropyTask);
@@ -48,7 +49,7 @@ Status SyncNode::Start() {
 Status SyncNode::Stop() {
   std::lock_guard gate(gate_->mu);
   gate_->open = false;
-  for (TimerId id : {commit_timer_, flush_timer_, poll_timer_, ae_timer_}) env_->Cancel(id);
+  for (TimerId id : {commit_timer_, flush_timer_, poll_timer_, ae_timer_, expire_timer_}) env_->Cancel(id);
   running_ = false;
   if (!replica_) return Status::Ok();
   {
@@ -97,6 +98,21 @@ void SyncNode::AntiEntropyTask() {
   Arm(&ae_timer_, options_.anti_entropy_interval_micros, &SyncNode::AntiEntropyTask);
 }
 
+void SyncNode::ExpireTask() {
+  // Bounded work per tick, as Redis's active expire cycle: batches under the
+  // lock (local writes interleave), for about 2 ms at most.
+  const uint64_t start = env_->MonotonicMicros();
+  for (;;) {
+    size_t handled;
+    {
+      std::lock_guard lock(mu_);
+      handled = replica_->ExpireDue(kExpireBatch);
+    }
+    if (handled < kExpireBatch || env_->MonotonicMicros() - start > 2000) break;
+  }
+  Arm(&expire_timer_, options_.expire_interval_micros, &SyncNode::ExpireTask);
+}
+
 Status SyncNode::WaitForCommit(uint64_t write, uint64_t timeout_micros) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(timeout_micros);
   auto tick = std::chrono::microseconds(options_.commit_interval_micros);
@@ -128,6 +144,8 @@ void SyncNode::RunOnce() {
   std::lock_guard gate(gate_->mu);
   {
     std::lock_guard lock(mu_);
+    while (replica_->ExpireDue(kExpireBatch) == kExpireBatch) {
+    }
     (void)replica_->Commit();
   }
   (void)publisher_->Flush();

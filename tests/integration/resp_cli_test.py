@@ -402,7 +402,6 @@ def check_partition(c, d):
 
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
-NO_EXPIRY = "ERR regionsync does not support key expiry (SET EX/PX)"
 
 
 def check_spec_deviations(c, port):
@@ -419,8 +418,12 @@ def check_spec_deviations(c, port):
     c.eq("type fixed after DEL: SET", out(port, "SET", "spec:st", "x"), WRONGTYPE)
     c.eq("type fixed after DEL: HSET", out(port, "HSET", "spec:st", "f", "v"), WRONGTYPE)
     c.eq("type fixed after DEL: SADD works", out(port, "SADD", "spec:st", "b"), "1")
-    for opt in (["EX", "10"], ["PX", "100"], ["EXAT", "4000000000"], ["PXAT", "4000000000000"], ["KEEPTTL"]):
-        c.eq("SET %s" % opt[0], out(port, "SET", "spec:ttl", "v", *opt), NO_EXPIRY)
+    c.eq("SET EX", out(port, "SET", "spec:ttl", "v", "EX", "100"), "OK")
+    c.eq("TTL after SET EX", out(port, "TTL", "spec:ttl"), "100")
+    c.eq("SET KEEPTTL", (out(port, "SET", "spec:ttl", "w", "KEEPTTL"), out(port, "TTL", "spec:ttl")), ("OK", "100"))
+    c.eq("SET clears the expiry", (out(port, "SET", "spec:ttl", "x"), out(port, "TTL", "spec:ttl")), ("OK", "-1"))
+    c.eq("EXPIRE NX on a counter", (out(port, "INCR", "spec:rate"), out(port, "EXPIRE", "spec:rate", "60", "NX"),
+                                   out(port, "EXPIRE", "spec:rate", "60", "NX")), ("1", "1", "0"))
     c.eq("SELECT 1", out(port, "SELECT", "1"), "ERR DB index is out of range")
     info = out(port, "INFO", "regionsync")
     fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)

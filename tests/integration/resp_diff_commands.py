@@ -146,7 +146,59 @@ class Gen:
                 opts.append(self.pick([o, o.lower()]))
         if self.chance(0.03):
             opts.append(self.pick(["BOGUS", "NXX"]) if self.chance(0.5) else "GET")
-        return ["SET", self.key("string"), self.value()] + self.shuffled(opts)
+        opts = self.shuffled(opts)
+        if "TTL" in self.enabled and self.chance(0.3):
+            opts += self.expiry_option(set_command=True)
+            if self.chance(0.05):
+                opts += self.expiry_option(set_command=True)  # two: a syntax error unless the same
+        return ["SET", self.key("string"), self.value()] + opts
+
+    # ---- Expiry. Relative times are long (no key expires during a run) or
+    # not positive (the key is deleted at once); absolute ones far in the
+    # future or in the past: both servers then answer the same.
+
+    def seconds(self):
+        return self.pick(["1000", "86400", "100000", "0", "-1", "-100", "x", "1.5", "9223372036854775807",
+                          "-9223372036854775808", "9223372036854776"])
+
+    def millis(self):
+        return self.pick(["1000000", "86400000", "0", "-5", "x", "9223372036854775807", "-9223372036854775808"])
+
+    def at_seconds(self):
+        return self.pick(["4102444800", "4102444801", "5000000000", "1", "0", "-1", "x"])
+
+    def at_millis(self):
+        return self.pick(["4102444800000", "4102444800500", "5000000000000", "1", "0", "x"])
+
+    def expiry_option(self, set_command):
+        r = self.rng.random()
+        if r < 0.1:
+            return [self.pick(["KEEPTTL", "keepttl"] if set_command else ["PERSIST", "persist"])]
+        if r < 0.12:
+            return [self.pick(["KEEPTTL", "PERSIST", "EX"])]  # the wrong one, or no value
+        name = self.pick(["EX", "PX", "EXAT", "PXAT", "ex", "pxat"])
+        value = {"EX": self.seconds, "PX": self.millis, "EXAT": self.at_seconds, "PXAT": self.at_millis}[name.upper()]
+        return [name, value()]
+
+    def expire_flags(self):
+        flags = [self.pick(["NX", "XX", "GT", "LT", "nx", "gt"]) for _ in range(self.pick([0, 0, 0, 1, 1, 2]))]
+        if self.chance(0.03):
+            flags.append(self.pick(["ZZ", "EX"]))
+        return flags
+
+    def expire_command(self, name):
+        k = self.key()
+        return {
+            "EXPIRE": lambda: ["EXPIRE", k, self.seconds()] + self.expire_flags(),
+            "PEXPIRE": lambda: ["PEXPIRE", k, self.millis()] + self.expire_flags(),
+            "EXPIREAT": lambda: ["EXPIREAT", k, self.at_seconds()] + self.expire_flags(),
+            "PEXPIREAT": lambda: ["PEXPIREAT", k, self.at_millis()] + self.expire_flags(),
+            "TTL": lambda: ["TTL", k],
+            "PTTL": lambda: ["PTTL", k],
+            "EXPIRETIME": lambda: ["EXPIRETIME", k],
+            "PEXPIRETIME": lambda: ["PEXPIRETIME", k],
+            "PERSIST": lambda: ["PERSIST", k],
+        }[name]()
 
     def pairs(self, family, make_value, lo=1, hi=3):
         out = []
@@ -175,6 +227,9 @@ class Gen:
             "INCRBY": lambda: ["INCRBY", k, self.integer()],
             "DECRBY": lambda: ["DECRBY", k, self.integer()],
             "INCRBYFLOAT": lambda: ["INCRBYFLOAT", k, self.float_arg()],
+            "SETEX": lambda: ["SETEX", k, self.seconds(), self.value()],
+            "PSETEX": lambda: ["PSETEX", k, self.millis(), self.value()],
+            "GETEX": lambda: ["GETEX", k] + (self.expiry_option(set_command=False) if self.chance(0.8) else []),
         }[name]()
 
     # ---- Sets.
@@ -514,8 +569,10 @@ class Gen:
 
 FAMILY_OF = {}
 for _name in ("GET SET MGET MSET MSETNX SETNX GETSET GETDEL APPEND STRLEN GETRANGE SETRANGE INCR DECR INCRBY "
-              "DECRBY INCRBYFLOAT").split():
+              "DECRBY INCRBYFLOAT SETEX PSETEX GETEX").split():
     FAMILY_OF[_name] = Gen.string_command
+for _name in "EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST".split():
+    FAMILY_OF[_name] = Gen.expire_command
 for _name in ("SADD SREM SMEMBERS SISMEMBER SMISMEMBER SCARD SINTER SUNION SDIFF SINTERSTORE SUNIONSTORE SDIFFSTORE "
               "SINTERCARD SMOVE SPOP SRANDMEMBER SSCAN").split():
     FAMILY_OF[_name] = Gen.set_command
@@ -536,7 +593,8 @@ TRANSACTION_COMMANDS = ["MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH"]
 ALL_COMMANDS = sorted(FAMILY_OF) + TRANSACTION_COMMANDS
 RANDOM_COMMANDS = {"SPOP", "SRANDMEMBER", "HRANDFIELD", "ZRANDMEMBER", "RANDOMKEY"}
 SCAN_COMMANDS = {"SCAN", "SSCAN", "HSCAN", "ZSCAN"}
-TOUCHING_WRITES = ["SET", "SADD", "HSET", "ZADD", "DEL", "INCR", "SREM", "HDEL", "ZREM", "APPEND"]
+TOUCHING_WRITES = ["SET", "SADD", "HSET", "ZADD", "DEL", "INCR", "SREM", "HDEL", "ZREM", "APPEND", "EXPIRE",
+                   "PERSIST"]
 NOT_IN_TRANSACTIONS = RANDOM_COMMANDS | SCAN_COMMANDS
 # The Redis type each data command works on (keyspace commands: any).
 TYPE_OF = {name: {Gen.string_command: "string", Gen.set_command: "set", Gen.hash_command: "hash",
@@ -544,7 +602,7 @@ TYPE_OF = {name: {Gen.string_command: "string", Gen.set_command: "set", Gen.hash
 
 
 # The writes that create their key (its type: TYPE_OF) when they succeed.
-CREATING_WRITES = set("SET SETNX GETSET APPEND SETRANGE INCR DECR INCRBY DECRBY INCRBYFLOAT MSET MSETNX SADD SMOVE "
+CREATING_WRITES = set("SET SETEX PSETEX SETNX GETSET APPEND SETRANGE INCR DECR INCRBY DECRBY INCRBYFLOAT MSET MSETNX SADD SMOVE "
                       "SINTERSTORE SUNIONSTORE SDIFFSTORE HSET HMSET HSETNX HINCRBY HINCRBYFLOAT ZADD ZINCRBY "
                       "ZUNIONSTORE ZINTERSTORE ZDIFFSTORE ZRANGESTORE".split())
 

@@ -121,7 +121,12 @@ DOCUMENTED_DIFFERENCES = {
     "running total": ("refused", "one region's increments of a key total at most 2^64 - 1 over its life (a "
                                  "counter slot; docs/redis.md, Strings and counters): INCRBY k -2^63, SET k 1, "
                                  "INCRBY k -2^63 is refused where Redis answers", running_total),
-    "SET EX/PX/EXAT/PXAT/KEEPTTL, EXPIRE...": ("not generated", "regionsyncd has no key expiry"),
+    "TTL": ("timing", "the servers run each command a moment apart: a time left may differ by the rounding"),
+    "PTTL": ("timing", "as TTL, in milliseconds"),
+    "EXPIRETIME": ("timing", "an expiry set by a relative time is the moment each server ran it"),
+    "PEXPIRETIME": ("timing", "as EXPIRETIME, in milliseconds"),
+    "small positive relative expiry times": ("not generated", "a key would expire during the run at a moment "
+                                                              "that differs between the servers"),
     "values over 128 KiB, SETRANGE offsets near 512 MB": ("not generated", "regionsyncd's --max-value-bytes"),
     "SCAN-family cursors other than 0": ("not generated", "a cursor is a place in one server's walk; the "
                                                           "generators send 0 or cursors both refuse"),
@@ -207,14 +212,21 @@ def dump_key(server, key, enabled):
     return t, None
 
 
+def expiry(server, key):
+    """The key's PEXPIRETIME (-1: none, -2: no key)."""
+    return server.ask("PEXPIRETIME", key)
+
+
 def dump(server, enabled):
+    """Every key's (type, contents, whether it has an expiry)."""
     keys = sorted(set(key_bytes(k) for k in all_keys(server)) | set(key_bytes(k) for k in commands.TRACKED_KEYS))
-    return {k: dump_key(server, k, enabled) for k in keys}
+    return {k: dump_key(server, k, enabled) + (expiry(server, k) >= 0,) for k in keys}
 
 
 def copy_key(redis, rs, key, enabled):
-    """Sets `key` in Redis to what regionsyncd holds."""
+    """Sets `key` in Redis to what regionsyncd holds, with its expiry."""
     t, value = dump_key(rs, key, enabled)
+    at = expiry(rs, key)
     redis.ask("DEL", key)
     if t == "string":
         redis.ask("SET", key, key_bytes(value))
@@ -224,6 +236,8 @@ def copy_key(redis, rs, key, enabled):
         redis.ask("HSET", key, *[key_bytes(x) for pair in value for x in pair])
     elif t == "zset":
         redis.ask("ZADD", key, *[key_bytes(x) for i in range(0, len(value), 2) for x in (value[i + 1], value[i])])
+    if at >= 0:
+        redis.ask("PEXPIREAT", key, str(at))
 
 
 def resync(redis, rs, enabled):
@@ -252,6 +266,8 @@ def normalised(kind, value):
 def same_reply(name, got, want):
     """Compares (value, raw) replies of one command by its documented kind."""
     kind = KIND.get(name)
+    if kind == "timing" and isinstance(got[0], int) and isinstance(want[0], int) and min(got[0], want[0]) >= 0:
+        return abs(got[0] - want[0]) <= (1 if name in ("TTL", "EXPIRETIME") else 2000)
     if kind in ("unordered", "pairs"):
         # The RESP type (array, map, set) must match; the order need not.
         return got[1][:1] == want[1][:1] and normalised(kind, got[0]) == normalised(kind, want[0])
@@ -495,7 +511,7 @@ class Run:
     def compare_keyspaces(self, when):
         want, got = dump(self.redis, self.enabled), dump(self.rs, self.enabled)
         for k in sorted(set(want) | set(got)):
-            if want.get(k, ("none", None)) != got.get(k, ("none", None)):
+            if want.get(k, ("none", None, False)) != got.get(k, ("none", None, False)):
                 self.failures.append(("keyspace", "seed %d, keyspace %s: key %r\n    regionsyncd: %s\n"
                                       "    redis:       %s\n    re-run: %s" %
                                       (self.seed, when, k, short(got.get(k), 600), short(want.get(k), 600), self.rerun())))

@@ -78,14 +78,14 @@ class Publisher {
   Status Flush();
   // Commits the replica, then publishes `entries` (full states) as STATE
   // envelopes, for anti-entropy. Never publishes uncommitted state.
-  Status PublishStates(const std::vector<std::pair<std::string, AnyCrdt>>& entries);
+  Status PublishStates(const std::vector<KeyedDelta>& entries);
   // Frames and publishes one envelope; fills version, origin, epoch, sequence, time.
   Status PublishEnvelope(pb::Envelope envelope);
 
   const PublisherStats& stats() const { return stats_; }
 
  private:
-  Status PublishEntries(pb::EnvelopeKind kind, const std::vector<std::pair<std::string, AnyCrdt>>& entries);
+  Status PublishEntries(pb::EnvelopeKind kind, const std::vector<KeyedDelta>& entries);
   size_t PayloadBudget() const { return PayloadBudget(broker_->max_message_bytes()); }
   static size_t PayloadBudget(size_t max_message_bytes);
 

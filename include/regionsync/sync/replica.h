@@ -36,6 +36,7 @@
 #include "regionsync/common/replica_id.h"
 #include "regionsync/common/seeded_hash.h"
 #include "regionsync/crdt/any_crdt.h"
+#include "regionsync/crdt/lifetime.h"
 #include "regionsync/store/store.h"
 
 namespace regionsync {
@@ -75,6 +76,21 @@ struct ReplicaOptions {
   // so every state a write was acknowledged for decodes again at restart.
   // The daemon's --max-state-bytes.
   size_t max_state_bytes = kDefaultMaxStateBytes;
+  // How long an expired key's name and lifetime stay after its value was
+  // reclaimed (ExpireDue), so that a late delta of the expired incarnation
+  // is still recognised and dropped. A delta that arrives later than this
+  // after the expiry, from a write that had not seen the expiry, brings its
+  // own contents back (docs/redis.md, "Expiry"). The daemon's
+  // --expired-retention-ms.
+  uint64_t expired_retention_millis = 10 * 60 * 1000;
+};
+
+// One key's delta (or state) with its lifetime, as the outbox and
+// anti-entropy hand them to the publisher.
+struct KeyedDelta {
+  std::string key;
+  AnyCrdt delta;
+  Lifetime life;
 };
 
 struct ChangeEvent {
@@ -84,6 +100,7 @@ struct ChangeEvent {
   bool local;                 // true for this replica's own writes
   const AnyCrdt& value;       // the key's new state; valid during the callback only
   bool changed = true;        // false: a local write that left the value as it was (SET of the same value)
+  bool expired = false;       // the key's expiry passed: it reads as absent from now on (ExpireDue)
 };
 
 class Replica {
@@ -197,10 +214,46 @@ class Replica {
   // local writes count it into their added_bytes.
   static constexpr size_t kUnitEncodingBytes = 32;
 
-  // ---- Reads.
+  // ---- Expiry (Lifetime in lifetime.h). Sets the key's expiry to the
+  // absolute wall time `expires_at_millis`, or clears it with 0 (PERSIST).
+  // Returns false and changes nothing when the key has no value (missing,
+  // deleted or expired). The value keeps its incarnation; a write after the
+  // expiry starts the next one. A local write that leaves the key without
+  // a value also clears its expiry, so a key created again starts without.
+  Result<bool> SetExpiry(std::string_view key, uint64_t expires_at_millis);
+  // Runs `write()`, one local write (Set, Increment, MapSet, ...), and sets
+  // the expiry of the key it writes to `expires_at_millis` (0: none) in the
+  // same delta and change event: SET ... EX, SETEX, HTTP writes with
+  // ttl_ms, and SET without KEEPTTL (0). An expiry the key already has is
+  // not written again. Nothing changes when `write` fails.
+  template <typename F>
+  auto WithExpiry(uint64_t expires_at_millis, F&& write) {
+    pending_expiry_ = expires_at_millis;
+    auto result = write();
+    pending_expiry_.reset();
+    return result;
+  }
+  // The key's expiry in wall milliseconds, 0 when it has none; nullopt when
+  // it has no value.
+  std::optional<uint64_t> ExpiresAt(std::string_view key) const;
+  // Active expiry: reclaims the values of up to `max_keys` keys whose
+  // expiry has passed (they read as absent already), firing an `expired`
+  // change event for each, and forgets keys expired more than
+  // expired_retention_millis ago. Returns how many keys it handled; work
+  // is O(max_keys log n). Call it often (the daemon: every 100 ms).
+  size_t ExpireDue(size_t max_keys);
+  // Keys with an expiry that has not been reclaimed yet.
+  size_t expiring_keys() const { return expiry_index_.size(); }
+
+  // ---- Reads. A key whose expiry has passed reads as missing.
   const AnyCrdt* Find(std::string_view key) const;
-  std::vector<std::string> Keys() const;  // sorted
-  size_t key_count() const { return keys_.size(); }
+  // The key's value and lifetime, also when it has no value or expired;
+  // nullptr when this replica has no state for it.
+  const AnyCrdt* FindState(std::string_view key, Lifetime* life) const;
+  std::vector<std::string> Keys() const;  // sorted; not the expired ones
+  // Keys held, as Redis's DBSIZE counts: with the expired ones whose value
+  // was not reclaimed yet.
+  size_t key_count() const { return keys_.size() - tombstones_; }
   // Visits up to `count` keys, in the order this replica first saw them,
   // from `cursor` (0: the first key). Returns the cursor to go on from, 0
   // after the last key. No key is visited twice in one pass; a key created
@@ -209,11 +262,12 @@ class Replica {
   size_t ScanKeys(size_t cursor, size_t count, const KeyVisitor& visit) const;
 
   // ---- Remote changes. Joins `delta` (a delta or a full state) sent by
-  // `origin` with JoinAnyType: a delta of another type than the key's is a
-  // type conflict with one deterministic winner in every region (counted,
-  // reported once per key through on_type_conflict). InvalidArgument for an
-  // empty key.
-  Status ApplyRemote(std::string_view key, const AnyCrdt& delta, std::string_view origin);
+  // `origin` with JoinKeyState: a delta of an older incarnation than the
+  // key's changes nothing, a newer one replaces it; a delta of another type
+  // than the key's is a type conflict with one deterministic winner in every
+  // region (counted, reported once per key through on_type_conflict).
+  // InvalidArgument for an empty key.
+  Status ApplyRemote(std::string_view key, const AnyCrdt& delta, std::string_view origin, const Lifetime& life = {});
   // Moves the clock past a remote send time; false if it was clamped.
   bool ObserveClock(HlcTimestamp remote) { return clock_.Observe(remote, env_->WallMillis()); }
   HlcTimestamp Now() { return clock_.Now(env_->WallMillis()); }
@@ -225,12 +279,14 @@ class Replica {
   // Remote deltas that met a key of another type (see on_type_conflict).
   uint64_t type_conflicts() const { return type_conflicts_; }
   uint64_t committed_writes() const { return committed_writes_; }
-  bool has_uncommitted() const { return !dirty_.empty() || meta_dirty_ || !generations_to_delete_.empty(); }
+  bool has_uncommitted() const {
+    return !dirty_.empty() || meta_dirty_ || !generations_to_delete_.empty() || !forgotten_.empty();
+  }
 
   // ---- Publishing (the Publisher's side of the outbox).
   struct Outgoing {
     uint64_t generation = 0;
-    std::vector<std::pair<std::string, AnyCrdt>> deltas;  // by key
+    std::vector<KeyedDelta> deltas;  // by key
   };
   // Commits, then seals the open outbox generation and returns its deltas
   // (empty when there is nothing to send). Exactly one generation may be in
@@ -248,7 +304,7 @@ class Replica {
   std::vector<uint64_t> BucketHashes(uint32_t bucket_count);
   static uint32_t BucketOf(std::string_view key, uint32_t bucket_count);
   // The full states of the keys in `bucket`.
-  std::vector<std::pair<std::string, AnyCrdt>> StatesInBucket(uint32_t bucket, uint32_t bucket_count);
+  std::vector<KeyedDelta> StatesInBucket(uint32_t bucket, uint32_t bucket_count);
 
   // ---- Change events.
   int Subscribe(Listener listener);
@@ -258,10 +314,15 @@ class Replica {
   struct Entry {
     explicit Entry(AnyCrdt s) : state(std::move(s)) {}
     AnyCrdt state;
+    Lifetime life;
     std::optional<AnyCrdt> unsent;  // this key's delta in the open outbox generation
+    Lifetime unsent_life;           // the lifetime `unsent` carries
     bool dirty = false;             // state (and unsent) not yet committed
     bool hash_valid = false;
     bool conflict_reported = false;  // on_type_conflict was called for this key
+    bool tombstone = false;          // expired and reclaimed: only the lifetime is left
+    uint32_t order = 0;              // index in key_order_
+    uint64_t forget_at = 0;          // for a tombstone: when ExpireDue forgets it (wall ms)
     uint64_t hash = 0;
     uint32_t bucket_count = 0;  // `bucket` is valid for this many buckets
     uint32_t bucket = 0;
@@ -276,7 +337,7 @@ class Replica {
   // Keys come from clients: a seeded hash, so they cannot be picked to
   // share a bucket; lookups by string_view build no std::string.
   using KeyMap = std::unordered_map<std::string, Entry, SeededStringHash, std::equal_to<>>;
-  using Node = KeyMap::value_type;  // stable address: keys are never erased
+  using Node = KeyMap::value_type;  // stable address: only ExpireDue erases keys
 
   Replica(ReplicaId id, Env* env, Store* store, ReplicaOptions options, StoreMeta meta);
   Status Restore();
@@ -285,17 +346,30 @@ class Replica {
   // another type (or, for maps, another kind).
   Result<Node*> NodeFor(std::string_view key, CrdtType type, std::optional<OrMapKind> map_kind = std::nullopt);
   Node& GetOrCreate(std::string_view key, CrdtType type);
+  // The key's node if it has a state that has not expired, else nullptr.
+  Node* LiveNode(std::string_view key);
+  const Node* LiveNode(std::string_view key) const;
+  bool Expired(const Entry& e) const;
+  // For a write of `type`: the key's node, created if missing; a key whose
+  // expiry passed starts its next incarnation as an empty `type`.
+  Node& CreateForWrite(std::string_view key, CrdtType type);
+  // Keeps expiry_index_ in step after the node's lifetime changed from
+  // `old_expiry`.
+  void IndexExpiry(Node& node, uint64_t old_expiry);
+  void Forget(Node& node);
   void MarkDirty(Node& node);
   static uint32_t CachedBucket(Node& node, uint32_t bucket_count);
-  void AddUnsent(Node& node, const AnyCrdt& delta);
-  // Records a local delta that was already applied to the node's state.
-  void RecordLocal(Node& node, AnyCrdt delta, bool value_changed);
-  void Notify(const std::string& key, const AnyCrdt& state, const std::string& origin, bool local, bool changed = true);
+  void AddUnsent(Node& node, const AnyCrdt& delta, const Lifetime& life);
+  // Records a local delta that was already applied to the node's state,
+  // with the lifetime `life` (default: the same incarnation, no expiry write).
+  void RecordLocal(Node& node, AnyCrdt delta, bool value_changed, std::optional<Lifetime> life = std::nullopt);
+  void Notify(const std::string& key, const AnyCrdt& state, const std::string& origin, bool local, bool changed = true,
+              bool expired = false);
   template <typename T, typename F>
   Result<T*> MutateAs(std::string_view key, std::optional<OrMapKind> kind, F&& mutate);
   // Joins a remote or restored delta of any type into the node; counts and
   // reports a type conflict.
-  bool JoinInto(Node& node, const AnyCrdt& delta, std::string_view origin);
+  bool JoinInto(Node& node, const AnyCrdt& delta, const Lifetime& life, std::string_view origin);
   Result<int64_t> IncrementString(Node& node, int64_t by);
 
   ReplicaId id_;
@@ -308,7 +382,13 @@ class Replica {
   bool meta_dirty_ = false;
 
   KeyMap keys_;
-  std::vector<const Node*> key_order_;  // creation order, for ScanKeys
+  std::vector<const Node*> key_order_;  // creation order, for ScanKeys; nullptr for a forgotten key
+  // Keys by expiry: (expires_at_millis, node) for every key with an expiry
+  // that ExpireDue has not reclaimed; then tombstones by the time to forget them.
+  std::set<std::pair<uint64_t, Node*>> expiry_index_;
+  std::set<std::pair<uint64_t, Node*>> forget_index_;
+  size_t tombstones_ = 0;
+  std::vector<std::string> forgotten_;  // keys to delete from the store at the next Commit
   std::vector<Node*> dirty_;
   std::vector<Node*> unsent_;
   uint64_t open_generation_ = 1;
@@ -321,6 +401,8 @@ class Replica {
   // added_bytes of the last CheckWriteSize, counted into the key's
   // written_bytes by the write that follows it (RecordLocal).
   size_t checked_bytes_ = 0;
+  // The expiry WithExpiry gives the write it runs (RecordLocal).
+  std::optional<uint64_t> pending_expiry_;
 
   int next_listener_ = 1;
   std::map<int, Listener> listeners_;

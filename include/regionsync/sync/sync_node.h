@@ -4,7 +4,9 @@
 //     tick share one store batch and are acknowledged together),
 //   - flush the outbox every flush_interval (default 50 ms),
 //   - poll the queue every poll_interval,
-//   - publish a digest and answer mismatches every anti_entropy_interval.
+//   - publish a digest and answer mismatches every anti_entropy_interval,
+//   - reclaim expired keys every expire_interval (Replica::ExpireDue, in
+//     batches of kExpireBatch keys under the lock, for at most ~2 ms a tick).
 // The same code runs in the simulator (SimEnv) and the daemon (RealEnv; the
 // daemon serializes access with its own lock).
 //
@@ -36,6 +38,7 @@ struct SyncOptions {
   uint64_t flush_interval_micros = 50'000;
   uint64_t poll_interval_micros = 10'000;
   uint64_t anti_entropy_interval_micros = 1'000'000;
+  uint64_t expire_interval_micros = 100'000;
   ReplicaOptions replica;
   PublisherOptions publisher;
   SubscriberOptions subscriber;
@@ -94,6 +97,9 @@ class SyncNode {
   void FlushTask();
   void PollTask();
   void AntiEntropyTask();
+  void ExpireTask();
+  // Keys one ExpireDue call handles while holding the replica's lock.
+  static constexpr size_t kExpireBatch = 500;
 
   Env* env_;
   Store* store_;
@@ -114,7 +120,7 @@ class SyncNode {
   std::unique_ptr<Publisher> publisher_;
   std::unique_ptr<AntiEntropy> anti_entropy_;
   std::unique_ptr<Subscriber> subscriber_;
-  TimerId commit_timer_ = 0, flush_timer_ = 0, poll_timer_ = 0, ae_timer_ = 0;
+  TimerId commit_timer_ = 0, flush_timer_ = 0, poll_timer_ = 0, ae_timer_ = 0, expire_timer_ = 0;
 };
 
 }  // namespace regionsync

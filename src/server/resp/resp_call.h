@@ -179,6 +179,20 @@ class RespCommands::Call {
   void DecrBy();
   void IncrByFloat();
 
+  // Expiry: resp_expire_commands.cc.
+  void Expire() { ExpireKey(/*millis=*/false, /*absolute=*/false); }
+  void PExpire() { ExpireKey(/*millis=*/true, /*absolute=*/false); }
+  void ExpireAt() { ExpireKey(/*millis=*/false, /*absolute=*/true); }
+  void PExpireAt() { ExpireKey(/*millis=*/true, /*absolute=*/true); }
+  void Ttl() { ReadTtl(/*millis=*/false, /*absolute=*/false); }
+  void PTtl() { ReadTtl(/*millis=*/true, /*absolute=*/false); }
+  void ExpireTime() { ReadTtl(/*millis=*/false, /*absolute=*/true); }
+  void PExpireTime() { ReadTtl(/*millis=*/true, /*absolute=*/true); }
+  void Persist();
+  void SetEx() { SetWithTtl(/*millis=*/false); }
+  void PSetEx() { SetWithTtl(/*millis=*/true); }
+  void GetEx();
+
   // Sets: resp_set_commands.cc.
   void SAdd();
   void SRem();
@@ -283,7 +297,7 @@ class RespCommands::Call {
   void RenameKey(bool only_new);
   // Writes `value` (another key's) to `to` afresh (Replica::WriteCopy),
   // answering the error if it cannot; true on success.
-  bool CopyValue(const AnyCrdt& value, const std::string& to);
+  bool CopyValue(const std::string& from, const AnyCrdt& value, const std::string& to);
 
   // String helpers.
   void IncrementBy(int64_t by);
@@ -291,8 +305,31 @@ class RespCommands::Call {
   // The string value of args_[1] for a command that reads a string: false
   // (and WRONGTYPE answered) when the key holds a value of another type.
   bool ReadString(std::optional<std::string>* value);
-  // SET of args_[1] to `value` as the string type, answering errors; true on success.
-  bool WriteString(const char* event, std::string value);
+  // SET of args_[1] to `value` as the string type, answering errors; true
+  // on success. `clear_expiry`: as SET does (GETSET, MSET); else the key
+  // keeps its expiry (APPEND, SETRANGE, INCRBYFLOAT).
+  bool WriteString(const char* event, std::string value, bool clear_expiry = false);
+
+  // Expiry helpers.
+  // SET's and GETEX's EX / PX / EXAT / PXAT (with their value), SET's
+  // KEEPTTL and GETEX's PERSIST.
+  struct ExpiryOption {
+    enum Kind { kNone, kEx, kPx, kExAt, kPxAt, kKeepTtl, kPersist } kind = kNone;
+    const std::string* value = nullptr;  // the time, for the four that take one
+  };
+  // Reads the expiry option at args_[*i] (and its value, advancing *i);
+  // false when it is none, conflicts with `option` or lacks its value
+  // (Redis answers a syntax error).
+  bool ReadExpiryOption(size_t* i, bool set_command, ExpiryOption* option);
+  // The option's absolute time in wall milliseconds; false after answering
+  // Redis's error (not an integer; "invalid expire time" for <= 0 or overflow).
+  bool ExpiryMillis(const ExpiryOption& option, uint64_t* at);
+  void ExpireKey(bool millis, bool absolute);
+  // An expiry time already past: DEL (a grow-only counter expires instead).
+  void ExpireNow(const std::string& key);
+  void ReadTtl(bool millis, bool absolute);
+  void SetWithTtl(bool millis);
+  uint64_t NowMillis() const;
 
   // Set helpers.
   // The set at `key` for a read: nullptr when the key has no value; false

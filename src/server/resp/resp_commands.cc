@@ -2,7 +2,7 @@
 // goes through (authentication, MULTI queueing, arity, subcommands). The
 // commands themselves: resp_server_commands.cc (connection and server),
 // resp_transaction_commands.cc, resp_keyspace_commands.cc and
-// resp_{string,set,hash,zset,zset_range}_commands.cc.
+// resp_{string,expire,set,hash,zset,zset_range}_commands.cc.
 #include "regionsync/server/resp/resp_commands.h"
 
 #include <unordered_map>
@@ -86,6 +86,20 @@ const RespCommands::Table& RespCommands::Commands() {
       {"append", {&C::Append, 3, {1, 1, 1}, "write denyoom fast"}},
       {"getrange", {&C::GetRange, 4, {1, 1, 1}, "readonly"}},
       {"setrange", {&C::SetRange, 4, {1, 1, 1}, "write denyoom"}},
+
+      // Expiry: resp_expire_commands.cc.
+      {"expire", {&C::Expire, -3, {1, 1, 1}, "write fast"}},
+      {"pexpire", {&C::PExpire, -3, {1, 1, 1}, "write fast"}},
+      {"expireat", {&C::ExpireAt, -3, {1, 1, 1}, "write fast"}},
+      {"pexpireat", {&C::PExpireAt, -3, {1, 1, 1}, "write fast"}},
+      {"ttl", {&C::Ttl, 2, {1, 1, 1}, "readonly fast"}},
+      {"pttl", {&C::PTtl, 2, {1, 1, 1}, "readonly fast"}},
+      {"expiretime", {&C::ExpireTime, 2, {1, 1, 1}, "readonly fast"}},
+      {"pexpiretime", {&C::PExpireTime, 2, {1, 1, 1}, "readonly fast"}},
+      {"persist", {&C::Persist, 2, {1, 1, 1}, "write fast"}},
+      {"setex", {&C::SetEx, 4, {1, 1, 1}, "write denyoom"}},
+      {"psetex", {&C::PSetEx, 4, {1, 1, 1}, "write denyoom"}},
+      {"getex", {&C::GetEx, -2, {1, 1, 1}, "write fast"}},
 
       // Sets: resp_set_commands.cc.
       {"sadd", {&C::SAdd, -3, {1, 1, 1}, "write denyoom fast"}},

@@ -44,6 +44,93 @@ class RespCommandsTest : public ::testing::Test {
 
 const std::string kWrongType = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 
+TEST_F(RespCommandsTest, ExpiryCommandsAnswerAsRedisDoes) {
+  const std::string now_s = std::to_string(env_.WallMillis() / 1000);
+  const std::string now_ms = std::to_string(env_.WallMillis());
+  EXPECT_EQ(Run({"TTL", "k"}), ":-2\r\n");
+  EXPECT_EQ(Run({"EXPIRE", "k", "10"}), ":0\r\n");
+  EXPECT_EQ(Run({"SET", "k", "v"}), "+OK\r\n");
+  EXPECT_EQ(Run({"TTL", "k"}), ":-1\r\n");
+  EXPECT_EQ(Run({"PEXPIRETIME", "k"}), ":-1\r\n");
+  EXPECT_EQ(Run({"EXPIRE", "k", "10"}), ":1\r\n");
+  EXPECT_EQ(Run({"TTL", "k"}), ":10\r\n");
+  EXPECT_EQ(Run({"PTTL", "k"}), ":10000\r\n");
+  EXPECT_EQ(Run({"PEXPIRETIME", "k"}), ":" + std::to_string(env_.WallMillis() + 10000) + "\r\n");
+  EXPECT_EQ(Run({"EXPIRE", "k", "5", "NX"}), ":0\r\n");
+  EXPECT_EQ(Run({"EXPIRE", "k", "5", "GT"}), ":0\r\n");
+  EXPECT_EQ(Run({"EXPIRE", "k", "5", "LT"}), ":1\r\n");
+  EXPECT_EQ(Run({"EXPIRE", "k", "50", "XX", "GT"}), ":1\r\n");
+  EXPECT_EQ(Run({"TTL", "k"}), ":50\r\n");
+  EXPECT_EQ(Run({"EXPIRE", "k", "5", "NX", "XX"}),
+            "-ERR NX and XX, GT or LT options at the same time are not compatible\r\n");
+  EXPECT_EQ(Run({"EXPIRE", "k", "5", "GT", "LT"}), "-ERR GT and LT options at the same time are not compatible\r\n");
+  EXPECT_EQ(Run({"EXPIRE", "k", "5", "ZZ"}), "-ERR Unsupported option ZZ\r\n");
+  EXPECT_EQ(Run({"EXPIRE", "k", "x"}), "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(Run({"EXPIRE", "k", "9223372036854775807"}), "-ERR invalid expire time in 'expire' command\r\n");
+  EXPECT_EQ(Run({"pexpire", "k", "9223372036854775807"}), "-ERR invalid expire time in 'pexpire' command\r\n");
+  EXPECT_EQ(Run({"EXPIREAT", "k", std::to_string(env_.WallMillis() / 1000 + 100)}), ":1\r\n");
+  EXPECT_EQ(Run({"EXPIRETIME", "k"}), ":" + std::to_string(env_.WallMillis() / 1000 + 100) + "\r\n");
+  EXPECT_EQ(Run({"PERSIST", "k"}), ":1\r\n");
+  EXPECT_EQ(Run({"PERSIST", "k"}), ":0\r\n");
+  EXPECT_EQ(Run({"TTL", "k"}), ":-1\r\n");
+  // A time in the past deletes, as DEL.
+  EXPECT_EQ(Run({"PEXPIREAT", "k", "1"}), ":1\r\n");
+  EXPECT_EQ(Run({"EXISTS", "k"}), ":0\r\n");
+
+  // SET's options, SETEX, PSETEX, GETEX.
+  EXPECT_EQ(Run({"SET", "s", "v", "EX", "0"}), "-ERR invalid expire time in 'set' command\r\n");
+  EXPECT_EQ(Run({"SET", "s", "v", "EX", "10", "PX", "5"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(Run({"SET", "s", "v", "KEEPTTL", "EX", "5"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(Run({"SET", "s", "v", "EX"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(Run({"SET", "s", "v", "EX", "x"}), "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(Run({"EXISTS", "s"}), ":0\r\n") << "a refused SET changes nothing";
+  EXPECT_EQ(Run({"SET", "s", "v", "PX", "1500"}), "+OK\r\n");
+  EXPECT_EQ(Run({"TTL", "s"}), ":2\r\n");  // rounded as Redis rounds
+  EXPECT_EQ(Run({"SET", "s", "w", "KEEPTTL"}), "+OK\r\n");
+  EXPECT_EQ(Run({"PTTL", "s"}), ":1500\r\n");
+  EXPECT_EQ(Run({"SET", "s", "x"}), "+OK\r\n");
+  EXPECT_EQ(Run({"TTL", "s"}), ":-1\r\n") << "SET without KEEPTTL clears the expiry";
+  EXPECT_EQ(Run({"SET", "s", "y", "EXAT", std::to_string(env_.WallMillis() / 1000 + 7)}), "+OK\r\n");
+  EXPECT_EQ(Run({"TTL", "s"}), ":7\r\n");
+  EXPECT_EQ(Run({"SETEX", "e", "0", "v"}), "-ERR invalid expire time in 'setex' command\r\n");
+  EXPECT_EQ(Run({"SETEX", "e", "3", "v"}), "+OK\r\n");
+  EXPECT_EQ(Run({"PSETEX", "p", "250", "v"}), "+OK\r\n");
+  EXPECT_EQ(Run({"PTTL", "p"}), ":250\r\n");
+  EXPECT_EQ(Run({"GETEX", "e"}), "$1\r\nv\r\n");
+  EXPECT_EQ(Run({"GETEX", "e", "PERSIST"}), "$1\r\nv\r\n");
+  EXPECT_EQ(Run({"TTL", "e"}), ":-1\r\n");
+  EXPECT_EQ(Run({"GETEX", "e", "PX", "100"}), "$1\r\nv\r\n");
+  EXPECT_EQ(Run({"PTTL", "e"}), ":100\r\n");
+  EXPECT_EQ(Run({"GETEX", "e", "KEEPTTL"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(Run({"GETEX", "e", "EX", "-1"}), "-ERR invalid expire time in 'getex' command\r\n");
+  EXPECT_EQ(Run({"GETEX", "missing", "EX", "1"}), "$-1\r\n");
+  EXPECT_EQ(Run({"SADD", "set", "m"}), ":1\r\n");
+  EXPECT_EQ(Run({"GETEX", "set"}), kWrongType);
+  EXPECT_EQ(Run({"SETEX", "set", "5", "v"}), kWrongType);
+  EXPECT_EQ(Run({"GETEX", "e", "PXAT", "1"}), "$1\r\nv\r\n");
+  EXPECT_EQ(Run({"EXISTS", "e"}), ":0\r\n");
+  (void)now_s;
+  (void)now_ms;
+}
+
+TEST_F(RespCommandsTest, AnExpiredKeyIsGoneAndStartsAfreshOfAnyType) {
+  EXPECT_EQ(Run({"INCR", "rate"}), ":1\r\n");
+  EXPECT_EQ(Run({"EXPIRE", "rate", "60", "NX"}), ":1\r\n");
+  EXPECT_EQ(Run({"INCR", "rate"}), ":2\r\n");
+  EXPECT_EQ(Run({"EXPIRE", "rate", "60", "NX"}), ":0\r\n") << "INCR keeps the expiry";
+  EXPECT_EQ(Run({"SADD", "room", "alice"}), ":1\r\n");
+  EXPECT_EQ(Run({"PEXPIRE", "room", "500"}), ":1\r\n");
+  env_.RunFor(60'000'000);
+  EXPECT_EQ(Run({"GET", "rate"}), "$-1\r\n");
+  EXPECT_EQ(Run({"TTL", "rate"}), ":-2\r\n");
+  EXPECT_EQ(Run({"EXISTS", "rate", "room"}), ":0\r\n");
+  EXPECT_EQ(Run({"KEYS", "*"}), "*0\r\n");
+  EXPECT_EQ(Run({"DBSIZE"}), ":0\r\n") << "the node's expiry cycle reclaimed both";
+  EXPECT_EQ(Run({"INCR", "rate"}), ":1\r\n");
+  EXPECT_EQ(Run({"SET", "room", "now a string"}), "+OK\r\n");
+  EXPECT_EQ(Run({"TYPE", "room"}), "+string\r\n");
+}
+
 TEST_F(RespCommandsTest, ConnectionCommands) {
   EXPECT_EQ(Run({"PING"}), "+PONG\r\n");
   EXPECT_EQ(Run({"ping", "hi"}), "$2\r\nhi\r\n");
@@ -80,7 +167,8 @@ TEST_F(RespCommandsTest, StringsAndCounters) {
   EXPECT_EQ(Run({"GET", "k"}), "$1\r\nv\r\n");
   EXPECT_EQ(Run({"SET", "k", "w", "NX"}), "$-1\r\n");
   EXPECT_EQ(Run({"SET", "k", "w", "XX", "GET"}), "$1\r\nv\r\n");
-  EXPECT_EQ(Run({"SET", "k", "w", "EX", "10"}), "-ERR regionsync does not support key expiry (SET EX/PX)\r\n");
+  EXPECT_EQ(Run({"SET", "k", "w", "EX", "10"}), "+OK\r\n");
+  EXPECT_EQ(Run({"PERSIST", "k"}), ":1\r\n");
   EXPECT_EQ(Run({"SET", "k", "w", "BOGUS"}), "-ERR syntax error\r\n");
   EXPECT_EQ(Run({"INCR", "n"}), ":1\r\n");
   EXPECT_EQ(Run({"INCRBY", "n", "41"}), ":42\r\n");

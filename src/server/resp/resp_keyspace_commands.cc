@@ -140,8 +140,9 @@ void RespCommands::Call::FlushDb() {
 // RENAME and COPY write the source's value to the destination afresh, as
 // this region's own write (Replica::WriteCopy), never its CRDT state: see
 // docs/redis.md for what concurrent writes in other regions then do.
-bool RespCommands::Call::CopyValue(const AnyCrdt& value, const std::string& to) {
-  Status s = replica_.WriteCopy(to, value);
+// The destination takes the source's expiry, as in Redis.
+bool RespCommands::Call::CopyValue(const std::string& from, const AnyCrdt& value, const std::string& to) {
+  Status s = replica_.WithExpiry(replica_.ExpiresAt(from).value_or(0), [&] { return replica_.WriteCopy(to, value); });
   if (!s.ok()) {
     Fail(s);
     return false;
@@ -169,7 +170,7 @@ void RespCommands::Call::RenameKey(bool only_new) {
   }
   // The destination first: if it refuses (type, size), nothing changed.
   Event("rename_to");
-  if (!CopyValue(*from, args_[2])) return;
+  if (!CopyValue(args_[1], *from, args_[2])) return;
   Event("rename_from");
   (void)replica_.Delete(args_[1]);
   if (only_new) {
@@ -209,7 +210,7 @@ void RespCommands::Call::Copy() {
     return;
   }
   Event("copy_to");
-  if (CopyValue(*from, args_[2])) out_.Integer(1);
+  if (CopyValue(args_[1], *from, args_[2])) out_.Integer(1);
 }
 
 void RespCommands::Call::RandomKey() {

@@ -206,7 +206,8 @@ void RespCommands::Call::StoreSet(const char* event, const std::vector<std::stri
   const std::vector<std::string> members(result.begin(), result.end());
   const std::vector<std::string_view> views(members.begin(), members.end());
   Event(event);
-  Result<size_t> added = replica_.AddAll(dest, views);
+  // A STORE command makes a new value: without the old one's expiry.
+  Result<size_t> added = replica_.WithExpiry(0, [&] { return replica_.AddAll(dest, views); });
   if (!added.ok()) {
     Fail(added.status());
     return;

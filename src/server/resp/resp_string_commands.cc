@@ -37,6 +37,7 @@ void RespCommands::Call::Get() {
 
 void RespCommands::Call::Set() {
   bool nx = false, xx = false, get = false;
+  ExpiryOption expiry;
   for (size_t i = 3; i < args_.size(); ++i) {
     std::string opt = AsciiLower(args_[i]);
     if (opt == "nx" && !xx) {
@@ -45,14 +46,13 @@ void RespCommands::Call::Set() {
       xx = true;
     } else if (opt == "get") {
       get = true;
-    } else if (opt == "ex" || opt == "px" || opt == "exat" || opt == "pxat" || opt == "keepttl") {
-      out_.Error("ERR regionsync does not support key expiry (SET EX/PX)");
-      return;
-    } else {
+    } else if (!ReadExpiryOption(&i, /*set_command=*/true, &expiry)) {
       out_.Error(kSyntax);
       return;
     }
   }
+  uint64_t expires_at = 0;  // without KEEPTTL, SET clears the key's expiry
+  if (expiry.value != nullptr && !ExpiryMillis(expiry, &expires_at)) return;
   const AnyCrdt* v = replica_.Find(args_[1]);
   if (v != nullptr && !IsStringFamily(*v)) {
     out_.Error(kWrongType);  // a set, hash, ... keeps its type (docs/redis.md)
@@ -68,7 +68,8 @@ void RespCommands::Call::Set() {
     return;
   }
   Event("set");
-  Status s = replica_.Set(args_[1], args_[2], std::nullopt, pb::STRING);
+  auto write = [&] { return replica_.Set(args_[1], args_[2], std::nullopt, pb::STRING); };
+  Status s = expiry.kind == ExpiryOption::kKeepTtl ? write() : replica_.WithExpiry(expires_at, write);
   if (!s.ok()) {
     Fail(s);
   } else if (!get) {
@@ -120,7 +121,7 @@ bool RespCommands::Call::SetPairs(const char* name, bool only_new) {
   }
   Event("set");
   for (size_t i = 1; i < args_.size(); i += 2) {
-    Status s = replica_.Set(args_[i], args_[i + 1], std::nullopt, pb::STRING);
+    Status s = replica_.WithExpiry(0, [&] { return replica_.Set(args_[i], args_[i + 1], std::nullopt, pb::STRING); });
     if (!s.ok()) {
       Fail(s);
       return false;
@@ -245,9 +246,10 @@ bool RespCommands::Call::ReadString(std::optional<std::string>* value) {
   return true;
 }
 
-bool RespCommands::Call::WriteString(const char* event, std::string value) {
+bool RespCommands::Call::WriteString(const char* event, std::string value, bool clear_expiry) {
   Event(event);
-  Status s = replica_.Set(args_[1], std::move(value), std::nullopt, pb::STRING);
+  auto write = [&] { return replica_.Set(args_[1], std::move(value), std::nullopt, pb::STRING); };
+  Status s = clear_expiry ? replica_.WithExpiry(0, write) : write();
   if (!s.ok()) Fail(s);
   return s.ok();
 }
@@ -266,7 +268,7 @@ void RespCommands::Call::SetNx() {
 
 void RespCommands::Call::GetSet() {
   std::optional<std::string> old;
-  if (!ReadString(&old) || !WriteString("set", args_[2])) return;
+  if (!ReadString(&old) || !WriteString("set", args_[2], /*clear_expiry=*/true)) return;
   if (old) {
     out_.Bulk(*old);
   } else {

@@ -365,8 +365,9 @@ void RespCommands::Call::StoreZset(const char* event, const std::string& dest,
   const ActorId actor = replica_.id().actor();
   const HlcTimestamp ts = replica_.Now();
   Event(event);
-  Result<SortedSet*> done =
-      replica_.Mutate<SortedSet>(dest, dest.size() + largest + sizeof(double), bytes, [&](SortedSet& z) {
+  // A new value: without the old one's expiry.
+  Result<SortedSet*> done = replica_.WithExpiry(0, [&] {
+    return replica_.Mutate<SortedSet>(dest, dest.size() + largest + sizeof(double), bytes, [&](SortedSet& z) {
         std::vector<std::string> stale;
         z.Visit(0, z.size(), false, [&](const SortedSet::Entry& e) {
           if (kept.count(e.member) == 0) stale.emplace_back(e.member);
@@ -377,6 +378,7 @@ void RespCommands::Call::StoreZset(const char* event, const std::string& dest,
         for (const std::string& s : stale) (void)delta.Join(z.Remove(s));
         return std::pair<SortedSet, bool>(std::move(delta), true);
       });
+  });
   if (!done.ok()) {
     Fail(done.status());
     return;

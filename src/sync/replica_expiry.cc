@@ -1,0 +1,126 @@
+// Replica: expiry (SetExpiry, ExpiresAt, ExpireDue) and the lookups that
+// treat an expired key as missing. The rules are in crdt/lifetime.h and
+// docs/redis.md ("Expiry").
+#include <algorithm>
+
+#include "regionsync/sync/replica.h"
+
+namespace regionsync {
+
+bool Replica::Expired(const Entry& e) const {
+  return e.life.expires_at_millis() != 0 && e.life.ExpiredAt(env_->WallMillis());
+}
+
+Replica::Node* Replica::LiveNode(std::string_view key) {
+  auto it = keys_.find(key);
+  return it == keys_.end() || Expired(it->second) ? nullptr : &*it;
+}
+
+const Replica::Node* Replica::LiveNode(std::string_view key) const {
+  auto it = keys_.find(key);
+  return it == keys_.end() || Expired(it->second) ? nullptr : &*it;
+}
+
+Replica::Node& Replica::CreateForWrite(std::string_view key, CrdtType type) {
+  auto it = keys_.find(key);
+  if (it == keys_.end()) return GetOrCreate(key, type);
+  Entry& e = it->second;
+  if (Expired(e)) {
+    // The write starts the next incarnation, of its own type; the first
+    // delta of it replaces the expired value in every region (JoinKeyState).
+    uint64_t old_expiry = e.life.expires_at_millis();
+    e.state = EmptyCrdt(type);
+    e.life = e.life.Next();
+    e.conflict_reported = false;
+    IndexExpiry(*it, old_expiry);
+    MarkDirty(*it);
+  }
+  return *it;
+}
+
+void Replica::IndexExpiry(Node& node, uint64_t old_expiry) {
+  Entry& e = node.second;
+  uint64_t expiry = e.life.expires_at_millis();
+  if (e.tombstone) {
+    if (Expired(e)) return;  // still reclaimed; forgotten in time
+    // Live again: a newer incarnation, or an expiry moved later by a write
+    // this replica had not seen when it reclaimed the value.
+    e.tombstone = false;
+    --tombstones_;
+    forget_index_.erase({e.forget_at, &node});
+    old_expiry = 0;  // ExpireDue took it out of expiry_index_
+  } else if (old_expiry == expiry) {
+    return;
+  }
+  if (old_expiry != 0) expiry_index_.erase({old_expiry, &node});
+  if (expiry != 0) expiry_index_.insert({expiry, &node});
+}
+
+Result<bool> Replica::SetExpiry(std::string_view key, uint64_t expires_at_millis) {
+  if (key.empty()) return InvalidArgument("key must not be empty");
+  Node* node = LiveNode(key);
+  if (node == nullptr || !HasValue(node->second.state)) return false;
+  Entry& e = node->second;
+  uint64_t old_expiry = e.life.expires_at_millis();
+  Lifetime delta = e.life.SetExpiry(id_.actor(), Now(), expires_at_millis);
+  IndexExpiry(*node, old_expiry);
+  checked_bytes_ = 0;
+  RecordLocal(*node, EmptyCrdt(TypeOf(e.state)), old_expiry != expires_at_millis, delta);
+  return true;
+}
+
+std::optional<uint64_t> Replica::ExpiresAt(std::string_view key) const {
+  const Node* node = LiveNode(key);
+  if (node == nullptr || !HasValue(node->second.state)) return std::nullopt;
+  return node->second.life.expires_at_millis();
+}
+
+size_t Replica::ExpireDue(size_t max_keys) {
+  const uint64_t now = env_->WallMillis();
+  size_t handled = 0;
+  while (handled < max_keys && !expiry_index_.empty() && expiry_index_.begin()->first <= now) {
+    Node& node = *expiry_index_.begin()->second;
+    expiry_index_.erase(expiry_index_.begin());
+    ++handled;
+    Entry& e = node.second;
+    bool had_value = HasValue(e.state);
+    // Only the name and the lifetime stay, to recognise late deltas of
+    // this incarnation until the retention ends.
+    e.state = EmptyCrdt(TypeOf(e.state));
+    e.tombstone = true;
+    ++tombstones_;
+    e.forget_at = now + options_.expired_retention_millis;
+    forget_index_.insert({e.forget_at, &node});
+    MarkDirty(node);
+    if (had_value) Notify(node.first, e.state, name_, /*local=*/true, /*changed=*/true, /*expired=*/true);
+  }
+  while (handled < max_keys && !forget_index_.empty() && forget_index_.begin()->first <= now) {
+    Node& node = *forget_index_.begin()->second;
+    forget_index_.erase(forget_index_.begin());
+    ++handled;
+    Entry& e = node.second;
+    bool in_flight = false;
+    if (sealed_) {
+      auto it = std::lower_bound(sealed_->deltas.begin(), sealed_->deltas.end(), node.first,
+                                 [](const KeyedDelta& d, const std::string& k) { return d.key < k; });
+      in_flight = it != sealed_->deltas.end() && it->key == node.first;
+    }
+    if (e.dirty || e.unsent || in_flight) {
+      // Still to be committed or sent: forget it a little later.
+      e.forget_at = now + 1000;
+      forget_index_.insert({e.forget_at, &node});
+      continue;
+    }
+    Forget(node);
+  }
+  return handled;
+}
+
+void Replica::Forget(Node& node) {
+  key_order_[node.second.order] = nullptr;
+  --tombstones_;
+  forgotten_.push_back(node.first);
+  keys_.erase(node.first);
+}
+
+}  // namespace regionsync

@@ -1,0 +1,228 @@
+// Replica expiry: SetExpiry, WithExpiry, ExpireDue, and how expiry meets
+// every other write of the same key in another region (crdt/lifetime.h).
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "regionsync/sync/replica.h"
+#include "sync/replica_test_util.h"
+
+namespace regionsync {
+namespace {
+
+class ReplicaExpiryTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Replica> Open(const std::string& name, Store* store, ReplicaOptions options = {}) {
+    return testing_util::OpenReplica(&env_, name, store, std::move(options));
+  }
+  static void Ship(Replica& from, Replica& to) { testing_util::Ship(from, to); }
+  uint64_t Now() { return env_.WallMillis(); }
+  void Advance(uint64_t millis) { env_.RunFor(millis * 1000); }
+  int64_t Counter(Replica& r, const std::string& key) {
+    const AnyCrdt* v = r.Find(key);
+    if (v == nullptr) return -1;
+    return ToRedisString(*v).IntegerValue().value_or(-99);
+  }
+
+  SimEnv env_{11};
+  std::unique_ptr<Store> store_a_ = NewMemoryStore(), store_b_ = NewMemoryStore();
+  std::unique_ptr<Replica> a_ = Open("us-east-1/a", store_a_.get());
+  std::unique_ptr<Replica> b_ = Open("eu-west-1/a", store_b_.get());
+};
+
+TEST_F(ReplicaExpiryTest, ExpiredKeyReadsAsMissingEverywhereFromItsExpiry) {
+  EXPECT_FALSE(*a_->SetExpiry("k", Now() + 1000)) << "no key, no expiry";
+  ASSERT_TRUE(a_->Set("k", "v", std::nullopt, pb::STRING).ok());
+  ASSERT_TRUE(*a_->SetExpiry("k", Now() + 1000));
+  EXPECT_EQ(*a_->ExpiresAt("k"), Now() + 1000);
+  Ship(*a_, *b_);
+  EXPECT_EQ(*b_->ExpiresAt("k"), Now() + 1000);
+  Advance(999);
+  EXPECT_NE(b_->Find("k"), nullptr);
+  Advance(1);
+  for (Replica* r : {a_.get(), b_.get()}) {
+    EXPECT_EQ(r->Find("k"), nullptr);
+    EXPECT_EQ(r->ExpiresAt("k"), std::nullopt);
+    EXPECT_TRUE(r->Keys().empty());
+    EXPECT_EQ(r->key_count(), 1u) << "counted, as Redis's DBSIZE does, until reclaimed";
+  }
+}
+
+TEST_F(ReplicaExpiryTest, IncrAfterExpiryStartsFromZeroAndALateDeltaBringsNothingBack) {
+  ASSERT_TRUE(a_->Increment("rate", 5, pb::STRING).ok());
+  ASSERT_TRUE(*a_->SetExpiry("rate", Now() + 60'000));
+  Ship(*a_, *b_);
+  // b increments concurrently, before the expiry; its delta arrives late.
+  ASSERT_TRUE(b_->Increment("rate", 100, pb::STRING).ok());
+  Advance(60'000);
+  EXPECT_EQ(*a_->Increment("rate", 1, pb::STRING), 1);
+  Ship(*b_, *a_);  // b's increment of the expired incarnation arrives after a's new one
+  EXPECT_EQ(Counter(*a_, "rate"), 1);
+  Ship(*a_, *b_);
+  EXPECT_EQ(Counter(*b_, "rate"), 1);
+  EXPECT_EQ(*a_->ExpiresAt("rate"), 0u) << "the new incarnation has no expiry";
+}
+
+TEST_F(ReplicaExpiryTest, ConcurrentWritesAfterTheSameExpiryBothSurvive) {
+  ASSERT_TRUE(a_->Increment("n", 7, pb::STRING).ok());
+  ASSERT_TRUE(*a_->SetExpiry("n", Now() + 10));
+  Ship(*a_, *b_);
+  Advance(10);
+  EXPECT_EQ(*a_->Increment("n", 1, pb::STRING), 1);
+  EXPECT_EQ(*b_->Increment("n", 1, pb::STRING), 1);
+  Ship(*a_, *b_);
+  Ship(*b_, *a_);
+  EXPECT_EQ(Counter(*a_, "n"), 2);
+  EXPECT_EQ(Counter(*b_, "n"), 2);
+}
+
+TEST_F(ReplicaExpiryTest, AKeyMayTakeAnotherTypeAfterItExpired) {
+  ASSERT_TRUE(a_->Add("k", "x").ok());
+  ASSERT_TRUE(*a_->SetExpiry("k", Now() + 5));
+  EXPECT_EQ(a_->Set("k", "v", std::nullopt, pb::STRING).code(), StatusCode::kTypeMismatch);
+  Ship(*a_, *b_);
+  Advance(5);
+  ASSERT_TRUE(a_->Set("k", "v", std::nullopt, pb::STRING).ok());
+  Ship(*a_, *b_);
+  ASSERT_NE(b_->Find("k"), nullptr);
+  EXPECT_EQ(*ToRedisString(*b_->Find("k")).Value(), "v");
+}
+
+TEST_F(ReplicaExpiryTest, CausallyLaterPersistWinsAndConcurrentChangesAgree) {
+  ASSERT_TRUE(a_->Set("k", "v", std::nullopt, pb::STRING).ok());
+  ASSERT_TRUE(*a_->SetExpiry("k", Now() + 100));
+  Ship(*a_, *b_);
+  ASSERT_TRUE(*b_->SetExpiry("k", 0));  // PERSIST after seeing the expiry
+  Ship(*b_, *a_);
+  EXPECT_EQ(*a_->ExpiresAt("k"), 0u);
+  // Concurrent: a sets 500, b sets 900; both end with the same winner.
+  ASSERT_TRUE(*a_->SetExpiry("k", Now() + 500));
+  ASSERT_TRUE(*b_->SetExpiry("k", Now() + 900));
+  Ship(*a_, *b_);
+  Ship(*b_, *a_);
+  EXPECT_EQ(*a_->ExpiresAt("k"), *b_->ExpiresAt("k"));
+}
+
+TEST_F(ReplicaExpiryTest, WithExpiryWritesValueAndExpiryAsOneDeltaAndNothingOnError) {
+  int events = 0;
+  a_->Subscribe([&](const ChangeEvent&) { ++events; });
+  ASSERT_TRUE(a_->WithExpiry(Now() + 30'000, [&] { return a_->Set("s", "v", std::nullopt, pb::STRING); }).ok());
+  EXPECT_EQ(events, 1);
+  EXPECT_EQ(*a_->ExpiresAt("s"), Now() + 30'000);
+  ASSERT_TRUE(a_->Add("set", "x").ok());
+  uint64_t writes = a_->local_writes();
+  EXPECT_FALSE(a_->WithExpiry(Now() + 5, [&] { return a_->Set("set", "v", std::nullopt, pb::STRING); }).ok());
+  EXPECT_EQ(a_->local_writes(), writes);
+  EXPECT_EQ(*a_->ExpiresAt("set"), 0u);
+  // A later write without WithExpiry keeps the expiry (INCR, APPEND, SADD ... do).
+  ASSERT_TRUE(a_->Set("s", "w", std::nullopt, pb::STRING).ok());
+  EXPECT_EQ(*a_->ExpiresAt("s"), Now() + 30'000);
+  Replica::Outgoing out = std::move(a_->SealOutbox()).value();
+  ASSERT_EQ(out.deltas.size(), 2u);
+  EXPECT_EQ(out.deltas[0].key, "s");
+  EXPECT_EQ(out.deltas[0].life.expires_at_millis(), Now() + 30'000);
+}
+
+TEST_F(ReplicaExpiryTest, AWriteThatEmptiesTheKeyEndsItsExpiry) {
+  ASSERT_TRUE(a_->Add("s", "x").ok());
+  ASSERT_TRUE(*a_->SetExpiry("s", Now() + 100));
+  ASSERT_TRUE(*a_->Remove("s", "x"));
+  ASSERT_TRUE(a_->Add("s", "y").ok());
+  EXPECT_EQ(*a_->ExpiresAt("s"), 0u);
+  Advance(200);
+  EXPECT_NE(a_->Find("s"), nullptr);
+}
+
+TEST_F(ReplicaExpiryTest, ExpireDueReclaimsTellsAndForgetsAfterTheRetention) {
+  ReplicaOptions options;
+  options.expired_retention_millis = 1000;
+  auto store = NewMemoryStore();
+  auto r = Open("us-east-1/c", store.get(), options);
+  std::vector<std::string> expired;
+  r->Subscribe([&](const ChangeEvent& e) {
+    if (e.expired) expired.push_back(e.key);
+  });
+  for (int i = 0; i < 10; ++i) {
+    std::string key = "k" + std::to_string(i);
+    ASSERT_TRUE(r->Add(key, std::string(100, 'x')).ok());
+    ASSERT_TRUE(*r->SetExpiry(key, Now() + 10 + i));
+  }
+  Replica::Outgoing sent = std::move(r->SealOutbox()).value();  // a key is forgotten only once sent
+  r->ConfirmPublished(sent.generation);
+  ASSERT_TRUE(r->Commit().ok());
+  EXPECT_EQ(r->expiring_keys(), 10u);
+  Advance(14);
+  EXPECT_EQ(r->ExpireDue(3), 3u) << "bounded work per call";
+  EXPECT_EQ(r->ExpireDue(100), 2u);
+  EXPECT_EQ(expired, (std::vector<std::string>{"k0", "k1", "k2", "k3", "k4"}));
+  EXPECT_EQ(r->key_count(), 5u);
+  ASSERT_TRUE(r->Commit().ok());
+  Advance(1000);
+  r->ExpireDue(100);
+  ASSERT_TRUE(r->Commit().ok());
+  r->ExpireDue(100);  // the second five, reclaimed a moment ago, are forgotten later
+  EXPECT_EQ(r->key_count(), 0u);
+  size_t stored = 0;
+  ASSERT_TRUE(store->ForEachState([&](const std::string&, const StoredValue&) { ++stored; }).ok());
+  EXPECT_EQ(stored, 5u);
+  Advance(1000);
+  r->ExpireDue(100);
+  ASSERT_TRUE(r->Commit().ok());
+  stored = 0;
+  ASSERT_TRUE(store->ForEachState([&](const std::string&, const StoredValue&) { ++stored; }).ok());
+  EXPECT_EQ(stored, 0u) << "nothing per expired key stays";
+  size_t visited = 0;
+  r->ScanKeys(0, 100, [&](const std::string&, const AnyCrdt&) { ++visited; });
+  EXPECT_EQ(visited, 0u);
+  ASSERT_TRUE(r->Add("k3", "fresh").ok());
+  EXPECT_NE(r->Find("k3"), nullptr);
+}
+
+TEST_F(ReplicaExpiryTest, ALateDeltaOfAReclaimedKeyStaysReclaimed) {
+  ASSERT_TRUE(a_->Add("room", "alice").ok());
+  ASSERT_TRUE(*a_->SetExpiry("room", Now() + 10));
+  Ship(*a_, *b_);
+  ASSERT_TRUE(b_->Add("room", "bob").ok());  // concurrent, delivered after the expiry
+  Advance(10);
+  EXPECT_EQ(a_->ExpireDue(10), 1u);
+  Ship(*b_, *a_);
+  EXPECT_EQ(a_->Find("room"), nullptr);
+  Lifetime life;
+  const AnyCrdt* state = a_->FindState("room", &life);
+  ASSERT_NE(state, nullptr);
+  EXPECT_FALSE(HasValue(*state)) << "the late member is not kept in memory either";
+}
+
+TEST_F(ReplicaExpiryTest, ExpiryAndIncarnationSurviveARestart) {
+  ASSERT_TRUE(a_->Increment("n", 3, pb::STRING).ok());
+  ASSERT_TRUE(*a_->SetExpiry("n", Now() + 50));
+  ASSERT_TRUE(a_->Commit().ok());
+  a_.reset();
+  a_ = Open("us-east-1/a", store_a_.get());
+  EXPECT_EQ(*a_->ExpiresAt("n"), Now() + 50);
+  EXPECT_EQ(a_->expiring_keys(), 1u);
+  Advance(50);
+  EXPECT_EQ(*a_->Increment("n", 1, pb::STRING), 1);
+  ASSERT_TRUE(a_->Commit().ok());
+  a_.reset();
+  a_ = Open("us-east-1/a", store_a_.get());
+  EXPECT_EQ(Counter(*a_, "n"), 1);
+  Ship(*a_, *b_);  // the restored outbox carries the new incarnation
+  EXPECT_EQ(Counter(*b_, "n"), 1);
+}
+
+TEST_F(ReplicaExpiryTest, APendingDeltaOfTheExpiredIncarnationIsDroppedWhenTheNextOneArrives) {
+  ASSERT_TRUE(a_->Increment("n", 1, pb::STRING).ok());
+  ASSERT_TRUE(*a_->SetExpiry("n", Now() + 10));
+  Ship(*a_, *b_);
+  ASSERT_TRUE(b_->Increment("n", 5, pb::STRING).ok());  // pending in b's outbox
+  Advance(10);
+  ASSERT_TRUE(a_->Increment("n", 2, pb::STRING).ok());
+  Ship(*a_, *b_);
+  EXPECT_TRUE(std::move(b_->SealOutbox()).value().deltas.empty());
+  EXPECT_EQ(Counter(*b_, "n"), 2);
+}
+
+}  // namespace
+}  // namespace regionsync
