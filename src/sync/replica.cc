@@ -568,7 +568,13 @@ Status Replica::ApplyRemote(std::string_view key, const AnyCrdt& delta, std::str
                             const Lifetime& life) {
   RS_RETURN_IF_ERROR(CheckKey(key));
   Node& node = GetOrCreate(key, TypeOf(delta));
+  const bool was_reclaimed = node.second.tombstone;
+  const uint64_t incarnation = node.second.life.incarnation();
   bool changed = JoinInto(node, delta, life, origin);
+  if (was_reclaimed && !node.second.tombstone && node.second.life.incarnation() == incarnation) {
+    EndIncarnation(node);
+    return Status::Ok();
+  }
   if (Expired(node.second)) {
     // A late delta of an expired incarnation, or an expiry in the past:
     // reads as absent; ExpireDue reclaims it and says so.

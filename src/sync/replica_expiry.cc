@@ -92,6 +92,7 @@ size_t Replica::ExpireDue(size_t max_keys) {
     e.forget_at = now + options_.expired_retention_millis;
     forget_index_.insert({e.forget_at, &node});
     MarkDirty(node);
+    expired_keys_ += had_value;
     if (had_value) Notify(node.first, e.state, name_, /*local=*/true, /*changed=*/true, /*expired=*/true);
   }
   while (handled < max_keys && !forget_index_.empty() && forget_index_.begin()->first <= now) {
@@ -114,6 +115,26 @@ size_t Replica::ExpireDue(size_t max_keys) {
     Forget(node);
   }
   return handled;
+}
+
+void Replica::EndIncarnation(Node& node) {
+  // An expiry change of an incarnation whose value this replica reclaimed
+  // (a PERSIST, or a later EXPIRE, made elsewhere before the expiry passed
+  // there) would bring the incarnation back here without its value and
+  // context: its next local write could reuse a dot it had issued before.
+  // So the expiry this replica saw stands: it starts the next incarnation,
+  // expired at once, and every region follows (the greater incarnation
+  // wins). Whether the key lives on thus depends on whether the change
+  // reached every region before their clocks passed the expiry; either way
+  // all regions end in the same state (docs/redis.md, "Expiry").
+  Entry& e = node.second;
+  const uint64_t old_expiry = e.life.expires_at_millis();
+  e.state = EmptyCrdt(TypeOf(e.state));
+  e.life = e.life.Next();
+  Lifetime delta = e.life.SetExpiry(id_.actor(), Now(), env_->WallMillis());
+  IndexExpiry(node, old_expiry);
+  checked_bytes_ = 0;
+  RecordLocal(node, EmptyCrdt(TypeOf(e.state)), /*value_changed=*/false, delta);
 }
 
 void Replica::Forget(Node& node) {

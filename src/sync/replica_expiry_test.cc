@@ -224,5 +224,32 @@ TEST_F(ReplicaExpiryTest, APendingDeltaOfTheExpiredIncarnationIsDroppedWhenTheNe
   EXPECT_EQ(Counter(*b_, "n"), 2);
 }
 
+// Found by the simulator (seed 439, clocks skewed): b's PERSIST, made before
+// the expiry by b's clock, reached a after a had reclaimed the value. Before
+// the fix a's incarnation came back empty, a's next SADD reused the dot of
+// the reclaimed member, and a and b held different members under one dot
+// for ever.
+TEST_F(ReplicaExpiryTest, AnExpiryChangeArrivingAfterTheValueWasReclaimedDoesNotReviveIt) {
+  ASSERT_TRUE(a_->Add("s", "x").ok());
+  ASSERT_TRUE(*a_->SetExpiry("s", Now() + 1000));
+  Ship(*a_, *b_);
+  Advance(500);
+  ASSERT_TRUE(*b_->SetExpiry("s", 0));  // PERSIST in b, before the expiry
+  Advance(500);
+  EXPECT_EQ(a_->ExpireDue(100), 1u);  // a reclaims x
+  Ship(*b_, *a_);                      // the PERSIST arrives late
+  EXPECT_EQ(a_->Find("s"), nullptr) << "the expiry a saw stands";
+  ASSERT_TRUE(a_->Add("s", "y").ok());
+  Ship(*a_, *b_);
+  Lifetime la, lb;
+  const AnyCrdt* sa = a_->FindState("s", &la);
+  const AnyCrdt* sb = b_->FindState("s", &lb);
+  ASSERT_NE(sa, nullptr);
+  ASSERT_NE(sb, nullptr);
+  EXPECT_EQ(std::get<OrSet>(*sa).Elements(), std::vector<std::string>{"y"});
+  EXPECT_EQ(la, lb);
+  EXPECT_EQ(EncodeCrdt(*sa), EncodeCrdt(*sb));
+}
+
 }  // namespace
 }  // namespace regionsync

@@ -244,6 +244,8 @@ class Replica {
   size_t ExpireDue(size_t max_keys);
   // Keys with an expiry that has not been reclaimed yet.
   size_t expiring_keys() const { return expiry_index_.size(); }
+  // Keys ExpireDue found expired with a value (Redis's expired_keys).
+  uint64_t expired_keys() const { return expired_keys_; }
 
   // ---- Reads. A key whose expiry has passed reads as missing.
   const AnyCrdt* Find(std::string_view key) const;
@@ -357,6 +359,8 @@ class Replica {
   // `old_expiry`.
   void IndexExpiry(Node& node, uint64_t old_expiry);
   void Forget(Node& node);
+  // Ends the node's revived incarnation (see replica_expiry.cc).
+  void EndIncarnation(Node& node);
   void MarkDirty(Node& node);
   static uint32_t CachedBucket(Node& node, uint32_t bucket_count);
   void AddUnsent(Node& node, const AnyCrdt& delta, const Lifetime& life);
@@ -398,6 +402,7 @@ class Replica {
   uint64_t local_writes_ = 0;
   uint64_t committed_writes_ = 0;
   uint64_t type_conflicts_ = 0;
+  uint64_t expired_keys_ = 0;
   // added_bytes of the last CheckWriteSize, counted into the key's
   // written_bytes by the write that follows it (RecordLocal).
   size_t checked_bytes_ = 0;
