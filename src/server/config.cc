@@ -157,7 +157,8 @@ Status Validate(DaemonConfig& c, const std::string& fsync_text) {
                          {c.flush_interval_millis, "--flush-interval-ms"},
                          {c.poll_interval_millis, "--poll-interval-ms"},
                          {c.anti_entropy_interval_millis, "--anti-entropy-interval-ms"},
-                         {c.write_timeout_millis, "--write-timeout-ms"}}) {
+                         {c.write_timeout_millis, "--write-timeout-ms"},
+                         {c.presence_renewal_millis, "--presence-renewal-ms"}}) {
     if (v == 0) return InvalidArgument(std::string(name) + " must be at least 1");
   }
   if (c.max_message_bytes < 4096) return InvalidArgument("--max-message-bytes must be at least 4096");
@@ -261,6 +262,11 @@ Result<DaemonConfig> ParseDaemonConfig(int argc, const char* const* argv,
            "carry if less); bigger writes are refused");
   b.Option("--max-state-bytes", "limits.max_state_bytes", &c.max_state_bytes,
            "Largest encoded state of one key a write may create (at most 67108864)");
+  b.Option("--expired-retention-ms", "limits.expired_retention_ms", &c.expired_retention_millis,
+           "How long an expired key's name and expiry stay after its value is reclaimed, so that a late write "
+           "made before the expiry stays expired");
+  b.Option("--presence-renewal-ms", "presence.renewal_ms", &c.presence_renewal_millis,
+           "How often the presence renewals a replica received are written and sent, together");
   b.Option("--log-level", "log.level", &c.log_level, "trace|debug|info|warn|error|off");
   b.Option("--signing-keys-file", "secrets.signing_keys_file", &c.signing_keys_file,
            "File holding the HMAC signing keys \"id:secret,...\" (first is active); else $REGIONSYNC_SIGNING_KEYS");

@@ -217,13 +217,15 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config) {
                         .poll_interval_micros = config.poll_interval_millis * 1000,
                         .anti_entropy_interval_micros = config.anti_entropy_interval_millis * 1000,
                         .replica = {.max_value_bytes = config.max_value_bytes,
-                                    .max_state_bytes = config.max_state_bytes},
+                                    .max_state_bytes = config.max_state_bytes,
+                                    .expired_retention_millis = config.expired_retention_millis},
                         .on_receive_error = [name = m.name](const std::string& what) {
                           spdlog::warn("replica={} msg=\"receive failure\" reason=\"{}\"", name, what);
                         },
                         .on_publish_error = [name = m.name](const std::string& what) {
                           spdlog::error("replica={} msg=\"publish withheld\" reason=\"{}\"", name, what);
                         }};
+    options.presence.renewal_interval_millis = config.presence_renewal_millis;
     options.replica.on_type_conflict = [name = m.name](const std::string& what) {
       spdlog::warn("replica={} msg=\"{}\"", name, what);
     };

@@ -26,6 +26,8 @@ constexpr const char* kJson = "application/json";
 // A key or field is one path segment; httplib has already percent-decoded it.
 constexpr const char* kKey = R"(/v1/keys/([^/]+))";
 constexpr const char* kField = R"(/v1/keys/([^/]+)/fields/([^/]+))";
+constexpr const char* kPresenceGroup = R"(/v1/presence/([^/]+))";
+constexpr const char* kPresenceMember = R"(/v1/presence/([^/]+)/([^/]+))";
 
 const char* ErrorName(int http_status) {
   switch (http_status) {
@@ -66,8 +68,28 @@ void SendJson(Response& res, const json& body, int http_status = 200) {
   res.set_content(body.dump(), kJson);
 }
 
-json KeyJson(const std::string& key, const AnyCrdt& value) {
-  return {{"key", key}, {"type", TypeName(TypeOf(value))}, {"value", ValueJson(value)}};
+json KeyJson(const std::string& key, const AnyCrdt& value, const Replica& replica) {
+  std::optional<uint64_t> at = replica.ExpiresAt(key);
+  return {{"key", key},
+          {"type", TypeName(TypeOf(value))},
+          {"value", ValueJson(value)},
+          {"expires_at_ms", at && *at != 0 ? json(*at) : json(nullptr)}};
+}
+
+// The longest ttl_ms accepted: 100 years.
+constexpr uint64_t kMaxTtlMillis = 100ull * 365 * 24 * 3600 * 1000;
+
+// The body's "ttl_ms" (absent or null: nullopt). False (400 sent) when it is
+// not a whole number of milliseconds in 1 .. kMaxTtlMillis.
+bool GetTtl(const json& body, Response& res, std::optional<uint64_t>* ttl) {
+  auto it = body.find("ttl_ms");
+  if (it == body.end() || it->is_null()) return true;
+  if (!it->is_number_unsigned() || it->get<uint64_t>() == 0 || it->get<uint64_t>() > kMaxTtlMillis) {
+    SendError(res, 400, "\"ttl_ms\" must be a whole number of milliseconds from 1 to " + std::to_string(kMaxTtlMillis));
+    return false;
+  }
+  *ttl = it->get<uint64_t>();
+  return true;
 }
 
 // The body as a JSON object ({} when empty). False (400 sent) otherwise.
@@ -168,8 +190,33 @@ struct HttpApi::Impl {
 
   // The thin write path: apply under the lock, wait for the group commit
   // outside it, answer with the key's new state (or, without `with_value`,
-  // only the key) plus what `op` put in `extra`.
-  void Write(Response& res, const std::string& key, const WriteOp& op, bool with_value = true) {
+  // only the key) plus what `op` put in `extra`. A "ttl_ms" in the request
+  // body gives the key that expiry with the write (Replica::WithExpiry);
+  // without it the key keeps the expiry it has.
+  void Write(const Request& req, Response& res, const std::string& key, const WriteOp& op, bool with_value = true) {
+    std::optional<uint64_t> ttl;
+    if (json request = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+        request.is_object() && !GetTtl(request, res, &ttl)) {
+      return;
+    }
+    Acknowledge(res, [&](json* body) -> Status {
+      json extra = json::object();
+      Replica& r = node->replica();
+      RS_RETURN_IF_ERROR(ttl ? r.WithExpiry(env->WallMillis() + *ttl, [&] { return op(r, &extra); }) : op(r, &extra));
+      const AnyCrdt* value = r.Find(key);
+      if (!with_value) {
+        *body = {{"key", key}};
+      } else {
+        *body = value != nullptr ? KeyJson(key, *value, r) : json{{"key", key}, {"value", nullptr}};
+      }
+      body->update(extra);
+      return Status::Ok();
+    });
+  }
+
+  // Runs `apply` under the replica's lock (it sets the answer's body), then
+  // answers once what it wrote is durable. Its error is the answer instead.
+  void Acknowledge(Response& res, const std::function<Status(json* body)>& apply) {
     uint64_t start = env->MonotonicMicros();
     uint64_t write;
     json body;
@@ -179,20 +226,11 @@ struct HttpApi::Impl {
         SendError(res, 503, "shutting down: not accepting writes");
         return;
       }
-      json extra = json::object();
-      Status s = op(node->replica(), &extra);
-      if (!s.ok()) {
+      if (Status s = apply(&body); !s.ok()) {
         SendStatus(res, s);
         return;
       }
       write = node->replica().local_writes();
-      const AnyCrdt* value = node->replica().Find(key);
-      if (!with_value) {
-        body = {{"key", key}};
-      } else {
-        body = value != nullptr ? KeyJson(key, *value) : json{{"key", key}, {"value", nullptr}};
-      }
-      body.update(extra);
     }
     Status s = node->WaitForCommit(write, options.write_timeout_micros);
     if (!s.ok()) {
@@ -203,11 +241,25 @@ struct HttpApi::Impl {
     SendJson(res, body);
   }
 
-  void WriteResult(Response& res, const std::string& key, const std::function<Result<bool>(Replica&)>& op) {
-    Write(res, key, [&](Replica& r, json* extra) -> Status {
+  void WriteResult(const Request& req, Response& res, const std::string& key,
+                   const std::function<Result<bool>(Replica&)>& op) {
+    Write(req, res, key, [&](Replica& r, json* extra) -> Status {
       Result<bool> changed = op(r);
       if (!changed.ok()) return changed.status();
       (*extra)["changed"] = *changed;
+      return Status::Ok();
+    });
+  }
+
+  // PUT / DELETE /v1/keys/{key}/ttl: the write is the expiry alone.
+  void SetExpiry(const Request& req, Response& res, const std::string& key, std::optional<uint64_t> ttl) {
+    Write(req, res, key, [&](Replica& r, json* extra) -> Status {
+      std::optional<uint64_t> before = r.ExpiresAt(key);
+      uint64_t at = ttl ? env->WallMillis() + *ttl : 0;
+      Result<bool> set = r.SetExpiry(key, at);
+      if (!set.ok()) return set.status();
+      if (!*set) return NotFound("no key '" + key + "'");
+      (*extra)["changed"] = before != at;
       return Status::Ok();
     });
   }
@@ -259,7 +311,7 @@ struct HttpApi::Impl {
         std::lock_guard lock(node->mutex());
         const AnyCrdt* v = node->replica().Find(key);
         if (v == nullptr) return SendError(res, 404, "no key '" + key + "'");
-        body = KeyJson(key, *v);
+        body = KeyJson(key, *v, node->replica());
         seen = node->replica().local_writes();
       }
       if (!AwaitDurable(seen, res)) return;
@@ -280,7 +332,7 @@ struct HttpApi::Impl {
         ts = body["timestamp"].get<uint64_t>();
         if (Status s = CheckClientMillis(*ts); !s.ok()) return SendStatus(res, s);
       }
-      Write(res, key, [&](Replica& r, json*) {
+      Write(req, res, key, [&](Replica& r, json*) {
         return type == "mv_register" ? r.SetMulti(key, value) : r.Set(key, value, ts);
       });
     });
@@ -290,7 +342,7 @@ struct HttpApi::Impl {
     Route("DELETE", kKey, true, [this](const Request& req, Response& res) {
       std::string key = req.matches[1];
       Write(
-          res, key,
+          req, res, key,
           [&](Replica& r, json* extra) -> Status {
             Result<bool> deleted = r.Delete(key);
             if (!deleted.ok()) return deleted.status();
@@ -298,6 +350,19 @@ struct HttpApi::Impl {
             return Status::Ok();
           },
           /*with_value=*/false);
+    });
+    // Expiry: PUT sets the key's expiry to now + ttl_ms, DELETE removes it
+    // (PERSIST). 404 when the key has no value.
+    Route("PUT", (std::string(kKey) + "/ttl").c_str(), true, [this](const Request& req, Response& res) {
+      std::string key = req.matches[1];
+      json body;
+      std::optional<uint64_t> ttl;
+      if (!ParseBody(req, res, &body) || !GetTtl(body, res, &ttl)) return;
+      if (!ttl) return SendError(res, 400, "\"ttl_ms\" is required");
+      SetExpiry(req, res, key, *ttl);
+    });
+    Route("DELETE", (std::string(kKey) + "/ttl").c_str(), true, [this](const Request& req, Response& res) {
+      SetExpiry(req, res, req.matches[1], std::nullopt);
     });
     for (const char* op : {"increment", "decrement"}) {
       bool dec = std::string(op) == "decrement";
@@ -309,7 +374,7 @@ struct HttpApi::Impl {
         bool grow_only = body.value("type", "") == "g_counter";
         if (grow_only && (dec || by < 0)) return SendError(res, 400, "a g_counter only grows");
         if (dec && !Negate(&by, res)) return;
-        Write(res, key, [&](Replica& r, json*) -> Status {
+        Write(req, res, key, [&](Replica& r, json*) -> Status {
           if (grow_only) return r.IncrementGrowOnly(key, static_cast<uint64_t>(by)).status();
           return r.Increment(key, by).status();
         });
@@ -321,7 +386,7 @@ struct HttpApi::Impl {
         std::string key = req.matches[1], element;
         json body;
         if (!ParseBody(req, res, &body) || !GetString(body, "element", res, &element)) return;
-        WriteResult(res, key, [&](Replica& r) { return add ? r.Add(key, element) : r.Remove(key, element); });
+        WriteResult(req, res, key, [&](Replica& r) { return add ? r.Add(key, element) : r.Remove(key, element); });
       });
     }
     for (const char* op : {"enable", "disable"}) {
@@ -330,7 +395,7 @@ struct HttpApi::Impl {
         std::string key = req.matches[1];
         json body;
         if (!ParseBody(req, res, &body)) return;
-        Write(res, key, [&](Replica& r, json*) { return enable ? r.Enable(key) : r.Disable(key); });
+        Write(req, res, key, [&](Replica& r, json*) { return enable ? r.Enable(key) : r.Disable(key); });
       });
     }
   }
@@ -357,11 +422,11 @@ struct HttpApi::Impl {
       std::string key = req.matches[1], field = req.matches[2], value;
       json body;
       if (!ParseBody(req, res, &body) || !GetString(body, "value", res, &value)) return;
-      Write(res, key, [&](Replica& r, json*) { return r.MapSet(key, field, value); });
+      Write(req, res, key, [&](Replica& r, json*) { return r.MapSet(key, field, value); });
     });
     Route("DELETE", kField, true, [this](const Request& req, Response& res) {
       std::string key = req.matches[1], field = req.matches[2];
-      Write(res, key, [&](Replica& r, json*) { return r.MapRemove(key, field); });
+      Write(req, res, key, [&](Replica& r, json*) { return r.MapRemove(key, field); });
     });
     for (const char* op : {"increment", "decrement"}) {
       bool dec = std::string(op) == "decrement";
@@ -371,7 +436,7 @@ struct HttpApi::Impl {
         int64_t by;
         if (!ParseBody(req, res, &body) || !GetBy(body, res, &by)) return;
         if (dec && !Negate(&by, res)) return;
-        Write(res, key, [&](Replica& r, json*) { return r.MapIncrement(key, field, by).status(); });
+        Write(req, res, key, [&](Replica& r, json*) { return r.MapIncrement(key, field, by).status(); });
       });
     }
     for (const char* op : {"enable", "disable"}) {
@@ -380,7 +445,7 @@ struct HttpApi::Impl {
         std::string key = req.matches[1], field = req.matches[2];
         json body;
         if (!ParseBody(req, res, &body)) return;
-        Write(res, key, [&](Replica& r, json*) { return enable ? r.MapEnable(key, field) : r.MapDisable(key, field); });
+        Write(req, res, key, [&](Replica& r, json*) { return enable ? r.MapEnable(key, field) : r.MapDisable(key, field); });
       });
     }
     for (const char* op : {"add", "remove"}) {
@@ -389,11 +454,78 @@ struct HttpApi::Impl {
         std::string key = req.matches[1], field = req.matches[2], element;
         json body;
         if (!ParseBody(req, res, &body) || !GetString(body, "element", res, &element)) return;
-        Write(res, key, [&](Replica& r, json*) {
+        Write(req, res, key, [&](Replica& r, json*) {
           return add ? r.MapAdd(key, field, element) : r.MapRemoveElement(key, field, element);
         });
       });
     }
+  }
+
+  // Presence leases (sync/presence.h): join or renew, leave, list, count.
+  void RegisterPresence() {
+    Route("PUT", kPresenceMember, true, [this](const Request& req, Response& res) {
+      std::string group = req.matches[1], member = req.matches[2];
+      json body;
+      std::optional<uint64_t> ttl;
+      if (!ParseBody(req, res, &body) || !GetTtl(body, res, &ttl)) return;
+      if (!ttl) return SendError(res, 400, "\"ttl_ms\" is required");
+      json meta = body.value("meta", json::object());
+      if (!meta.is_object()) return SendError(res, 400, "\"meta\" must be a JSON object");
+      Acknowledge(res, [&](json* answer) -> Status {
+        Result<Presence::Tracked> t = node->presence().Track(group, member, meta.dump(), *ttl);
+        if (!t.ok()) return t.status();
+        *answer = {{"group", group},   {"member", member},
+                   {"replica", replica_name}, {"meta", meta},
+                   {"expires_at_ms", t->expires_at_millis}, {"joined", t->joined}};
+        return Status::Ok();
+      });
+    });
+    Route("DELETE", kPresenceMember, true, [this](const Request& req, Response& res) {
+      std::string group = req.matches[1], member = req.matches[2];
+      Acknowledge(res, [&](json* answer) -> Status {
+        Result<bool> left = node->presence().Leave(group, member);
+        if (!left.ok()) return left.status();
+        *answer = {{"group", group}, {"member", member}, {"left", *left}};
+        return Status::Ok();
+      });
+    });
+    Route("GET", kPresenceGroup, false, [this](const Request& req, Response& res) {
+      std::string group = req.matches[1];
+      if (Status s = Presence::CheckNames(group, "-"); !s.ok()) return SendStatus(res, s);
+      json members = json::array();
+      uint64_t seen;
+      {
+        std::lock_guard lock(node->mutex());
+        for (const PresenceEntry& e : node->presence().List(group)) members.push_back(PresenceJson(e));
+        seen = node->replica().local_writes();
+      }
+      if (!AwaitDurable(seen, res)) return;
+      SendJson(res, {{"group", group}, {"members", members}});
+    });
+    Route("GET", (std::string(kPresenceGroup) + "/count").c_str(), false, [this](const Request& req, Response& res) {
+      std::string group = req.matches[1];
+      if (Status s = Presence::CheckNames(group, "-"); !s.ok()) return SendStatus(res, s);
+      size_t count;
+      uint64_t seen;
+      {
+        std::lock_guard lock(node->mutex());
+        count = node->presence().Count(group);
+        seen = node->replica().local_writes();
+      }
+      if (!AwaitDurable(seen, res)) return;
+      SendJson(res, {{"group", group}, {"count", count}});
+    });
+  }
+
+  static json PresenceJson(const PresenceEntry& e) {
+    return {{"member", e.member}, {"meta", MetaJson(e.meta)}, {"replica", e.replica}, {"expires_at_ms", e.expires_at_millis}};
+  }
+
+  // A member's meta as JSON (as text if someone stored something else
+  // under its key through the keys API).
+  static json MetaJson(const std::string& meta) {
+    json parsed = json::parse(meta, nullptr, /*allow_exceptions=*/false);
+    return parsed.is_discarded() ? json(meta) : parsed;
   }
 
   void RegisterEvents() {
@@ -407,7 +539,12 @@ struct HttpApi::Impl {
         }
         cursor = std::stoull(last);
       }
-      auto state = std::make_shared<SseState>(SseState{cursor, req.get_param_value("prefix"), false, env->MonotonicMicros()});
+      std::string presence = req.get_param_value("presence");
+      if (req.has_param("presence")) {
+        if (Status s = Presence::CheckNames(presence, "-"); !s.ok()) return SendStatus(res, s);
+      }
+      auto state = std::make_shared<SseState>(
+          SseState{cursor, req.get_param_value("prefix"), req.has_param("presence"), presence, false, env->MonotonicMicros()});
       res.set_header("Cache-Control", "no-cache");
       res.set_header("X-Accel-Buffering", "no");
       open_streams.fetch_add(1);
@@ -421,6 +558,8 @@ struct HttpApi::Impl {
   struct SseState {
     uint64_t cursor;
     std::string prefix;
+    bool presence_only;   // ?presence=GROUP: only that group's joins and leaves
+    std::string presence_group;
     bool started;
     uint64_t last_write_micros;
   };
@@ -455,15 +594,38 @@ struct HttpApi::Impl {
         std::lock_guard lock(node->mutex());
         for (const FeedEvent& e : got) {
           if (e.key.compare(0, st.prefix.size(), st.prefix) != 0) continue;
+          if (e.presence != nullptr) {
+            out += PresenceEvent(st, e);
+            continue;
+          }
+          if (st.presence_only) continue;
           const AnyCrdt* value = node->replica().Find(e.key);
           json data = {{"key", e.key},       {"type", e.type},   {"value", value ? ValueJson(*value) : json()},
                        {"origin", e.origin}, {"local", e.local}, {"replica", replica_name}};
+          if (e.expired) data["expired"] = true;
           out += FormatSseEvent(e.id, "change", data.dump());
         }
         return out.empty() ? true : send(out);
       }
     }
     return false;
+  }
+
+  // A presence event for the stream `st` ("" when it filters it out).
+  // REQUIRES: the replica's lock is held.
+  std::string PresenceEvent(const SseState& st, const FeedEvent& e) {
+    std::string_view group, tracker, member;
+    if (!Presence::ParseKey(e.key, &group, &tracker, &member)) return "";
+    if (st.presence_only && group != st.presence_group) return "";
+    json data = {{"group", group},   {"member", member},         {"replica", e.origin},
+                 {"action", e.presence}, {"local", e.local}};
+    const Replica& r = node->replica();
+    const AnyCrdt* value = r.Find(e.key);
+    if (std::string_view(e.presence) == "join" && value != nullptr && std::holds_alternative<LwwRegister>(*value)) {
+      data["meta"] = MetaJson(std::get<LwwRegister>(*value).Value().value_or("{}"));
+      data["expires_at_ms"] = r.ExpiresAt(e.key).value_or(0);
+    }
+    return FormatSseEvent(e.id, "presence", data.dump());
   }
 
   NodeSnapshot Snapshot() {
@@ -589,6 +751,7 @@ struct HttpApi::Impl {
     });
     RegisterKeyRoutes();
     RegisterFieldRoutes();
+    RegisterPresence();
     RegisterEvents();
     RegisterOps();
     RegisterAdmin();
@@ -623,7 +786,12 @@ HttpApi::HttpApi(SyncNode* node, Env* env, HttpApiOptions options, const Cluster
     impl->replica_name = node->replica().id().name();
     impl->listener_token = node->replica().Subscribe([impl](const ChangeEvent& e) {
       if (!e.changed) return;
-      impl->feed.Append({.key = e.key, .origin = e.origin, .type = TypeName(e.type), .local = e.local});
+      impl->feed.Append({.key = e.key, .origin = e.origin, .type = TypeName(e.type), .local = e.local,
+                         .expired = e.expired});
+    });
+    node->presence().set_listener([impl](const PresenceChange& c) {
+      impl->feed.Append({.key = std::string(c.key), .origin = std::string(c.replica), .type = "presence",
+                         .local = c.replica == impl->replica_name, .presence = c.joined ? "join" : "leave"});
     });
   }
   impl->Configure();
@@ -663,6 +831,7 @@ void HttpApi::Shutdown() {
   }
   std::lock_guard lock(impl_->node->mutex());
   impl_->node->replica().Unsubscribe(impl_->listener_token);
+  impl_->node->presence().set_listener(nullptr);
 }
 
 }  // namespace regionsync

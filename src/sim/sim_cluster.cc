@@ -12,6 +12,7 @@ SimCluster::SimCluster(uint64_t seed, std::vector<std::string> names, SimCluster
   for (std::string& name : names) {
     Slot slot;
     slot.name = std::move(name);
+    slot.env = std::make_unique<SkewedEnv>(&env_);
     slot.store = NewMemoryStore();
     slots_.push_back(std::move(slot));
   }
@@ -36,7 +37,7 @@ Status SimCluster::Restart(size_t i) {
   slot.broker = network_.Connect(slot.name);
   SyncOptions sync = options_.sync;
   sync.name = slot.name;
-  slot.node = std::make_unique<SyncNode>(&env_, slot.store.get(), slot.broker.get(), &keys_, sync);
+  slot.node = std::make_unique<SyncNode>(slot.env.get(), slot.store.get(), slot.broker.get(), &keys_, sync);
   Status s = slot.node->Start();
   if (!s.ok()) slot.node.reset();
   return s;
@@ -47,9 +48,10 @@ std::string SimCluster::Dump(size_t i) const {
   std::string out;
   static const char* kHex = "0123456789abcdef";
   for (const std::string& key : r.Keys()) {
-    const AnyCrdt* v = r.Find(key);
+    Lifetime life;
+    const AnyCrdt* v = r.FindState(key, &life);
     out += key + " " + TypeName(TypeOf(*v)) + " ";
-    for (unsigned char c : EncodeCrdt(*v)) {
+    for (unsigned char c : life.Encode() + "/" + EncodeCrdt(*v)) {
       out += kHex[c >> 4];
       out += kHex[c & 15];
     }

@@ -5,6 +5,7 @@
 #include <limits>
 #include <functional>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "regionsync/sim/sim_cluster.h"
@@ -40,16 +41,28 @@ std::vector<std::string> ReplicaNames(int n) {
 class Run {
  public:
   explicit Run(const SimOptions& o)
-      : o_(o), cluster_(o.seed, ReplicaNames(o.replicas), ClusterOptions()), pending_(o.replicas),
-        restart_at_(o.replicas, 0) {}
+      : o_(o), cluster_(o.seed, ReplicaNames(o.replicas), ClusterOptions(o)), pending_(o.replicas),
+        restart_at_(o.replicas, 0) {
+    if (o.clock_skew_millis > 0) {
+      for (int i = 0; i < o.replicas; ++i) {
+        auto span = static_cast<uint64_t>(2 * o.clock_skew_millis + 1);
+        cluster_.SetWallSkewMillis(i, static_cast<int64_t>(cluster_.env().Uniform(span)) - o.clock_skew_millis);
+      }
+    }
+  }
 
   // Small size limits, so writes at and past them are cheap to generate.
   static constexpr size_t kMaxValueBytes = 2048;
   static constexpr size_t kMaxStateBytes = 24 * 1024;
-  static SimClusterOptions ClusterOptions() {
+  static SimClusterOptions ClusterOptions(const SimOptions& o) {
     SimClusterOptions options;
     options.sync.replica.max_value_bytes = kMaxValueBytes;
     options.sync.replica.max_state_bytes = kMaxStateBytes;
+    if (o.max_clock_drift_millis != 0) options.sync.replica.max_clock_drift_millis = o.max_clock_drift_millis;
+    // Tombstones are forgotten within the run, so that path is exercised too.
+    options.sync.replica.expired_retention_millis = 3000;
+    // Short enough that leases of up to 1.5 s have renewals held and batched.
+    options.sync.presence = {.renewal_interval_millis = 100, .renewal_margin_millis = 200};
     return options;
   }
 
@@ -66,6 +79,7 @@ class Run {
         next_fault = env.MonotonicMicros() + 500'000 + env.Uniform(2'500'000);
       }
       RandomOperation();
+      CheckExpiryAgreement();
     }
     // Heal everything and let the system settle.
     cluster_.network().SetFaults({});
@@ -78,14 +92,16 @@ class Run {
     for (size_t i = 0; i < cluster_.size(); ++i) {
       Harvest(i);
       if (cluster_.up(i)) result.type_conflicts += cluster_.node(i).replica().type_conflicts();
+      if (cluster_.up(i)) result.expired_keys += cluster_.node(i).replica().expired_keys();
     }
     result.operations = acknowledged_;
     result.refused_writes = refused_writes_;
     result.bytes_published = cluster_.BytesPublished();
     if (!converged) {
-      result.failure = "replicas did not converge within the deadline";
+      result.failure = "replicas did not converge within the deadline" + FirstDifference();
     } else {
       result.failure = CheckModel();
+      if (result.failure.empty()) result.failure = CheckLeasesRanOut();
     }
     Mix(cluster_.Dump(0));
     Mix(std::to_string(result.bytes_published));
@@ -260,7 +276,7 @@ class Run {
     std::string key;
     std::vector<std::function<void(WorkloadModel&)>> applies;
     Status s;
-    switch (env.Uniform(19)) {
+    switch (env.Uniform(22)) {
       case 0: {
         key = "visits-" + std::to_string(env.Uniform(2));
         uint64_t by = 1 + env.Uniform(5);
@@ -373,6 +389,14 @@ class Run {
       case 17:
         key = "leaders-" + std::to_string(env.Uniform(2));
         s = SortedSetOperation(r, key, &applies);
+        break;
+      case 19:
+      case 20:
+        key = "session-" + std::to_string(env.Uniform(kExpiringKeys));
+        s = ExpiryOperation(r, i, key);
+        break;
+      case 21:
+        s = PresenceOperation(i, &key);
         break;
       default:
         if (env.Chance(0.1)) {
@@ -660,6 +684,118 @@ class Run {
     return s;
   }
 
+  // Keys with expiries racing every other write of theirs: no value model
+  // (an expiry's effect depends on each replica's clock), the convergence
+  // check and CheckExpiryAgreement. Expiries are short (up to 0.6 s), so
+  // keys expire, are written again in a new incarnation, are reclaimed and
+  // forgotten many times in a run.
+  static constexpr int kExpiringKeys = 3;
+  Status ExpiryOperation(Replica& r, size_t i, const std::string& key) {
+    SimEnv& env = cluster_.env();
+    const uint64_t now = cluster_.WallMillis(i);
+    const uint64_t at = now + 1 + env.Uniform(600);
+    Status s;
+    switch (env.Uniform(8)) {
+      case 0:
+      case 1: s = r.Increment(key, 1, pb::STRING).status(); break;           // INCR keeps the expiry
+      case 2:                                                                 // SET k v PX t
+        s = r.WithExpiry(at, [&] { return r.Set(key, "v" + std::to_string(env.Uniform(100)), std::nullopt, pb::STRING); });
+        break;
+      case 3: s = r.SetExpiry(key, at).status(); break;                      // PEXPIRE
+      case 4: s = r.SetExpiry(key, env.Chance(0.5) ? 0 : now).status(); break;  // PERSIST, or expire now
+      case 5: s = r.Delete(key).status(); break;
+      case 6: s = r.Add(key, "m" + std::to_string(env.Uniform(4))).status(); break;  // another type
+      default: s = r.WithExpiry(at, [&] { return r.Add(key, "n"); }).status(); break;
+    }
+    // Another type, or INCR of a string that is not a number: refused, as they must be.
+    if (s.code() == StatusCode::kTypeMismatch || s.code() == StatusCode::kInvalidArgument) return Status::Ok();
+    return s;
+  }
+
+  // Presence: a member of "room" joins, renews (held when its lease is far
+  // from its end) or leaves through replica i; owners crash and restart with
+  // the faults. No value model: members come and go by their leases, checked
+  // by CheckExpiryAgreement on every presence key and, at the end, by
+  // CheckLeasesRanOut.
+  Status PresenceOperation(size_t i, std::string* key) {
+    SimEnv& env = cluster_.env();
+    Presence& p = cluster_.node(i).presence();
+    std::string member = "m" + std::to_string(env.Uniform(4));
+    *key = Presence::KeyFor("room", cluster_.node(i).replica().id().ToString(), member);
+    presence_keys_.insert(*key);
+    if (env.Chance(0.25)) return p.Leave("room", member).status();
+    std::string meta = env.Chance(0.8) ? "{}" : R"({"s":")" + std::to_string(env.Uniform(3)) + "\"}";
+    return p.Track("room", member, meta, 300 + env.Uniform(1200)).status();
+  }
+
+  // After the run nobody renews: once the longest lease (1.5 s) and the
+  // clock skew have passed, no replica lists a member.
+  std::string CheckLeasesRanOut() {
+    cluster_.RunFor(1'500'000 + 2'000 * static_cast<uint64_t>(std::max<int64_t>(o_.clock_skew_millis, 0)) + 200'000);
+    for (size_t i = 0; i < cluster_.size(); ++i) {
+      if (!cluster_.up(i)) continue;
+      std::vector<PresenceEntry> left = cluster_.node(i).presence().List("room");
+      if (!left.empty()) {
+        return cluster_.name(i) + " still lists " + left[0].member + "@" + left[0].replica +
+               " after every lease ended (expires_at " + std::to_string(left[0].expires_at_millis) + ", clock " +
+               std::to_string(cluster_.WallMillis(i)) + ")";
+      }
+    }
+    return "";
+  }
+
+  // Where replica 0's state first differs from another's (" (...)"), for
+  // the failure message.
+  std::string FirstDifference() {
+    auto lines = [&](size_t i) {
+      std::istringstream in(cluster_.Dump(i));
+      std::vector<std::string> out;
+      for (std::string line; std::getline(in, line);) out.push_back(line);
+      return out;
+    };
+    std::vector<std::string> first = lines(0);
+    for (size_t i = 1; i < cluster_.size(); ++i) {
+      if (!cluster_.up(i)) continue;
+      std::vector<std::string> other = lines(i);
+      auto [a, b] = std::mismatch(first.begin(), first.end(), other.begin(), other.end());
+      if (a == first.end() && b == other.end()) continue;
+      return " (" + cluster_.name(0) + ": " + (a == first.end() ? "<end>" : a->substr(0, 300)) + "; " +
+             cluster_.name(i) + ": " + (b == other.end() ? "<end>" : b->substr(0, 300)) + ")";
+    }
+    return "";
+  }
+
+  // Two replicas holding the same state of an expiring key (value and
+  // lifetime) must agree whether it exists, unless its expiry time lies
+  // between their clocks (the documented bound: the clock skew).
+  void CheckExpiryAgreement() {
+    if (!failure_.empty()) return;
+    std::vector<std::string> keys(presence_keys_.begin(), presence_keys_.end());
+    for (int k = 0; k < kExpiringKeys; ++k) keys.push_back("session-" + std::to_string(k));
+    for (const std::string& key : keys) {
+      for (size_t i = 0; i < cluster_.size(); ++i) {
+        for (size_t j = i + 1; j < cluster_.size(); ++j) {
+          if (!cluster_.up(i) || !cluster_.up(j)) continue;
+          const Replica& a = cluster_.node(i).replica();
+          const Replica& b = cluster_.node(j).replica();
+          Lifetime la, lb;
+          const AnyCrdt* sa = a.FindState(key, &la);
+          const AnyCrdt* sb = b.FindState(key, &lb);
+          if (sa == nullptr || sb == nullptr || !(la == lb) || EncodeCrdt(*sa) != EncodeCrdt(*sb)) continue;
+          bool present_a = a.Find(key) != nullptr, present_b = b.Find(key) != nullptr;
+          if (present_a == present_b) continue;
+          uint64_t wa = cluster_.WallMillis(i), wb = cluster_.WallMillis(j);
+          uint64_t t = la.expires_at_millis();
+          if (t != 0 && std::min(wa, wb) < t && t <= std::max(wa, wb)) continue;
+          failure_ = "replicas " + cluster_.name(i) + " and " + cluster_.name(j) + " hold the same state of " + key +
+                     " (expiry " + std::to_string(t) + ", clocks " + std::to_string(wa) + " and " +
+                     std::to_string(wb) + ") but disagree whether it exists";
+          return;
+        }
+      }
+    }
+  }
+
   // FLUSHDB: DEL of every key with a value, except grow-only counters.
   Status FlushDb(Replica& r, std::vector<std::function<void(WorkloadModel&)>>* applies) {
     std::vector<std::string> keys;
@@ -668,8 +804,9 @@ class Run {
       if (HasValue(*v) && !std::holds_alternative<GCounter>(*v)) keys.push_back(key);
     }
     for (const std::string& key : keys) {
-      // Keys of mixed types have no value model, only the convergence check.
-      if (key.starts_with("mixed-")) {
+      // Keys of mixed types, expiring keys and presence leases have no value
+      // model, only the convergence and expiry checks.
+      if (key.starts_with("mixed-") || key.starts_with("session-") || key.starts_with(Presence::kKeyPrefix)) {
         RS_RETURN_IF_ERROR(r.Delete(key).status());
       } else {
         RS_RETURN_IF_ERROR(DeleteKey(r, key, applies));
@@ -695,6 +832,7 @@ class Run {
   uint64_t refused_writes_ = 0;
   uint64_t hash_ = 0xcbf29ce484222325ULL;
   std::string failure_;
+  std::set<std::string> presence_keys_;  // every presence key a PresenceOperation wrote
 };
 
 }  // namespace

@@ -7,11 +7,12 @@ namespace {
 
 TEST(SimulationTest, FiveHundredSeedsWithAllFaultsConverge) {
   int failed = 0;
-  uint64_t conflicts = 0, refused = 0;
+  uint64_t conflicts = 0, refused = 0, expired = 0;
   for (uint64_t seed = 1; seed <= 500; ++seed) {
     SimResult r = RunSimulation({.seed = seed, .replicas = 3, .faults = kAllFaults});
     conflicts += r.type_conflicts;
     refused += r.refused_writes;
+    expired += r.expired_keys;
     if (!r.ok) {
       ++failed;
       ADD_FAILURE() << "seed " << seed << ": " << r.failure
@@ -23,11 +24,22 @@ TEST(SimulationTest, FiveHundredSeedsWithAllFaultsConverge) {
   // deterministic winner is exercised, not just possible.
   EXPECT_GT(conflicts, 0u);
   EXPECT_GT(refused, 0u);  // and writes past the size limits
+  EXPECT_GT(expired, 500u);  // and keys expiring under skewed clocks
 }
 
 TEST(SimulationTest, FiveReplicasTwoPerRegion) {
   for (uint64_t seed = 1000; seed < 1040; ++seed) {
     SimResult r = RunSimulation({.seed = seed, .replicas = 5, .faults = kAllFaults});
+    EXPECT_TRUE(r.ok) << "seed " << seed << ": " << r.failure;
+  }
+}
+
+// Clocks further apart than the HLC's drift bound: remote timestamps are
+// clamped, expiries still agree within the skew and replicas converge.
+TEST(SimulationTest, ClocksSkewedBeyondTheDriftBound) {
+  for (uint64_t seed = 2000; seed < 2040; ++seed) {
+    SimResult r = RunSimulation(
+        {.seed = seed, .replicas = 3, .faults = kAllFaults, .clock_skew_millis = 400, .max_clock_drift_millis = 100});
     EXPECT_TRUE(r.ok) << "seed " << seed << ": " << r.failure;
   }
 }

@@ -10,7 +10,7 @@ SyncNode::SyncNode(Env* env, Store* store, Broker* broker, const KeyRing* keys, 
 SyncNode::~SyncNode() {
   std::lock_guard gate(gate_->mu);  // waits for a running task
   gate_->open = false;
-  for (TimerId id : {commit_timer_, flush_timer_, poll_timer_, ae_timer_, expire_timer_}) env_->Cancel(id);
+  for (TimerId id : {commit_timer_, flush_timer_, poll_timer_, ae_timer_, expire_timer_, renew_timer_}) env_->Cancel(id);
   running_ = false;
 }
 
@@ -35,11 +35,13 @@ Status SyncNode::Start() {
   subscriber_->set_replica_mutex(&mu_);
   if (options_.on_receive_error) subscriber_->set_error_sink(options_.on_receive_error);
   if (options_.on_publish_error) publisher_->set_error_sink(options_.on_publish_error);
+  presence_ = std::make_unique<Presence>(replica_.get(), env_, options_.presence);
   running_ = true;
   Arm(&commit_timer_, options_.commit_interval_micros, &SyncNode::CommitTask);
   Arm(&flush_timer_, options_.flush_interval_micros, &SyncNode::FlushTask);
   Arm(&poll_timer_, options_.poll_interval_micros, &SyncNode::PollTask);
   Arm(&expire_timer_, options_.expire_interval_micros, &SyncNode::ExpireTask);
+  Arm(&renew_timer_, options_.presence.renewal_interval_millis * 1000, &SyncNode::RenewTask);
   // Stagger the first anti-entropy round so replicas do not all send at once.
   Arm(&ae_timer_, options_.anti_entropy_interval_micros / 2 + env_->Uniform(options_.anti_entropy_interval_micros / 2 + 1),
       &SyncNode::AntiEntropyTask);
@@ -49,7 +51,7 @@ Status SyncNode::Start() {
 Status SyncNode::Stop() {
   std::lock_guard gate(gate_->mu);
   gate_->open = false;
-  for (TimerId id : {commit_timer_, flush_timer_, poll_timer_, ae_timer_, expire_timer_}) env_->Cancel(id);
+  for (TimerId id : {commit_timer_, flush_timer_, poll_timer_, ae_timer_, expire_timer_, renew_timer_}) env_->Cancel(id);
   running_ = false;
   if (!replica_) return Status::Ok();
   {
@@ -113,6 +115,14 @@ void SyncNode::ExpireTask() {
   Arm(&expire_timer_, options_.expire_interval_micros, &SyncNode::ExpireTask);
 }
 
+void SyncNode::RenewTask() {
+  {
+    std::lock_guard lock(mu_);
+    presence_->FlushRenewals();
+  }
+  Arm(&renew_timer_, options_.presence.renewal_interval_millis * 1000, &SyncNode::RenewTask);
+}
+
 Status SyncNode::WaitForCommit(uint64_t write, uint64_t timeout_micros) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(timeout_micros);
   auto tick = std::chrono::microseconds(options_.commit_interval_micros);
@@ -146,6 +156,7 @@ void SyncNode::RunOnce() {
     std::lock_guard lock(mu_);
     while (replica_->ExpireDue(kExpireBatch) == kExpireBatch) {
     }
+    presence_->FlushRenewals();
     (void)replica_->Commit();
   }
   (void)publisher_->Flush();

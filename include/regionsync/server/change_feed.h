@@ -35,6 +35,10 @@ struct FeedEvent {
   std::string origin;        // replica whose write caused the change
   const char* type = "";     // TypeName of the key's type
   bool local = false;        // this replica's own write
+  bool expired = false;      // the key's expiry passed (it now reads as missing)
+  // For a presence key (sync/presence.h) whose member joined or left: "join"
+  // or "leave"; the feed then carries this event besides the key's change.
+  const char* presence = nullptr;
 };
 
 class ChangeFeed {

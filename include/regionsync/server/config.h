@@ -79,6 +79,11 @@ struct DaemonConfig {
   uint64_t max_value_bytes = 0;
   // Encoded state of one key; at most kMaxEncodedStateBytes (64 MiB).
   uint64_t max_state_bytes = 16 * 1024 * 1024;
+  // How long an expired key's name and lifetime are kept after its value
+  // was reclaimed (ReplicaOptions::expired_retention_millis).
+  uint64_t expired_retention_millis = 10 * 60 * 1000;
+  // How often held presence renewals are written (PresenceOptions).
+  uint64_t presence_renewal_millis = 1000;
 
   // ---- Logging.
   std::string log_level = "info";  // trace | debug | info | warn | error | off

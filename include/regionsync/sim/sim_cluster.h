@@ -33,6 +33,10 @@ class SimCluster {
   ~SimCluster();
 
   SimEnv& env() { return env_; }
+  // Replica i's wall clock runs `skew` ms off the cluster's (it reads
+  // env().WallMillis() + skew); its timers and monotonic clock are the cluster's.
+  void SetWallSkewMillis(size_t i, int64_t skew) { slots_[i].env->skew = skew; }
+  uint64_t WallMillis(size_t i) { return slots_[i].env->WallMillis(); }
   InprocNetwork& network() { return network_; }
   size_t size() const { return slots_.size(); }
   const std::string& name(size_t i) const { return slots_[i].name; }
@@ -59,8 +63,23 @@ class SimCluster {
   uint64_t BytesPublished() const { return network_.stats().bytes_published; }
 
  private:
+  // The cluster's SimEnv with one replica's wall-clock error.
+  struct SkewedEnv final : Env {
+    explicit SkewedEnv(SimEnv* base) : base(base) {}
+    uint64_t WallMillis() override { return base->WallMillis() + skew; }
+    uint64_t MonotonicMicros() override { return base->MonotonicMicros(); }
+    uint64_t Random64() override { return base->Random64(); }
+    std::string BootId() override { return base->BootId(); }
+    TimerId Schedule(uint64_t delay_micros, std::function<void()> fn) override {
+      return base->Schedule(delay_micros, std::move(fn));
+    }
+    void Cancel(TimerId id) override { base->Cancel(id); }
+    SimEnv* base;
+    int64_t skew = 0;
+  };
   struct Slot {
     std::string name;
+    std::unique_ptr<SkewedEnv> env;
     std::unique_ptr<Store> store;
     std::unique_ptr<Broker> broker;
     std::unique_ptr<SyncNode> node;

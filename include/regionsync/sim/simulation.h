@@ -10,6 +10,12 @@
 //     replicate; one byte past them is refused and changes nothing;
 //   - every set equals the add-wins model of its acknowledged operations
 //     (present iff some add is not in the causal context of any remove);
+//   - keys with expiries (EXPIRE, SET EX, PERSIST racing INCR, SADD and DEL,
+//     on replicas whose wall clocks are up to clock_skew_millis off): at
+//     every operation, two replicas that hold the same state of such a key
+//     agree whether it exists, except while its expiry time lies between
+//     their two clocks; at quiescence all agree (the state includes the
+//     lifetime);
 // (the models are in src/sim/workload_model.h);
 //   - the same seed replays the same run (trace_hash).
 // A write is acknowledged once its replica committed it. A crash loses only
@@ -45,6 +51,11 @@ struct SimOptions {
   uint64_t duration_micros = 20'000'000;       // virtual time with operations and faults
   uint64_t op_interval_micros = 5'000;         // mean gap between operations (whole cluster)
   uint64_t convergence_deadline_micros = 120'000'000;
+  // Each replica's wall clock is off by a seeded amount in [-skew, +skew].
+  int64_t clock_skew_millis = 150;
+  // The HLC's drift bound (0: Hlc::kDefaultMaxDriftMillis); below the skew,
+  // remote clocks get clamped, as past max_drift in production.
+  uint64_t max_clock_drift_millis = 0;
   std::ostream* trace = nullptr;  // when set: one line per fault, crash and restart
 };
 
@@ -57,6 +68,7 @@ struct SimResult {
   uint64_t bytes_published = 0;
   uint64_t type_conflicts = 0;
   uint64_t refused_writes = 0;     // writes past a size limit, refused as they must be     // remote deltas that met a key of another type (all replicas, last incarnations)
+  uint64_t expired_keys = 0;       // values reclaimed by active expiry (all replicas, last incarnations)
   uint64_t trace_hash = 0;
 };
 

@@ -6,7 +6,9 @@
 //   - poll the queue every poll_interval,
 //   - publish a digest and answer mismatches every anti_entropy_interval,
 //   - reclaim expired keys every expire_interval (Replica::ExpireDue, in
-//     batches of kExpireBatch keys under the lock, for at most ~2 ms a tick).
+//     batches of kExpireBatch keys under the lock, for at most ~2 ms a tick),
+//   - write the held presence renewals every presence.renewal_interval
+//     (Presence::FlushRenewals).
 // The same code runs in the simulator (SimEnv) and the daemon (RealEnv; the
 // daemon serializes access with its own lock).
 //
@@ -26,6 +28,7 @@
 #include "regionsync/common/env.h"
 #include "regionsync/store/store.h"
 #include "regionsync/sync/anti_entropy.h"
+#include "regionsync/sync/presence.h"
 #include "regionsync/sync/publisher.h"
 #include "regionsync/sync/replica.h"
 #include "regionsync/sync/subscriber.h"
@@ -43,6 +46,7 @@ struct SyncOptions {
   PublisherOptions publisher;
   SubscriberOptions subscriber;
   AntiEntropyOptions anti_entropy;
+  PresenceOptions presence;
   // Told about every message the subscriber rejects or entry it skips, with
   // the reason (the daemon logs it). May be empty.
   std::function<void(const std::string&)> on_receive_error;
@@ -85,6 +89,8 @@ class SyncNode {
   const Publisher& publisher() const { return *publisher_; }
   const Subscriber& subscriber() const { return *subscriber_; }
   const AntiEntropy& anti_entropy() const { return *anti_entropy_; }
+  // Presence leases over this replica's keys (use under mutex()).
+  Presence& presence() { return *presence_; }
   // The replica's lock: held by every access to the replica (commit and poll
   // tasks, the publisher's and anti-entropy's replica work, and client calls
   // in the daemon). Broker calls of the flush and anti-entropy tasks run
@@ -98,6 +104,7 @@ class SyncNode {
   void PollTask();
   void AntiEntropyTask();
   void ExpireTask();
+  void RenewTask();
   // Keys one ExpireDue call handles while holding the replica's lock.
   static constexpr size_t kExpireBatch = 500;
 
@@ -120,7 +127,8 @@ class SyncNode {
   std::unique_ptr<Publisher> publisher_;
   std::unique_ptr<AntiEntropy> anti_entropy_;
   std::unique_ptr<Subscriber> subscriber_;
-  TimerId commit_timer_ = 0, flush_timer_ = 0, poll_timer_ = 0, ae_timer_ = 0, expire_timer_ = 0;
+  std::unique_ptr<Presence> presence_;
+  TimerId commit_timer_ = 0, flush_timer_ = 0, poll_timer_ = 0, ae_timer_ = 0, expire_timer_ = 0, renew_timer_ = 0;
 };
 
 }  // namespace regionsync
