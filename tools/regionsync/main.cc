@@ -2,7 +2,7 @@
 //   demo   the three-region story over the in-process broker
 //   sim    the deterministic simulator over many seeds
 //   aws    provision and inspect SNS topics and SQS queues
-//   get, inc, dec, set, add, remove, enable, disable, keys, watch, status:
+//   get, inc, dec, set, add, remove, enable, disable, keys, watch, status, presence:
 //          the client of a running regionsyncd (docs/cli.md)
 #include <CLI/CLI.hpp>
 #include <iostream>

@@ -1,7 +1,13 @@
 #include "commands.h"
 
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -41,6 +47,8 @@ struct Request {
   std::optional<json> body;
 };
 
+using Formatter = std::function<std::string(const json&)>;
+
 void AddCommonFlags(CLI::App* sub, CommonFlags* flags) {
   sub->add_option("--url", flags->url, "Base URL of the regionsyncd HTTP API")
       ->envname("REGIONSYNC_URL")
@@ -58,7 +66,7 @@ void AddCommonFlags(CLI::App* sub, CommonFlags* flags) {
 }
 
 // Prints the error and leaves through CLI11 with the exit code.
-void Fail(const char* command, const Status& status, std::ostream& err) {
+[[noreturn]] void Fail(const char* command, const Status& status, std::ostream& err) {
   err << "regionsync " << command << ": " << status.message() << "\n";
   throw CLI::RuntimeError(ExitCodeFor(status));
 }
@@ -86,17 +94,32 @@ void PrintRaw(const ApiAnswer& answer, std::ostream& out) {
   if (!body.empty()) out << body << "\n";
 }
 
+// Sends one request; an error is printed and leaves through Fail.
+ApiAnswer Send(const char* command, ApiClient& api, const Request& request, std::ostream& err) {
+  Result<ApiAnswer> answer = api.Call(request.method, request.path, request.body ? &*request.body : nullptr);
+  if (!answer.ok()) Fail(command, answer.status(), err);
+  return std::move(answer).value();
+}
+
+// One answer: unchanged with --json, else through `format`.
+void Show(const CommonFlags& flags, const ApiAnswer& answer, const Formatter& format, std::ostream& out) {
+  if (flags.json) {
+    PrintRaw(answer, out);
+  } else {
+    out << format(answer.json);
+  }
+  out.flush();
+}
+
 // Sends `requests` in order, stopping at the first error. --json prints every
 // answer; readable output shows the last one (the key's state after them all).
 void RunRequests(const char* command, const CommonFlags& flags, const std::vector<Request>& requests,
-                 const std::function<std::string(const json&)>& format, std::ostream& out, std::ostream& err) {
+                 const Formatter& format, std::ostream& out, std::ostream& err) {
   ApiClient api = Connect(command, flags, err, 0);
   ApiAnswer last;
   for (const Request& request : requests) {
-    Result<ApiAnswer> answer = api.Call(request.method, request.path, request.body ? &*request.body : nullptr);
-    if (!answer.ok()) Fail(command, answer.status(), err);
-    if (flags.json) PrintRaw(*answer, out);
-    last = std::move(answer).value();
+    last = Send(command, api, request, err);
+    if (flags.json) PrintRaw(last, out);
   }
   if (!flags.json) out << format(last.json);
   out.flush();
@@ -243,18 +266,35 @@ void AddFlagCommand(CLI::App& app, bool enable, std::ostream& out, std::ostream&
   });
 }
 
-struct WatchFlags {
-  std::vector<std::string> keys;
+// How a watch shows one record of the change feed: prints it, drops it (a
+// filter), or notes it on stderr ("hello", "lagged", "reset": not a line
+// that scripts would parse as a change).
+enum class FeedRecord { kPrint, kSkip, kNote };
+
+// One view of the change feed: the route (with any filter the daemon
+// applies), which records it prints, and how.
+struct FeedView {
+  const char* command;  // "watch": names the command in its messages
+  std::string path;
+  std::function<FeedRecord(const SseEvent& event, const json& data)> classify;
+  Formatter format;
+};
+
+struct FeedFlags {
   uint64_t count = 0;  // 0: until interrupted
   std::string since;
 };
 
+void AddFeedFlags(CLI::App* sub, FeedFlags* feed, const std::string& records) {
+  sub->add_option("--count", feed->count, "Exit after this many " + records + " (0: never)")->capture_default_str();
+  sub->add_option("--since", feed->since, "Resume after this event id (sent as Last-Event-ID)");
+}
+
 // Streams the change feed, reconnecting with Last-Event-ID after the stream
-// ends or breaks, until `count` change events were printed. Fails fast when
-// the very first connection fails, so a wrong --url is reported, not retried.
-Status Watch(ApiClient& api, const CommonFlags& flags, const WatchFlags& watch, std::ostream& out,
-             std::ostream& err) {
-  const std::set<std::string> wanted(watch.keys.begin(), watch.keys.end());
+// ends or breaks, until `count` records were printed. Fails fast when the
+// very first connection fails, so a wrong --url is reported, not retried.
+Status Watch(ApiClient& api, const CommonFlags& flags, const FeedView& view, const FeedFlags& feed,
+             std::ostream& out, std::ostream& err) {
   SseParser parser;
   uint64_t printed = 0;
   bool ever_connected = false;
@@ -263,27 +303,24 @@ Status Watch(ApiClient& api, const CommonFlags& flags, const WatchFlags& watch, 
   auto on_chunk = [&](std::string_view chunk) {
     for (const SseEvent& event : parser.Feed(chunk)) {
       json data = json::parse(event.data, nullptr, /*allow_exceptions=*/false);
-      bool is_change = data.is_object() && data.contains("key");
-      if (!is_change) {
-        // Not a key change ("hello", "lagged", ...): worth a note, not a line
-        // that scripts would parse as a change.
+      FeedRecord record = view.classify(event, data);
+      if (record == FeedRecord::kNote) {
         // "reset" carries {"reason": ...}: changes were missed, say why.
         bool has_reason = data.is_object() && data.contains("reason") && data["reason"].is_string();
-        err << "regionsync watch: " << event.event << ": "
+        err << "regionsync " << view.command << ": " << event.event << ": "
             << (has_reason ? data["reason"].get<std::string>() : event.data) << "\n";
-        continue;
       }
-      if (!wanted.empty() && (!data["key"].is_string() || wanted.count(data["key"].get<std::string>()) == 0)) continue;
-      out << (flags.json ? event.data + "\n" : FormatEvent(data)) << std::flush;
-      if (watch.count != 0 && ++printed >= watch.count) return false;
+      if (record != FeedRecord::kPrint) continue;
+      out << (flags.json ? event.data + "\n" : view.format(data)) << std::flush;
+      if (feed.count != 0 && ++printed >= feed.count) return false;
     }
     return true;
   };
   for (;;) {
-    std::string resume_from = parser.last_event_id().empty() ? watch.since : parser.last_event_id();
+    std::string resume_from = parser.last_event_id().empty() ? feed.since : parser.last_event_id();
     bool connected = false;
-    Status status = api.Stream("/v1/events", resume_from, on_chunk, &connected);
-    if (watch.count != 0 && printed >= watch.count) return Status::Ok();
+    Status status = api.Stream(view.path, resume_from, on_chunk, &connected);
+    if (feed.count != 0 && printed >= feed.count) return Status::Ok();
     ever_connected = ever_connected || connected;
     if (!status.ok() && (!ever_connected || status.code() != StatusCode::kUnavailable)) return status;
     parser.Reset();
@@ -292,29 +329,233 @@ Status Watch(ApiClient& api, const CommonFlags& flags, const WatchFlags& watch, 
     if (connected) backoff_millis = 0;
     backoff_millis = parser.retry_millis() ? *parser.retry_millis()
                                            : std::min(kMaxBackoffMillis, backoff_millis ? backoff_millis * 2 : 500);
-    err << "regionsync watch: " << (status.ok() ? "stream ended" : status.message()) << "; reconnecting in "
-        << FormatMillis(static_cast<int64_t>(backoff_millis))
+    err << "regionsync " << view.command << ": " << (status.ok() ? "stream ended" : status.message())
+        << "; reconnecting in " << FormatMillis(static_cast<int64_t>(backoff_millis))
         << (parser.last_event_id().empty() ? "" : " from event " + parser.last_event_id()) << "\n";
     std::this_thread::sleep_for(std::chrono::milliseconds(backoff_millis));
   }
+}
+
+void RunWatch(const CommonFlags& flags, const FeedView& view, const FeedFlags& feed, std::ostream& out,
+              std::ostream& err) {
+  // A quiet feed is normal: the read timeout only bounds how long a dead
+  // connection goes unnoticed (the daemon sends keep-alive comments).
+  ApiClient api = Connect(view.command, flags, err, 5 * 60 * 1000);
+  Status status = Watch(api, flags, view, feed, out, err);
+  if (!status.ok()) Fail(view.command, status, err);
+}
+
+// `wanted` empty: every key.
+FeedRecord ClassifyKeyChange(const std::set<std::string>& wanted, const SseEvent& event, const json& data) {
+  if (event.event == "presence") return FeedRecord::kSkip;  // `presence watch` shows these
+  if (!data.is_object() || !data.contains("key")) return FeedRecord::kNote;
+  if (wanted.empty()) return FeedRecord::kPrint;
+  const json& key = data["key"];
+  return key.is_string() && wanted.count(key.get<std::string>()) > 0 ? FeedRecord::kPrint : FeedRecord::kSkip;
 }
 
 void AddWatchCommand(CLI::App& app, std::ostream& out, std::ostream& err) {
   CLI::App* sub = app.add_subcommand(
       "watch", "Print changes as they happen (\"key origin value\" lines) until Ctrl-C; reconnects by itself");
   auto flags = std::make_shared<CommonFlags>();
-  auto watch = std::make_shared<WatchFlags>();
+  auto keys = std::make_shared<std::vector<std::string>>();
+  auto feed = std::make_shared<FeedFlags>();
   AddCommonFlags(sub, flags.get());
-  sub->add_option("keys", watch->keys, "Only these keys (default: all)");
-  sub->add_option("--count", watch->count, "Exit after this many changes (0: never)")->capture_default_str();
-  sub->add_option("--since", watch->since, "Resume after this event id (sent as Last-Event-ID)");
+  sub->add_option("keys", *keys, "Only these keys (default: all)");
+  AddFeedFlags(sub, feed.get(), "changes");
   sub->callback([=, &out, &err] {
-    // A quiet feed is normal: the read timeout only bounds how long a dead
-    // connection goes unnoticed (the daemon sends keep-alive comments).
-    ApiClient api = Connect("watch", *flags, err, 5 * 60 * 1000);
-    Status status = Watch(api, *flags, *watch, out, err);
-    if (!status.ok()) Fail("watch", status, err);
+    std::set<std::string> wanted(keys->begin(), keys->end());
+    auto classify = [wanted](const SseEvent& event, const json& data) {
+      return ClassifyKeyChange(wanted, event, data);
+    };
+    RunWatch(*flags, {"watch", "/v1/events", classify, FormatEvent}, *feed, out, err);
   });
+}
+
+// presence: members of a group, each tracked by the replica that answered
+// its join until its TTL runs out.
+
+constexpr char kPresenceJoin[] = "presence join";
+constexpr char kPresenceLeave[] = "presence leave";
+constexpr char kPresenceList[] = "presence list";
+constexpr char kPresenceWatch[] = "presence watch";
+
+// "/v1/presence/<group>" and "/v1/presence/<group>/<member>", each name one
+// percent-encoded path segment.
+std::string PresencePath(std::string_view group) { return "/v1/presence/" + PercentEncode(group); }
+std::string PresencePath(std::string_view group, std::string_view member) {
+  return PresencePath(group) + "/" + PercentEncode(member);
+}
+
+// The group and member every join and leave names.
+struct PresenceMember {
+  std::string group;
+  std::string member;
+};
+
+void AddPresenceMemberArgs(CLI::App* sub, PresenceMember* who) {
+  sub->add_option("group", who->group, "Group")->required();
+  sub->add_option("member", who->member, "Member")->required();
+}
+
+// The body of the join's PUT. `meta` is --meta's text, null when not given;
+// not a JSON object: CLI::ValidationError (exit 2, nothing sent).
+json PresenceJoinBody(int64_t ttl_ms, const std::string* meta) {
+  json body{{"ttl_ms", ttl_ms}};
+  if (meta == nullptr) return body;
+  json object = json::parse(*meta, nullptr, /*allow_exceptions=*/false);
+  if (!object.is_object()) {
+    throw CLI::ValidationError("--meta", "must be a JSON object such as '{\"device\":\"phone\"}', not '" + *meta + "'");
+  }
+  body["meta"] = std::move(object);
+  return body;
+}
+
+// SIGINT and SIGTERM, blocked in this thread while this lives, so that they
+// wait for WaitFor instead of ending the process: `presence join --hold`
+// must leave its group on Ctrl-C. The tool runs commands on its only
+// thread, so a signal sent to the process waits here too.
+class StopSignals {
+ public:
+  StopSignals() {
+    sigemptyset(&signals_);
+    sigaddset(&signals_, SIGINT);
+    sigaddset(&signals_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals_, &before_);
+  }
+  ~StopSignals() { Unblock(); }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+  // Waits up to `millis`. Returns true as soon as one of the signals is (or
+  // already was) pending, and takes it; false when the time ran out.
+  bool WaitFor(int64_t millis) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(millis);
+    for (;;) {
+      auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - std::chrono::steady_clock::now());
+      int64_t nanos = std::max<int64_t>(0, left.count());
+      timespec timeout{.tv_sec = static_cast<time_t>(nanos / 1'000'000'000), .tv_nsec = nanos % 1'000'000'000};
+      if (sigtimedwait(&signals_, nullptr, &timeout) > 0) return true;
+      if (errno != EINTR) return false;  // EAGAIN: time is up
+    }
+  }
+
+  // Back to the mask from before: the signals end the process again.
+  void Unblock() {
+    if (blocked_) pthread_sigmask(SIG_SETMASK, &before_, nullptr);
+    blocked_ = false;
+  }
+
+ private:
+  sigset_t signals_;
+  sigset_t before_;
+  bool blocked_ = true;
+};
+
+// `presence join --hold`: sends `join` now and every `renew_millis` until
+// SIGINT or SIGTERM, then leaves. A failed renewal ends it with that error
+// (the member then lapses when its TTL runs out). Shows the answers that
+// change something (PresenceStateChanged), not every renewal.
+void HoldPresence(const CommonFlags& flags, const Request& join, int64_t renew_millis, std::ostream& out,
+                  std::ostream& err) {
+  StopSignals stop;  // before the first PUT: from here on a Ctrl-C leaves
+  ApiClient api = Connect(kPresenceJoin, flags, err, 0);
+  json previous;  // null: nothing shown yet
+  do {
+    ApiAnswer answer = Send(kPresenceJoin, api, join, err);
+    if (PresenceStateChanged(previous, answer.json)) Show(flags, answer, FormatPresenceJoin, out);
+    previous = std::move(answer.json);
+  } while (!stop.WaitFor(renew_millis));
+  stop.Unblock();  // a second Ctrl-C while leaving ends the tool at once
+  Show(flags, Send(kPresenceJoin, api, {"DELETE", join.path, std::nullopt}, err), FormatPresenceLeave, out);
+}
+
+void AddPresenceJoinCommand(CLI::App* presence, std::ostream& out, std::ostream& err) {
+  CLI::App* sub = presence->add_subcommand(
+      "join", "Track a member in a group on the answering replica for --ttl-ms (with --hold: until Ctrl-C)");
+  auto flags = std::make_shared<CommonFlags>();
+  auto who = std::make_shared<PresenceMember>();
+  auto ttl_ms = std::make_shared<int64_t>(30'000);
+  auto meta = std::make_shared<std::string>();
+  auto hold = std::make_shared<bool>(false);
+  AddCommonFlags(sub, flags.get());
+  AddPresenceMemberArgs(sub, who.get());
+  sub->add_option("--ttl-ms", *ttl_ms, "Milliseconds until the member lapses unless renewed")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  auto* meta_option = sub->add_option("--meta", *meta, "A JSON object shown with the member: '{\"device\":\"phone\"}'");
+  sub->add_flag("--hold", *hold, "Renew every ttl/3 until Ctrl-C or SIGTERM, then leave");
+  sub->callback([=, &out, &err] {
+    Request join{"PUT", PresencePath(who->group, who->member),
+                 PresenceJoinBody(*ttl_ms, meta_option->count() > 0 ? meta.get() : nullptr)};
+    if (*hold) return HoldPresence(*flags, join, std::max<int64_t>(1, *ttl_ms / 3), out, err);
+    RunRequests(kPresenceJoin, *flags, {join}, FormatPresenceJoin, out, err);
+  });
+}
+
+void AddPresenceLeaveCommand(CLI::App* presence, std::ostream& out, std::ostream& err) {
+  CLI::App* sub = presence->add_subcommand("leave", "Stop tracking a member in a group on the answering replica");
+  auto flags = std::make_shared<CommonFlags>();
+  auto who = std::make_shared<PresenceMember>();
+  AddCommonFlags(sub, flags.get());
+  AddPresenceMemberArgs(sub, who.get());
+  sub->callback([=, &out, &err] {
+    Request leave{"DELETE", PresencePath(who->group, who->member), std::nullopt};
+    RunRequests(kPresenceLeave, *flags, {leave}, FormatPresenceLeave, out, err);
+  });
+}
+
+void AddPresenceListCommand(CLI::App* presence, std::ostream& out, std::ostream& err) {
+  CLI::App* sub = presence->add_subcommand("list", "Show a group's members, with replica, time left and meta");
+  auto flags = std::make_shared<CommonFlags>();
+  auto group = std::make_shared<std::string>();
+  auto count = std::make_shared<bool>(false);
+  AddCommonFlags(sub, flags.get());
+  sub->add_option("group", *group, "Group")->required();
+  sub->add_flag("--count", *count, "Print only the number of distinct members");
+  sub->callback([=, &out, &err] {
+    if (*count) {
+      return RunRequests(kPresenceList, *flags, {{"GET", PresencePath(*group) + "/count", std::nullopt}},
+                         FormatPresenceCount, out, err);
+    }
+    auto format = [](const json& answer) { return FormatPresenceList(answer, NewRealEnv()->WallMillis()); };
+    RunRequests(kPresenceList, *flags, {{"GET", PresencePath(*group), std::nullopt}}, format, out, err);
+  });
+}
+
+FeedRecord ClassifyPresence(const std::string& group, const SseEvent& event, const json& data) {
+  if (event.event == "presence" && data.is_object() && data.contains("member")) {
+    return !data.contains("group") || data["group"] == group ? FeedRecord::kPrint : FeedRecord::kSkip;
+  }
+  // Key changes only come from a daemon that ignores ?presence=.
+  if (data.is_object() && data.contains("key")) return FeedRecord::kSkip;
+  return FeedRecord::kNote;
+}
+
+void AddPresenceWatchCommand(CLI::App* presence, std::ostream& out, std::ostream& err) {
+  CLI::App* sub = presence->add_subcommand(
+      "watch", "Print joins and leaves in a group as they happen until Ctrl-C; reconnects by itself");
+  auto flags = std::make_shared<CommonFlags>();
+  auto group = std::make_shared<std::string>();
+  auto feed = std::make_shared<FeedFlags>();
+  AddCommonFlags(sub, flags.get());
+  sub->add_option("group", *group, "Group")->required();
+  AddFeedFlags(sub, feed.get(), "joins and leaves");
+  sub->callback([=, &out, &err] {
+    auto classify = [group](const SseEvent& event, const json& data) { return ClassifyPresence(*group, event, data); };
+    FeedView view{kPresenceWatch, "/v1/events?presence=" + PercentEncode(*group), classify, FormatPresenceEvent};
+    RunWatch(*flags, view, *feed, out, err);
+  });
+}
+
+void AddPresenceCommands(CLI::App& app, std::ostream& out, std::ostream& err) {
+  CLI::App* presence = app.add_subcommand(
+      "presence", "Who is here: members of a group, tracked per replica until their TTL runs out");
+  presence->require_subcommand(1);
+  AddPresenceJoinCommand(presence, out, err);
+  AddPresenceLeaveCommand(presence, out, err);
+  AddPresenceListCommand(presence, out, err);
+  AddPresenceWatchCommand(presence, out, err);
 }
 
 }  // namespace
@@ -331,6 +572,7 @@ void AddClientCommands(CLI::App& app, std::ostream& out, std::ostream& err) {
   AddFlagCommand(app, /*enable=*/false, out, err);
   AddWatchCommand(app, out, err);
   AddStatusCommand(app, out, err);
+  AddPresenceCommands(app, out, err);
 }
 
 std::optional<int> ParseCommandLine(CLI::App& app, int argc, const char* const* argv, std::ostream& out,

@@ -1,7 +1,10 @@
 // The client half of the `regionsync` tool: subcommands that talk to a running
 // regionsyncd over its HTTP API (get, keys, inc, dec, set, add, remove, enable,
-// disable, watch, status). Each parses its flags with CLI11 and runs from the
-// subcommand's callback; docs/cli.md is the user's guide.
+// disable, watch, status, and presence join|leave|list|watch). Each parses its
+// flags with CLI11 and runs from the subcommand's callback; docs/cli.md is the
+// user's guide. `presence join --hold` runs until SIGINT or SIGTERM: it blocks
+// both in the calling thread while it holds, so run it on the thread that
+// receives them (the only thread, in the tool).
 //
 //   CLI::App app{"regionsync"};
 //   regionsync::client::AddClientCommands(app);

@@ -3,10 +3,14 @@
 #include "client/commands.h"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "fake_daemon.h"
 
@@ -38,8 +42,9 @@ class CommandsTest : public ::testing::Test {
     unsetenv("REGIONSYNC_TOKEN");
   }
 
+  // Runs `args` against the fake daemon (--url after the (sub)command name).
   CliRun Cli(std::vector<std::string> args) {
-    args.insert(args.begin() + 1, {"--url", daemon_.url()});
+    args.insert(args.begin() + (args[0] == "presence" ? 2 : 1), {"--url", daemon_.url()});
     return RunCli(args);
   }
 
@@ -244,6 +249,178 @@ TEST_F(CommandsTest, WatchStopsOnTheDaemonsError) {
   CliRun r = Cli({"watch"});
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err, "regionsync watch: bad token (HTTP 401)\n");
+}
+
+const char kJoined[] = R"({"group":"room","member":"alice","replica":"us-east-1/a","meta":{"device":"phone"},
+    "expires_at_ms":1765000000000,"joined":true})";
+const char kRenewed[] = R"({"group":"room","member":"alice","replica":"us-east-1/a","meta":{},
+    "expires_at_ms":1765000000000,"joined":false})";
+
+TEST_F(CommandsTest, PresenceJoinSendsTtlAndMetaToTheEncodedPath) {
+  daemon_.AnswerInTurn("PUT /v1/presence/a%20room/bob%2F1", {{200, kJoined}, {200, kRenewed}});
+  CliRun joined = Cli({"presence", "join", "a room", "bob/1", "--meta", R"({"device":"phone"})"});
+  EXPECT_EQ(joined.code, 0) << joined.err;
+  EXPECT_EQ(joined.out, "joined alice in room (us-east-1/a) until 2025-12-06T05:46:40.000Z\n");
+  CliRun renewed = Cli({"presence", "join", "a room", "bob/1", "--ttl-ms", "5000", "--json"});
+  EXPECT_EQ(renewed.code, 0) << renewed.err;
+  EXPECT_EQ(nlohmann::json::parse(renewed.out), nlohmann::json::parse(kRenewed));
+
+  std::vector<FakeDaemon::Seen> seen = daemon_.requests();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(nlohmann::json::parse(seen[0].body),
+            (nlohmann::json{{"ttl_ms", 30000}, {"meta", {{"device", "phone"}}}}));
+  EXPECT_EQ(nlohmann::json::parse(seen[1].body), (nlohmann::json{{"ttl_ms", 5000}}));
+}
+
+TEST_F(CommandsTest, PresenceJoinRejectsMetaThatIsNotAJsonObject) {
+  for (const char* meta : {"phone", R"(["phone"])", "", R"({"device":)"}) {
+    CliRun r = Cli({"presence", "join", "room", "alice", "--meta", meta});
+    EXPECT_EQ(r.code, 2) << meta;
+    EXPECT_NE(r.err.find("--meta"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("must be a JSON object"), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(Cli({"presence", "join", "room", "alice", "--ttl-ms", "0"}).code, 2);
+  EXPECT_EQ(Cli({"presence", "join", "room"}).code, 2);
+  EXPECT_EQ(Cli({"presence", "list"}).code, 2);
+  EXPECT_EQ(RunCli({"presence"}).code, 2);
+  EXPECT_TRUE(daemon_.requests().empty());
+}
+
+TEST_F(CommandsTest, PresenceLeaveSaysWhetherTheMemberWasThere) {
+  daemon_.AnswerInTurn("DELETE /v1/presence/room/alice", {{200, R"({"group":"room","member":"alice","left":true})"},
+                                                          {200, R"({"group":"room","member":"alice","left":false})"}});
+  CliRun left = Cli({"presence", "leave", "room", "alice"});
+  EXPECT_EQ(left.code, 0) << left.err;
+  EXPECT_EQ(left.out, "left alice in room\n");
+  CliRun absent = Cli({"presence", "leave", "room", "alice"});
+  EXPECT_EQ(absent.code, 0) << absent.err;
+  EXPECT_EQ(absent.out, "alice was not in room on this replica\n");
+  ASSERT_EQ(daemon_.requests().size(), 2u);
+  EXPECT_EQ(daemon_.requests()[0].body, "");
+}
+
+TEST_F(CommandsTest, PresenceListShowsATableOrTheCount) {
+  // Far enough ahead that the seconds this test takes do not change "2.5 h".
+  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch()).count();
+  nlohmann::json answer = {{"group", "room"},
+                           {"members",
+                            {{{"member", "alice"}, {"meta", {{"device", "phone"}}}, {"replica", "us-east-1/a"},
+                              {"expires_at_ms", now + 9'000'000}},
+                             {{"member", "bob"}, {"meta", nlohmann::json::object()}, {"replica", "eu-west-1/a"},
+                              {"expires_at_ms", 0}}}}};
+  daemon_.Answer("GET /v1/presence/room", 200, answer.dump());
+  daemon_.Answer("GET /v1/presence/room/count", 200, R"({"group":"room","count":2})");
+  CliRun list = Cli({"presence", "list", "room"});
+  EXPECT_EQ(list.code, 0) << list.err;
+  EXPECT_EQ(list.out,
+            "MEMBER  REPLICA      EXPIRES_IN  META\n"
+            "alice   us-east-1/a  2.5 h       {\"device\":\"phone\"}\n"
+            "bob     eu-west-1/a  expired     {}\n");
+  CliRun count = Cli({"presence", "list", "room", "--count"});
+  EXPECT_EQ(count.code, 0) << count.err;
+  EXPECT_EQ(count.out, "2\n");
+  CliRun raw = Cli({"presence", "list", "room", "--count", "--json"});
+  EXPECT_EQ(raw.out, "{\"group\":\"room\",\"count\":2}\n");
+}
+
+TEST_F(CommandsTest, PresenceCommandsPrintTheDaemonsError) {
+  daemon_.Answer("PUT /v1/presence/room/alice", 400, R"({"error":"ttl_ms must be at most 3600000"})");
+  CliRun join = Cli({"presence", "join", "room", "alice", "--ttl-ms", "99999999"});
+  EXPECT_EQ(join.code, 1);
+  EXPECT_EQ(join.out, "");
+  EXPECT_EQ(join.err, "regionsync presence join: ttl_ms must be at most 3600000 (HTTP 400)\n");
+  daemon_.Answer("GET /v1/presence/room", 403, R"({"error":"token may not read presence"})");
+  CliRun list = Cli({"presence", "list", "room"});
+  EXPECT_EQ(list.code, 1);
+  EXPECT_EQ(list.err, "regionsync presence list: token may not read presence (HTTP 403)\n");
+  CliRun unreachable = RunCli({"presence", "leave", "--url", "http://127.0.0.1:" + std::to_string(ClosedPort()),
+                               "room", "alice"});
+  EXPECT_EQ(unreachable.code, 2);
+  EXPECT_EQ(unreachable.err.rfind("regionsync presence leave: cannot reach ", 0), 0u) << unreachable.err;
+}
+
+TEST_F(CommandsTest, PresenceWatchPrintsJoinsAndLeavesOfItsGroup) {
+  daemon_.Events({
+      "retry: 1\n\n"
+      "id: 5\nevent: presence\ndata: {\"group\":\"a room\",\"member\":\"alice\",\"replica\":\"us-east-1/a\","
+      "\"action\":\"join\",\"meta\":{\"device\":\"phone\"},\"expires_at_ms\":1,\"origin\":\"us-east-1/a\","
+      "\"local\":true}\n\n"
+      "event: reset\ndata: {\"reason\":\"events after 5 were dropped\"}\n\n"
+      "id: 6\nevent: change\ndata: {\"key\":\"k\",\"origin\":\"r\",\"value\":1}\n\n"
+      "id: 7\nevent: presence\ndata: {\"group\":\"a room\",\"member\":\"alice\",\"replica\":\"us-east-1/a\","
+      "\"action\":\"leave\",\"origin\":\"eu-west-1/a\",\"local\":false}\n\n",
+  });
+  CliRun r = Cli({"presence", "watch", "a room", "--count", "2"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "join alice us-east-1/a {\"device\":\"phone\"}\nleave alice us-east-1/a\n");
+  EXPECT_EQ(r.err, "regionsync presence watch: reset: events after 5 were dropped\n");
+  ASSERT_EQ(daemon_.requests().size(), 1u);
+  EXPECT_EQ(daemon_.requests()[0].target, "/v1/events?presence=a%20room");
+}
+
+TEST_F(CommandsTest, WatchLeavesPresenceEventsToPresenceWatch) {
+  daemon_.Events({"retry: 1\n\n"
+                  "id: 1\nevent: presence\ndata: {\"group\":\"g\",\"member\":\"m\",\"action\":\"leave\"}\n\n"
+                  "id: 2\nevent: change\ndata: {\"key\":\"k\",\"origin\":\"r\",\"value\":1}\n\n"});
+  CliRun r = Cli({"watch", "--count", "1"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "k r 1\n");
+  EXPECT_EQ(r.err, "");
+}
+
+// Runs `presence join --hold` on a thread of its own, so that the test can
+// send it SIGTERM: the signal is blocked in that thread once it sent its
+// first PUT, so it waits for the command and cannot end the test binary.
+class HoldRun {
+ public:
+  explicit HoldRun(std::vector<std::string> args) : thread_([this, args] { result_ = RunCli(args); }) {}
+  CliRun StopWith(int signal) {
+    pthread_kill(thread_.native_handle(), signal);
+    thread_.join();
+    return result_;
+  }
+  CliRun Join() {
+    thread_.join();
+    return result_;
+  }
+
+ private:
+  CliRun result_;
+  std::thread thread_;
+};
+
+TEST_F(CommandsTest, PresenceHoldRenewsQuietlyAndLeavesOnSigterm) {
+  const char* moved = R"({"group":"room","member":"alice","replica":"eu-west-1/a","expires_at_ms":1765000000000,
+      "joined":false})";
+  daemon_.AnswerInTurn("PUT /v1/presence/room/alice", {{200, kJoined}, {200, kRenewed}, {200, moved}, {200, moved}});
+  daemon_.Answer("DELETE /v1/presence/room/alice", 200, R"({"group":"room","member":"alice","left":true})");
+  // --ttl-ms 30: a renewal every 10 ms.
+  HoldRun hold({"presence", "join", "--url", daemon_.url(), "room", "alice", "--ttl-ms", "30", "--hold"});
+  ASSERT_TRUE(daemon_.WaitForRequests(5));
+  CliRun r = hold.StopWith(SIGTERM);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "joined alice in room (us-east-1/a) until 2025-12-06T05:46:40.000Z\n"
+            "renewed alice in room (eu-west-1/a) until 2025-12-06T05:46:40.000Z\n"
+            "left alice in room\n");
+  std::vector<FakeDaemon::Seen> seen = daemon_.requests();
+  ASSERT_GE(seen.size(), 6u);
+  for (size_t i = 0; i + 1 < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].method + " " + seen[i].body, R"(PUT {"ttl_ms":30})") << i;
+  }
+  EXPECT_EQ(seen.back().method + " " + seen.back().target, "DELETE /v1/presence/room/alice");
+}
+
+TEST_F(CommandsTest, PresenceHoldEndsOnAFailedRenewalWithoutLeaving) {
+  daemon_.AnswerInTurn("PUT /v1/presence/room/alice",
+                       {{200, kJoined}, {200, kRenewed}, {503, R"({"error":"replica is shutting down"})"}});
+  HoldRun hold({"presence", "join", "--url", daemon_.url(), "room", "alice", "--ttl-ms", "3", "--hold", "--json"});
+  CliRun r = hold.Join();
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(nlohmann::json::parse(r.out), nlohmann::json::parse(kJoined));  // the renewal changed nothing
+  EXPECT_EQ(r.err, "regionsync presence join: replica is shutting down (HTTP 503)\n");
+  EXPECT_EQ(daemon_.requests().size(), 3u);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <string>
@@ -68,12 +69,19 @@ class FakeDaemon {
 
   // Answers `method_and_target` ("GET /v1/keys/a%2Fb") with `status` and `body`.
   void Answer(const std::string& method_and_target, int status, std::string body) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    answers_[method_and_target] = {status, std::move(body)};
+    AnswerInTurn(method_and_target, {{status, std::move(body)}});
   }
 
-  // The n-th connection to GET /v1/events gets streams[n] (the last one
-  // repeats), sent in one chunk, after which the stream ends.
+  // The n-th request to `method_and_target` gets answers[n] (status, body);
+  // the last one repeats. REQUIRES: !answers.empty().
+  void AnswerInTurn(const std::string& method_and_target, std::vector<std::pair<int, std::string>> answers) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    answers_[method_and_target] = std::move(answers);
+    asked_[method_and_target] = 0;
+  }
+
+  // The n-th connection to GET /v1/events (with any query) gets streams[n]
+  // (the last one repeats), sent in one chunk, after which the stream ends.
   void Events(std::vector<std::string> streams) {
     std::lock_guard<std::mutex> lock(mutex_);
     event_streams_ = std::move(streams);
@@ -84,12 +92,20 @@ class FakeDaemon {
     return seen_;
   }
 
+  // Waits until `n` requests have arrived or `timeout` passed; returns
+  // whether they did.
+  bool WaitForRequests(size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(10)) const {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return arrived_.wait_for(lock, timeout, [&] { return seen_.size() >= n; });
+  }
+
  private:
   void Handle(const httplib::Request& request, httplib::Response& response) {
     std::lock_guard<std::mutex> lock(mutex_);
     seen_.push_back({request.method, request.target, request.body, request.get_header_value("Authorization"),
                      request.get_header_value("Last-Event-ID")});
-    if (request.method == "GET" && request.target == "/v1/events" && !event_streams_.empty()) {
+    arrived_.notify_all();
+    if (request.method == "GET" && request.path == "/v1/events" && !event_streams_.empty()) {
       std::string stream = event_streams_[std::min(event_connections_++, event_streams_.size() - 1)];
       response.set_chunked_content_provider("text/event-stream", [stream](size_t, httplib::DataSink& sink) {
         sink.write(stream.data(), stream.size());
@@ -98,21 +114,25 @@ class FakeDaemon {
       });
       return;
     }
-    auto it = answers_.find(request.method + " " + request.target);
+    std::string route = request.method + " " + request.target;
+    auto it = answers_.find(route);
     if (it == answers_.end()) {
       response.status = 404;
       response.set_content(R"({"error":"no such route in the fake daemon"})", "application/json");
       return;
     }
-    response.status = it->second.first;
-    response.set_content(it->second.second, "application/json");
+    const auto& [status, body] = it->second[std::min(asked_[route]++, it->second.size() - 1)];
+    response.status = status;
+    response.set_content(body, "application/json");
   }
 
   httplib::Server server_;
   int port_ = 0;
   std::thread thread_;
   mutable std::mutex mutex_;
-  std::map<std::string, std::pair<int, std::string>> answers_;
+  mutable std::condition_variable arrived_;
+  std::map<std::string, std::vector<std::pair<int, std::string>>> answers_;
+  std::map<std::string, size_t> asked_;
   std::vector<std::string> event_streams_;
   size_t event_connections_ = 0;
   std::vector<Seen> seen_;

@@ -1,9 +1,12 @@
 #include "format.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <initializer_list>
 #include <set>
 #include <string_view>
+#include <vector>
 
 namespace regionsync::client {
 namespace {
@@ -32,6 +35,36 @@ const json* Field(const json& object, std::initializer_list<std::string_view> na
     if (it != object.end() && !it->is_null()) return &*it;
   }
   return nullptr;
+}
+
+// A name in a line that splits on spaces: bare when Token leaves it bare
+// and it has no space, else a JSON string. "?" when missing.
+std::string Word(const json* value) {
+  if (value == nullptr) return "?";
+  if (value->is_string() && Token(*value) == value->get_ref<const std::string&>() &&
+      value->get_ref<const std::string&>().find(' ') == std::string::npos) {
+    return value->get<std::string>();
+  }
+  return Dump(*value);
+}
+
+// Rows padded into columns two spaces apart; the last column is not padded,
+// so no line ends in spaces.
+std::string AlignColumns(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    if (widths.size() < row.size()) widths.resize(row.size());
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      out += row[i];
+      if (i + 1 < row.size()) out += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    out += "\n";
+  }
+  return out;
 }
 
 std::string Plural(size_t n, const char* one, const char* many) {
@@ -180,11 +213,7 @@ std::string FormatKeyList(const json& answer) {
 
 std::string FormatEvent(const json& event) {
   if (!event.is_object() || !event.contains("key")) return "";
-  const json& key = event["key"];
-  std::string key_text = key.is_string() && Token(key) == key.get<std::string>() &&
-                                 key.get<std::string>().find(' ') == std::string::npos
-                             ? key.get<std::string>()
-                             : Dump(key);
+  std::string key_text = Word(&event["key"]);
   std::string origin = "-";
   if (const json* o = Field(event, {"origin", "origin_replica"})) {
     origin = o->is_string() && !o->get<std::string>().empty() ? o->get<std::string>() : Dump(*o);
@@ -236,6 +265,85 @@ std::string FormatStatus(const json& status, uint64_t now_wall_millis) {
     if (shown.count(name) == 0) out += name + ": " + FormatInlineValue(value) + "\n";
   }
   return out;
+}
+
+std::string FormatUtcMillis(int64_t unix_millis) {
+  using namespace std::chrono;
+  const sys_time<milliseconds> time{milliseconds(unix_millis)};
+  const sys_days day = floor<days>(time);
+  const year_month_day date{day};
+  const hh_mm_ss clock{time - day};
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                static_cast<long long>(clock.hours().count()), static_cast<long long>(clock.minutes().count()),
+                static_cast<long long>(clock.seconds().count()), static_cast<long long>(clock.subseconds().count()));
+  return buf;
+}
+
+std::string FormatPresenceJoin(const json& answer) {
+  if (!answer.is_object()) return Dump(answer) + "\n";
+  const json* joined = Field(answer, {"joined"});
+  bool renewed = joined && joined->is_boolean() && !joined->get<bool>();
+  std::string line = std::string(renewed ? "renewed " : "joined ") + Word(Field(answer, {"member"})) + " in " +
+                     Word(Field(answer, {"group"}));
+  if (const json* replica = Field(answer, {"replica"})) line += " (" + Word(replica) + ")";
+  if (const json* expires = Field(answer, {"expires_at_ms"}); expires && expires->is_number_integer()) {
+    line += " until " + FormatUtcMillis(expires->get<int64_t>());
+  }
+  return line + "\n";
+}
+
+bool PresenceStateChanged(const json& previous, const json& renewal) {
+  if (previous.is_null()) return true;
+  const json* joined = Field(renewal, {"joined"});
+  if (joined && joined->is_boolean() && joined->get<bool>()) return true;
+  const json* before = Field(previous, {"replica"});
+  const json* now = Field(renewal, {"replica"});
+  return (before == nullptr) != (now == nullptr) || (before && *before != *now);
+}
+
+std::string FormatPresenceLeave(const json& answer) {
+  if (!answer.is_object()) return Dump(answer) + "\n";
+  std::string member = Word(Field(answer, {"member"}));
+  std::string group = Word(Field(answer, {"group"}));
+  const json* left = Field(answer, {"left"});
+  if (left && left->is_boolean() && !left->get<bool>()) return member + " was not in " + group + " on this replica\n";
+  return "left " + member + " in " + group + "\n";
+}
+
+std::string FormatPresenceList(const json& answer, uint64_t now_wall_millis) {
+  const json* members = Field(answer, {"members"});
+  if (members == nullptr || !members->is_array()) return Dump(answer) + "\n";
+  if (members->empty()) return "(no members)\n";
+  std::vector<std::vector<std::string>> rows = {{"MEMBER", "REPLICA", "EXPIRES_IN", "META"}};
+  for (const json& entry : *members) {
+    std::string expires_in = "-";
+    if (const json* at = Field(entry, {"expires_at_ms"}); at && at->is_number_integer()) {
+      int64_t left = at->get<int64_t>() - static_cast<int64_t>(now_wall_millis);
+      expires_in = left > 0 ? FormatMillis(left) : "expired";
+    }
+    const json* meta = Field(entry, {"meta"});
+    rows.push_back({Word(Field(entry, {"member"})), Word(Field(entry, {"replica"})), expires_in,
+                    meta ? Dump(*meta) : "{}"});
+  }
+  return AlignColumns(rows);
+}
+
+std::string FormatPresenceCount(const json& answer) {
+  const json* count = Field(answer, {"count"});
+  return Dump(count ? *count : answer) + "\n";
+}
+
+std::string FormatPresenceEvent(const json& event) {
+  if (!event.is_object() || !event.contains("member")) return "";
+  const json* action = Field(event, {"action"});
+  std::string line = Word(action) + " " + Word(&event["member"]) + " " + Word(Field(event, {"replica"}));
+  if (action && *action == "join") {
+    const json* meta = Field(event, {"meta"});
+    line += " " + (meta ? Dump(*meta) : std::string("{}"));
+  }
+  return line + "\n";
 }
 
 }  // namespace regionsync::client

@@ -49,4 +49,43 @@ std::string FormatStatus(const nlohmann::json& status, uint64_t now_wall_millis)
 // "1.2 s", "35 ms", "3 min", "2 h": a duration for people.
 std::string FormatMillis(int64_t millis);
 
+// "2025-12-06T05:46:40.000Z": milliseconds since the Unix epoch as an
+// ISO 8601 UTC time.
+std::string FormatUtcMillis(int64_t unix_millis);
+
+// Presence (PUT, DELETE and GET /v1/presence/...). Members, groups and
+// replicas are printed bare unless they contain spaces or characters that
+// need quoting; then they are JSON strings.
+
+// The answer of PUT /v1/presence/{group}/{member}:
+// "joined alice in room (us-east-1/a) until 2025-12-06T05:46:40.000Z\n", or
+// "renewed ..." when the answer says "joined": false (the replica already
+// tracked the member).
+std::string FormatPresenceJoin(const nlohmann::json& answer);
+
+// Whether an answer under `presence join --hold` is worth a line: the first
+// one (`previous` is null), one where the replica had lost the member
+// ("joined": true again), or one from another replica than `previous`.
+bool PresenceStateChanged(const nlohmann::json& previous, const nlohmann::json& renewal);
+
+// The answer of DELETE /v1/presence/{group}/{member}: "left alice in room\n",
+// or "alice was not in room on this replica\n" when "left" is false.
+std::string FormatPresenceLeave(const nlohmann::json& answer);
+
+// The answer of GET /v1/presence/{group}: a table
+//   MEMBER  REPLICA      EXPIRES_IN  META
+//   alice   us-east-1/a  12.3 s      {"device":"phone"}
+// with EXPIRES_IN counted from `now_wall_millis` ("expired" when past) and
+// META as compact JSON; "(no members)\n" when empty.
+std::string FormatPresenceList(const nlohmann::json& answer, uint64_t now_wall_millis);
+
+// The answer of GET /v1/presence/{group}/count: the count alone, "3\n".
+std::string FormatPresenceCount(const nlohmann::json& answer);
+
+// One presence event of GET /v1/events?presence={group}:
+// "join alice us-east-1/a {"device":"phone"}\n" (meta as compact JSON, {}
+// when none) or "leave alice us-east-1/a\n". Empty when `event` is not an
+// object with "member".
+std::string FormatPresenceEvent(const nlohmann::json& event);
+
 }  // namespace regionsync::client

@@ -140,5 +140,65 @@ TEST(FormatMillisTest, PicksAUnit) {
   EXPECT_EQ(FormatMillis(7'200'000), "2.0 h");
 }
 
+TEST(FormatUtcMillisTest, Iso8601Utc) {
+  EXPECT_EQ(FormatUtcMillis(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatUtcMillis(1'765'000'000'000), "2025-12-06T05:46:40.000Z");
+  EXPECT_EQ(FormatUtcMillis(951'782'400'123), "2000-02-29T00:00:00.123Z");
+  EXPECT_EQ(FormatUtcMillis(-1), "1969-12-31T23:59:59.999Z");
+}
+
+TEST(FormatPresenceTest, JoinedOrRenewedUntil) {
+  EXPECT_EQ(FormatPresenceJoin(json::parse(R"({"group":"room","member":"alice","replica":"us-east-1/a",
+                "meta":{},"expires_at_ms":1765000000000,"joined":true})")),
+            "joined alice in room (us-east-1/a) until 2025-12-06T05:46:40.000Z\n");
+  EXPECT_EQ(FormatPresenceJoin(json::parse(R"({"group":"room","member":"alice","replica":"r","expires_at_ms":0,
+                "joined":false})")),
+            "renewed alice in room (r) until 1970-01-01T00:00:00.000Z\n");
+  EXPECT_EQ(FormatPresenceJoin(json::parse(R"({"group":"a room","member":"bob"})")), "joined bob in \"a room\"\n");
+}
+
+TEST(FormatPresenceTest, RenewalsAreQuietUnlessTheStateChanged) {
+  json first = json::parse(R"({"replica":"us-east-1/a","joined":true})");
+  EXPECT_TRUE(PresenceStateChanged(nullptr, json::parse(R"({"replica":"us-east-1/a","joined":false})")));
+  EXPECT_FALSE(PresenceStateChanged(first, json::parse(R"({"replica":"us-east-1/a","joined":false})")));
+  EXPECT_TRUE(PresenceStateChanged(first, json::parse(R"({"replica":"us-east-1/a","joined":true})")));
+  EXPECT_TRUE(PresenceStateChanged(first, json::parse(R"({"replica":"eu-west-1/a","joined":false})")));
+  EXPECT_TRUE(PresenceStateChanged(first, json::parse(R"({"joined":false})")));
+}
+
+TEST(FormatPresenceTest, LeftOrNotThere) {
+  EXPECT_EQ(FormatPresenceLeave(json::parse(R"({"group":"room","member":"alice","left":true})")),
+            "left alice in room\n");
+  EXPECT_EQ(FormatPresenceLeave(json::parse(R"({"group":"room","member":"alice","left":false})")),
+            "alice was not in room on this replica\n");
+}
+
+TEST(FormatPresenceTest, ListIsATableWithTimeLeft) {
+  json answer = json::parse(R"({"group":"room","members":[
+      {"member":"alice","meta":{"device":"phone"},"replica":"us-east-1/a","expires_at_ms":1012300},
+      {"member":"alice","meta":{},"replica":"eu-west-1/a","expires_at_ms":999000},
+      {"member":"bob smith","replica":"us-east-1/a"}]})");
+  EXPECT_EQ(FormatPresenceList(answer, 1'000'000),
+            "MEMBER       REPLICA      EXPIRES_IN  META\n"
+            "alice        us-east-1/a  12.3 s      {\"device\":\"phone\"}\n"
+            "alice        eu-west-1/a  expired     {}\n"
+            "\"bob smith\"  us-east-1/a  -           {}\n");
+  EXPECT_EQ(FormatPresenceList(json::parse(R"({"group":"room","members":[]})"), 0), "(no members)\n");
+  EXPECT_EQ(FormatPresenceList(json::parse(R"({"oops":1})"), 0), "{\"oops\":1}\n");
+  EXPECT_EQ(FormatPresenceCount(json::parse(R"({"group":"room","count":3})")), "3\n");
+}
+
+TEST(FormatPresenceTest, EventLines) {
+  EXPECT_EQ(FormatPresenceEvent(json::parse(R"({"group":"room","member":"alice","replica":"us-east-1/a",
+                "action":"join","meta":{"device":"phone"},"expires_at_ms":5,"origin":"us-east-1/a","local":true})")),
+            "join alice us-east-1/a {\"device\":\"phone\"}\n");
+  EXPECT_EQ(FormatPresenceEvent(json::parse(R"({"group":"room","member":"alice","replica":"us-east-1/a",
+                "action":"leave","origin":"eu-west-1/a","local":false})")),
+            "leave alice us-east-1/a\n");
+  EXPECT_EQ(FormatPresenceEvent(json::parse(R"({"member":"a b","replica":"r","action":"join"})")),
+            "join \"a b\" r {}\n");
+  EXPECT_EQ(FormatPresenceEvent(json::parse(R"({"key":"k"})")), "");
+}
+
 }  // namespace
 }  // namespace regionsync::client
