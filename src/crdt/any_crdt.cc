@@ -214,9 +214,15 @@ Result<AnyCrdt> ClearCrdt(AnyCrdt& state, ActorId actor, HlcTimestamp clock_now)
             return AnyCrdt(std::move(delta));
           },
           [](EwFlag& f) -> Result<AnyCrdt> { return AnyCrdt(f.Disable()); },
-          [](OrMap& m) -> Result<AnyCrdt> {
+          [&](OrMap& m) -> Result<AnyCrdt> {
             OrMap delta(m.kind());
-            for (const std::string& k : m.Keys()) delta.Join(m.Remove(k));
+            for (const std::string& k : m.Keys()) {
+              delta.Join(m.Remove(k));
+              // The field's expiry ends with it (a field created again has none).
+              if (const Lifetime* life = m.FieldLife(k); life != nullptr && life->expires_at_millis() != 0) {
+                delta.Join(m.SetFieldExpiry(actor, k, clock_now, 0));
+              }
+            }
             return AnyCrdt(std::move(delta));
           },
           [](SortedSet& s) -> Result<AnyCrdt> { return AnyCrdt(s.Clear()); },

@@ -1,4 +1,4 @@
-#include "regionsync/crdt/lifetime.h"
+#include "regionsync/crdt/key_state.h"
 
 #include <cassert>
 #include <limits>

@@ -1,4 +1,4 @@
-#include "regionsync/crdt/lifetime.h"
+#include "regionsync/crdt/key_state.h"
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>

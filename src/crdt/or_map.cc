@@ -109,6 +109,10 @@ void OrMap::InsertDot(std::string_view key, const Dot& dot, OrMapPayload payload
 template <typename Pred>
 OrMap OrMap::RemoveDots(std::string_view key, Pred pred) {
   OrMap delta(kind_);
+  // A receiver must know which incarnation of the key the dots belong to.
+  if (const Lifetime* life = FieldLife(key); life != nullptr && life->incarnation() > 0) {
+    delta.lives_.emplace(std::string(key), life->SameIncarnation());
+  }
   auto it = entries_.find(key);
   if (it == entries_.end()) return delta;
   Store kept;
@@ -286,6 +290,17 @@ bool OrMap::Join(const OrMap& other) {
   // whether what a reader sees changed.
   std::map<std::string, Store, std::less<>> before;
 
+  // 0. Lifetimes: a key's greater incarnation drops the dots of the lesser.
+  std::vector<std::string_view> stale;
+  std::vector<std::pair<std::string_view, uint64_t>> expiry_before;
+  if (!other.lives_.empty()) JoinLives(other, &stale, &before, &expiry_before);
+  if (!lives_.empty() && !other.entries_.empty()) {
+    for (const auto& [key, store] : other.entries_) {
+      if (other.lives_.find(key) == other.lives_.end() && IncarnationOf(key) > 0) stale.push_back(key);
+    }
+  }
+  auto is_stale = [&](std::string_view key) { return std::find(stale.begin(), stale.end(), key) != stale.end(); };
+
   // 1. Our keys that `other` does not hold: drop the dots it has seen (it
   // removed them). A small delta's context is probed dot by dot through the
   // index instead of scanning every key.
@@ -333,9 +348,29 @@ bool OrMap::Join(const OrMap& other) {
     }
   }
 
-  // 2. The keys `other` holds: the dot-store join, key by key.
+  // 2. The keys `other` holds: the dot-store join, key by key. Its dots of
+  // an older incarnation of a key are dead: only its removals count.
   for (const auto& [key, theirs] : other.entries_) {
     auto it = entries_.find(key);
+    if (!stale.empty() && is_stale(key)) {
+      if (it == entries_.end()) continue;
+      Store kept;
+      for (const Entry& e : it->second.entries()) {
+        if (other.context_.Contains(e.dot)) {
+          index_.erase(e.dot);
+        } else {
+          kept.Insert(e.dot, e.payload);
+        }
+      }
+      if (kept.size() == it->second.size()) continue;
+      before.try_emplace(it->first, it->second);
+      if (kept.empty()) {
+        entries_.erase(it);
+      } else {
+        it->second = std::move(kept);
+      }
+      continue;
+    }
     if (it == entries_.end()) {
       Store added;
       for (const Entry& e : theirs.entries()) {
@@ -365,11 +400,15 @@ bool OrMap::Join(const OrMap& other) {
     if (old.empty() != (now == nullptr)) return true;
     if (now != nullptr && !SameRead(old, *now)) return true;
   }
+  // A key that stays present reads a new expiry.
+  for (const auto& [key, expiry] : expiry_before) {
+    if (FindStore(key) != nullptr && FieldLife(key)->expires_at_millis() != expiry) return true;
+  }
   return false;
 }
 
 bool OrMap::operator==(const OrMap& other) const {
-  return kind_ == other.kind_ && context_ == other.context_ && entries_ == other.entries_;
+  return kind_ == other.kind_ && context_ == other.context_ && entries_ == other.entries_ && lives_ == other.lives_;
 }
 
 }  // namespace regionsync

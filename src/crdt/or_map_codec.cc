@@ -34,6 +34,10 @@ unsigned ColumnsOf(OrMapKind kind, bool counter_rows) {
 void OrMap::ToProto(pb::OrMap* out) const {
   out->set_kind(static_cast<uint32_t>(kind_));
   if (!context_.empty()) context_.ToProto(out->mutable_context());
+  for (const auto& [key, life] : lives_) {
+    out->add_life_keys(key);
+    out->add_lives(life.Encode());
+  }
   if (entries_.empty()) return;
   bool counter_rows = false;
   if (kind_ == OrMapKind::kRegister) {
@@ -76,6 +80,15 @@ Result<OrMap> OrMap::Decode(std::string_view bytes, size_t max_bytes) {
   OrMap map(static_cast<OrMapKind>(proto.kind()));
   if (map.kind_ == OrMapKind::kUnset && (proto.keys_size() > 0 || proto.has_dots())) {
     return InvalidArgument("or_map: a map of kind unset holds entries");
+  }
+  if (proto.life_keys_size() != proto.lives_size()) return InvalidArgument("or_map: life_keys and lives differ in length");
+  for (int i = 0; i < proto.life_keys_size(); ++i) {
+    const std::string& key = proto.life_keys(i);
+    if (i > 0 && !(proto.life_keys(i - 1) < key)) return InvalidArgument("or_map: life_keys not strictly ascending");
+    Result<Lifetime> life = Lifetime::Decode(proto.lives(i));
+    if (!life.ok()) return InvalidArgument("or_map: " + life.status().message());
+    if (life->IsInitial()) return InvalidArgument("or_map: an initial lifetime is not encoded");
+    map.lives_.emplace_hint(map.lives_.end(), key, *life);
   }
   Result<DotContext> ctx = DotContext::FromProto(proto.context());
   if (!ctx.ok()) return ctx.status();

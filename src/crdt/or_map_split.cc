@@ -23,6 +23,9 @@ constexpr size_t kDotOverhead = 24;
 constexpr size_t kKeyOverhead = 4;
 // The kind and the message framing of a piece.
 constexpr size_t kPieceOverhead = 8;
+// A lifetime's encoding (four numbers) and its length prefixes; its key
+// is counted apart.
+constexpr size_t kLifeOverhead = 40;
 
 }  // namespace
 
@@ -39,8 +42,19 @@ std::vector<OrMap> OrMap::SplitDelta(size_t max_encoded_bytes) const {
   };
   const bool per_element = kind_ == OrMapKind::kSet;
   std::vector<Item> items;
-  items.reserve(entries_.size());
+  items.reserve(entries_.size() + lives_.size());
+  // A key with a lifetime but no dots here is an item too, so that the
+  // dots the delta removed from it travel with its lifetime (a receiver
+  // must never apply those removals without the incarnation they belong to).
+  auto life_it = lives_.begin();
+  auto add_lifetime_items_before = [&](const std::string* key) {
+    for (; life_it != lives_.end() && (key == nullptr || life_it->first < *key); ++life_it) {
+      items.push_back({&life_it->first, {}, {}});
+    }
+    if (key != nullptr && life_it != lives_.end() && life_it->first == *key) ++life_it;
+  };
   for (const auto& [key, store] : entries_) {
+    add_lifetime_items_before(&key);
     if (!per_element) {
       Item& item = items.emplace_back(Item{&key, {}, {}});
       for (const auto& e : store.entries()) item.dots.push_back(&e);
@@ -50,6 +64,7 @@ std::vector<OrMap> OrMap::SplitDelta(size_t max_encoded_bytes) const {
     for (const auto& e : store.entries()) by_element[e.payload.bytes].push_back(&e);
     for (auto& [element, dots] : by_element) items.push_back({&key, element, std::move(dots)});
   }
+  add_lifetime_items_before(nullptr);
   auto item_of = [&](const UnitKey& unit) {
     auto it = std::lower_bound(items.begin(), items.end(), unit, [](const Item& item, const UnitKey& u) {
       // As string_views on both sides: clang will not compare a tuple of
@@ -68,6 +83,7 @@ std::vector<OrMap> OrMap::SplitDelta(size_t max_encoded_bytes) const {
       },
       [&](size_t i) {
         size_t cost = items[i].key->size() + kKeyOverhead;
+        if (const Lifetime* life = FieldLife(*items[i].key)) cost += items[i].key->size() + kLifeOverhead;
         for (const Store::Entry* e : items[i].dots) cost += kDotOverhead + e->payload.bytes.size();
         return cost;
       },
@@ -79,20 +95,22 @@ std::vector<OrMap> OrMap::SplitDelta(size_t max_encoded_bytes) const {
   if (units.empty()) return {*this};
 
   return split_internal::Pack<OrMap>(units, max_encoded_bytes, kPieceOverhead, [&](size_t begin, size_t end) {
-    OrMap piece(kind_);
-    for (size_t u = begin; u < end; ++u) {
-      const split_internal::Unit& unit = units[u];
-      if (unit.item != split_internal::kNoItem) {
-        const Item& item = items[unit.item];
-        for (const Store::Entry* e : item.dots) {
-          piece.context_.Insert(e->dot);
-          piece.InsertDot(*item.key, e->dot, e->payload);
+        OrMap piece(kind_);
+        for (size_t u = begin; u < end; ++u) {
+          const split_internal::Unit& unit = units[u];
+          if (unit.item != split_internal::kNoItem) {
+            const Item& item = items[unit.item];
+            for (const Store::Entry* e : item.dots) {
+              piece.context_.Insert(e->dot);
+              piece.InsertDot(*item.key, e->dot, e->payload);
+            }
+            // A key's dots travel with its lifetime: they belong to its incarnation.
+            if (const Lifetime* life = FieldLife(*item.key)) piece.lives_.emplace(*item.key, *life);
+          }
+          for (const DotRange& r : unit.removals) piece.context_.InsertRange(r.actor, r.first, r.last);
         }
-      }
-      for (const DotRange& r : unit.removals) piece.context_.InsertRange(r.actor, r.first, r.last);
-    }
-    return piece;
-  });
+        return piece;
+      });
 }
 
 }  // namespace regionsync

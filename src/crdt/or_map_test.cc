@@ -270,6 +270,9 @@ std::vector<std::string> View(const OrMap& m) {
     if (auto r = m.Register(key)) line += "reg:" + *r;
     for (const std::string& v : m.Values(key)) line += "val:" + v + ",";
     line += "flag:" + std::to_string(m.Flag(key)) + ",ctr:" + std::to_string(m.Counter(key));
+    if (const Lifetime* life = m.FieldLife(key); life && life->expires_at_millis() != 0) {
+      line += ",exp:" + std::to_string(life->expires_at_millis());
+    }
     view.push_back(line);
   }
   return view;

@@ -18,6 +18,10 @@ inline OrMap MutateOrMap(OrMapKind kind, OrMap& m, ActorId actor, int a, int b, 
       // A Redis hash: counter fields (HINCRBY) beside LWW writes, with
       // integer bases the increments add to and text bases they do not.
       if (b % 5 == 3) return m.IncrementRegister(actor, key, c % 7 - 3);
+      // HEXPIRE / HPERSIST (few timestamps, so concurrent ones tie), and a
+      // write after the field expired (its next incarnation).
+      if (b % 5 == 2 && c % 3 == 0) return m.SetFieldExpiry(actor, key, static_cast<HlcTimestamp>(c % 4), c % 2 * 1000);
+      if (b % 5 == 2 && c % 3 == 1) m.NextFieldIncarnation(key);
       static const char* kBases[] = {"", "x", "7"};
       // Few timestamps, so ties between concurrent writes are common.
       return m.Assign(actor, key, static_cast<HlcTimestamp>(c % 4), kBases[c % 3]);

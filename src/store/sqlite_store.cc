@@ -82,8 +82,11 @@ Result<StoredValue> ReadValue(sqlite3_stmt* stmt, int type_column, int bytes_col
     return DataLoss(std::string(what) + ": type is not an integer");
   }
   int64_t type = sqlite3_column_int64(stmt, type_column);
-  if (type < 0 || type > INT32_MAX || !pb::CrdtType_IsValid(static_cast<int>(type)) ||
-      type == pb::CRDT_TYPE_UNSPECIFIED) {
+  // The low 16 bits name the CRDT type; the sync layer may set flags above
+  // them (kLifetimeFlag in src/sync/stored_key.h: the bytes start with the
+  // key's lifetime).
+  const int base = static_cast<int>(type & 0xffff);
+  if (type < 0 || type > INT32_MAX || !pb::CrdtType_IsValid(base) || base == pb::CRDT_TYPE_UNSPECIFIED) {
     return DataLoss(std::string(what) + ": unknown CRDT type " + std::to_string(type));
   }
   if (sqlite3_column_type(stmt, bytes_column) != SQLITE_BLOB) {

@@ -334,8 +334,12 @@ TEST_F(SqliteStoreTest, ReplicaReopensWithItsKeysEpochAndOutbox) {
     ASSERT_TRUE(replica.ok()) << replica.status().ToString();
     ASSERT_TRUE((*replica)->Increment("visits", 5).ok());
     ASSERT_TRUE((*replica)->Add("users", "ada").ok());
-    ASSERT_TRUE((*replica)->Set("name", "regionsync").ok());
+    // With an expiry, so the state row carries a lifetime (a flagged type).
+    Replica& r = **replica;
+    ASSERT_TRUE(r.WithExpiry(env.WallMillis() + 60'000, [&] { return r.Set("name", "regionsync"); }).ok());
     ASSERT_TRUE((*replica)->Enable("on").ok());
+    ASSERT_TRUE(r.MapSet("room", "alice", "online").ok());
+    ASSERT_TRUE(*r.SetFieldExpiry("room", "alice", env.WallMillis() + 30'000));
     ASSERT_TRUE((*replica)->Commit().ok());
     ASSERT_EQ((*replica)->committed_writes(), (*replica)->local_writes());
     epoch = (*replica)->id().epoch();
@@ -343,8 +347,8 @@ TEST_F(SqliteStoreTest, ReplicaReopensWithItsKeysEpochAndOutbox) {
     for (const std::string& key : (*replica)->Keys()) values[key] = ValueJson(*(*replica)->Find(key)).dump();
   }
   ASSERT_NE(epoch, 0u);
-  ASSERT_EQ(values.size(), 4u);
-  ASSERT_EQ(outbox_keys, 4u);
+  ASSERT_EQ(values.size(), 5u);
+  ASSERT_EQ(outbox_keys, 5u);
 
   auto store = MustOpen();
   ASSERT_NE(store, nullptr);
@@ -354,12 +358,14 @@ TEST_F(SqliteStoreTest, ReplicaReopensWithItsKeysEpochAndOutbox) {
   std::map<std::string, std::string> reopened;
   for (const std::string& key : (*replica)->Keys()) reopened[key] = ValueJson(*(*replica)->Find(key)).dump();
   EXPECT_EQ(reopened, values);
+  EXPECT_EQ((*replica)->ExpiresAt("name"), env.WallMillis() + 60'000);
+  EXPECT_EQ((*replica)->FieldExpiresAt("room", "alice"), env.WallMillis() + 30'000);
   EXPECT_EQ((*replica)->outbox_keys(), outbox_keys);
   Result<Replica::Outgoing> out = (*replica)->SealOutbox();
   ASSERT_TRUE(out.ok());
   std::vector<std::string> sent;
   for (const KeyedDelta& d : out->deltas) sent.push_back(d.key);
-  EXPECT_EQ(sent, (std::vector<std::string>{"name", "on", "users", "visits"}));
+  EXPECT_EQ(sent, (std::vector<std::string>{"name", "on", "room", "users", "visits"}));
 }
 
 TEST_F(SqliteStoreTest, ReplicaRefusesToStartOnCorruptState) {

@@ -85,6 +85,7 @@ TEST_F(PresenceTest, AMemberIsListedEverywhereUntilItsLeaseEndsEverywhere) {
 
   // The tracking replica dies: nothing more is sent, yet b drops the member
   // at the lease end, and reclaiming it tells the listener.
+  pa_.reset();
   a_.reset();
   Advance(9'999);
   EXPECT_EQ(pb_->Count("room"), 1u);

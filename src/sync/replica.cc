@@ -128,6 +128,7 @@ Status Replica::Restore() {
     it->second.life = state->life;
     it->second.stored_bytes = v.bytes.size();
     IndexExpiry(*it, 0);
+    IndexFieldExpiry(*it);
   }));
   RS_RETURN_IF_ERROR(decode_error);
   // Every stored generation folds into one open generation: all of it is unsent.
@@ -148,6 +149,7 @@ Status Replica::Restore() {
     uint64_t old_expiry = node.second.life.expires_at_millis();
     JoinKeyState(node.second.state, node.second.life, delta->value, delta->life);
     IndexExpiry(node, old_expiry);
+    IndexFieldExpiry(node);
     if (SameFamily(node.second.state, delta->value) && delta->life.incarnation() == node.second.life.incarnation()) {
       AddUnsent(node, delta->value, delta->life);
     }
@@ -230,9 +232,9 @@ void Replica::RecordLocal(Node& node, AnyCrdt delta, bool value_changed, std::op
 }
 
 void Replica::Notify(const std::string& key, const AnyCrdt& state, const std::string& origin, bool local,
-                     bool changed, bool expired) {
+                     bool changed, bool expired, bool fields_expired) {
   if (listeners_.empty()) return;
-  ChangeEvent event{key, TypeOf(state), origin, local, state, changed, expired};
+  ChangeEvent event{key, TypeOf(state), origin, local, state, changed, expired, fields_expired};
   for (auto& [token, listener] : listeners_) listener(event);
 }
 
@@ -404,8 +406,13 @@ Status Replica::Disable(std::string_view key) {
 
 namespace {
 // Runs a map mutation and says whether the field's read value changed.
+// A write of a field whose expiry passed starts its next incarnation (at
+// `now_millis`); the mutation's delta carries it.
 template <typename Read, typename Mutate>
-std::pair<OrMap, bool> MapWrite(OrMap& m, std::string_view field, Read read, Mutate mutate) {
+std::pair<OrMap, bool> MapWrite(OrMap& m, std::string_view field, uint64_t now_millis, Read read, Mutate mutate) {
+  if (const Lifetime* life = m.FieldLife(field); life != nullptr && life->ExpiredAt(now_millis)) {
+    m.NextFieldIncarnation(field);
+  }
   bool had = m.Contains(field);
   auto before = read(m, field);
   OrMap d = mutate(m);
@@ -416,6 +423,13 @@ Status CheckField(std::string_view field) {
   if (field.empty()) return InvalidArgument("map field must not be empty");
   return Status::Ok();
 }
+// Joins into `delta` the end of the field's expiry, if it has one: HSET and
+// HDEL end it, as in Redis (a field written again starts without).
+void EndFieldExpiry(OrMap& m, OrMap& delta, ActorId actor, std::string_view field, HlcTimestamp now) {
+  if (const Lifetime* life = m.FieldLife(field); life != nullptr && life->expires_at_millis() != 0) {
+    delta.Join(m.SetFieldExpiry(actor, field, now, 0));
+  }
+}
 }  // namespace
 
 Status Replica::MapSet(std::string_view key, std::string_view field, std::string value) {
@@ -425,8 +439,12 @@ Status Replica::MapSet(std::string_view key, std::string_view field, std::string
   ActorId actor = id_.actor();
   HlcTimestamp now = Now();
   return MutateAs<OrMap>(key, OrMapKind::kRegister, [&](OrMap& m) {
-           return MapWrite(m, field, [](const OrMap& x, std::string_view f) { return x.Register(f); },
-                           [&](OrMap& x) { return x.Assign(actor, field, now, std::move(value)); });
+           return MapWrite(m, field, env_->WallMillis(), [](const OrMap& x, std::string_view f) { return x.Register(f); },
+                           [&](OrMap& x) {
+                             OrMap d = x.Assign(actor, field, now, std::move(value));
+                             EndFieldExpiry(x, d, actor, field, now);
+                             return d;
+                           });
          }).status();
 }
 
@@ -450,7 +468,7 @@ Result<int64_t> Replica::MapIncrement(std::string_view key, std::string_view fie
     return hash ? y.Register(f) : std::optional<std::string>(std::to_string(y.Counter(f)));
   };
   Result<OrMap*> m = MutateAs<OrMap>(key, kind, [&](OrMap& x) {
-    return MapWrite(x, field, read, [&](OrMap& y) {
+    return MapWrite(x, field, env_->WallMillis(), read, [&](OrMap& y) {
       return hash ? y.IncrementRegister(actor, field, by) : y.Increment(actor, field, by);
     });
   });
@@ -463,7 +481,7 @@ Status Replica::MapEnable(std::string_view key, std::string_view field) {
   RS_RETURN_IF_ERROR(CheckWriteSize(key, key.size() + field.size(), field.size() + kUnitEncodingBytes));
   ActorId actor = id_.actor();
   return MutateAs<OrMap>(key, OrMapKind::kFlag, [&](OrMap& m) {
-           return MapWrite(m, field, [](const OrMap& x, std::string_view f) { return x.Flag(f); },
+           return MapWrite(m, field, env_->WallMillis(), [](const OrMap& x, std::string_view f) { return x.Flag(f); },
                            [&](OrMap& x) { return x.Enable(actor, field); });
          }).status();
 }
@@ -471,7 +489,7 @@ Status Replica::MapEnable(std::string_view key, std::string_view field) {
 Status Replica::MapDisable(std::string_view key, std::string_view field) {
   RS_RETURN_IF_ERROR(CheckField(field));
   return MutateAs<OrMap>(key, OrMapKind::kFlag, [&](OrMap& m) {
-           return MapWrite(m, field, [](const OrMap& x, std::string_view f) { return x.Flag(f); },
+           return MapWrite(m, field, env_->WallMillis(), [](const OrMap& x, std::string_view f) { return x.Flag(f); },
                            [&](OrMap& x) { return x.Disable(field); });
          }).status();
 }
@@ -482,7 +500,7 @@ Status Replica::MapAdd(std::string_view key, std::string_view field, std::string
                                     field.size() + element.size() + kUnitEncodingBytes));
   ActorId actor = id_.actor();
   return MutateAs<OrMap>(key, OrMapKind::kSet, [&](OrMap& m) {
-           return MapWrite(m, field, [](const OrMap& x, std::string_view f) { return x.Values(f); },
+           return MapWrite(m, field, env_->WallMillis(), [](const OrMap& x, std::string_view f) { return x.Values(f); },
                            [&](OrMap& x) { return x.AddElement(actor, field, element); });
          }).status();
 }
@@ -490,7 +508,7 @@ Status Replica::MapAdd(std::string_view key, std::string_view field, std::string
 Status Replica::MapRemoveElement(std::string_view key, std::string_view field, std::string_view element) {
   RS_RETURN_IF_ERROR(CheckField(field));
   return MutateAs<OrMap>(key, OrMapKind::kSet, [&](OrMap& m) {
-           return MapWrite(m, field, [](const OrMap& x, std::string_view f) { return x.Values(f); },
+           return MapWrite(m, field, env_->WallMillis(), [](const OrMap& x, std::string_view f) { return x.Values(f); },
                            [&](OrMap& x) { return x.RemoveElement(field, element); });
          }).status();
 }
@@ -501,9 +519,13 @@ Status Replica::MapRemove(std::string_view key, std::string_view field) {
   if (existing == nullptr) return Status::Ok();  // nothing observed, nothing to remove
   std::optional<OrMapKind> kind;
   if (const OrMap* m = std::get_if<OrMap>(existing)) kind = m->kind();
+  ActorId actor = id_.actor();
+  HlcTimestamp now = Now();
   return MutateAs<OrMap>(key, kind, [&](OrMap& m) {
            bool had = m.Contains(field);
-           return std::pair{m.Remove(field), had};
+           OrMap d = m.Remove(field);
+           EndFieldExpiry(m, d, actor, field, now);
+           return std::pair{std::move(d), had};
          }).status();
 }
 
@@ -597,6 +619,7 @@ bool Replica::JoinInto(Node& node, const AnyCrdt& delta, const Lifetime& life, s
     if (e.unsent && e.unsent_life.incarnation() < e.life.incarnation()) e.unsent.reset();
   }
   IndexExpiry(node, old_expiry);
+  IndexFieldExpiry(node);
   if (!j.conflict) return j.changed;
   ++type_conflicts_;
   // A pending local delta that lost is dropped: every peer would drop it too.

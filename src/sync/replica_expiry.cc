@@ -1,5 +1,6 @@
-// Replica: expiry (SetExpiry, ExpiresAt, ExpireDue) and the lookups that
-// treat an expired key as missing. The rules are in crdt/lifetime.h and
+// Replica: expiry of keys (SetExpiry, ExpiresAt, ExpireDue) and of map
+// fields (SetFieldExpiry, FieldExpiresAt, the lazy reclaim in Find), and
+// the lookups that treat an expired key as missing. The rules are in crdt/lifetime.h and
 // docs/redis.md ("Expiry").
 #include <algorithm>
 
@@ -33,6 +34,7 @@ Replica::Node& Replica::CreateForWrite(std::string_view key, CrdtType type) {
     e.life = e.life.Next();
     e.conflict_reported = false;
     IndexExpiry(*it, old_expiry);
+    IndexFieldExpiry(*it);
     MarkDirty(*it);
   }
   return *it;
@@ -87,6 +89,7 @@ size_t Replica::ExpireDue(size_t max_keys) {
     // Only the name and the lifetime stay, to recognise late deltas of
     // this incarnation until the retention ends.
     e.state = EmptyCrdt(TypeOf(e.state));
+    IndexFieldExpiry(node);
     e.tombstone = true;
     ++tombstones_;
     e.forget_at = now + options_.expired_retention_millis;
@@ -94,6 +97,10 @@ size_t Replica::ExpireDue(size_t max_keys) {
     MarkDirty(node);
     expired_keys_ += had_value;
     if (had_value) Notify(node.first, e.state, name_, /*local=*/true, /*changed=*/true, /*expired=*/true);
+  }
+  while (handled < max_keys && !field_expiry_index_.empty() && field_expiry_index_.begin()->first <= now) {
+    ++handled;
+    ReclaimFields(*field_expiry_index_.begin()->second);
   }
   while (handled < max_keys && !forget_index_.empty() && forget_index_.begin()->first <= now) {
     Node& node = *forget_index_.begin()->second;
@@ -133,11 +140,71 @@ void Replica::EndIncarnation(Node& node) {
   e.life = e.life.Next();
   Lifetime delta = e.life.SetExpiry(id_.actor(), Now(), env_->WallMillis());
   IndexExpiry(node, old_expiry);
+  IndexFieldExpiry(node);
   checked_bytes_ = 0;
   RecordLocal(node, EmptyCrdt(TypeOf(e.state)), /*value_changed=*/false, delta);
 }
 
+const AnyCrdt* Replica::Find(std::string_view key) {
+  Node* node = LiveNode(key);
+  if (node == nullptr) return nullptr;
+  const uint64_t due = node->second.field_expiry;
+  if (due != 0 && due <= env_->WallMillis()) ReclaimFields(*node);
+  return &node->second.state;
+}
+
+void Replica::IndexFieldExpiry(Node& node) {
+  Entry& e = node.second;
+  const OrMap* map = std::get_if<OrMap>(&e.state);
+  const uint64_t next =
+      map == nullptr || map->field_lives() == 0 ? 0 : map->NextFieldExpiry(options_.expired_retention_millis);
+  if (next == e.field_expiry) return;
+  if (e.field_expiry != 0) field_expiry_index_.erase({e.field_expiry, &node});
+  e.field_expiry = next;
+  if (next != 0) field_expiry_index_.insert({next, &node});
+}
+
+size_t Replica::ReclaimFields(Node& node) {
+  OrMap* map = std::get_if<OrMap>(&node.second.state);
+  if (map == nullptr) return 0;
+  const uint64_t now = env_->WallMillis();
+  const uint64_t forget_before = now > options_.expired_retention_millis ? now - options_.expired_retention_millis : 0;
+  std::vector<std::string> dropped = map->ReclaimExpiredFields(now, forget_before);
+  MarkDirty(node);
+  IndexFieldExpiry(node);
+  expired_fields_ += dropped.size();
+  if (!dropped.empty()) {
+    Notify(node.first, node.second.state, name_, /*local=*/true, /*changed=*/true, /*expired=*/false,
+           /*fields_expired=*/true);
+  }
+  return dropped.size();
+}
+
+std::optional<uint64_t> Replica::FieldExpiresAt(std::string_view key, std::string_view field) {
+  const AnyCrdt* value = Find(key);
+  const OrMap* map = value == nullptr ? nullptr : std::get_if<OrMap>(value);
+  if (map == nullptr || !map->Contains(field)) return std::nullopt;
+  const Lifetime* life = map->FieldLife(field);
+  return life == nullptr ? 0 : life->expires_at_millis();
+}
+
+Result<bool> Replica::SetFieldExpiry(std::string_view key, std::string_view field, uint64_t expires_at_millis) {
+  if (!FieldExpiresAt(key, field)) return false;
+  if (expires_at_millis != 0 && expires_at_millis <= env_->WallMillis()) {
+    RS_RETURN_IF_ERROR(MapRemove(key, field));
+    return true;
+  }
+  Node& node = *LiveNode(key);
+  OrMap& map = std::get<OrMap>(node.second.state);
+  OrMap delta = map.SetFieldExpiry(id_.actor(), field, Now(), expires_at_millis);
+  checked_bytes_ = 0;
+  RecordLocal(node, AnyCrdt(std::move(delta)), /*value_changed=*/true);
+  IndexFieldExpiry(node);
+  return true;
+}
+
 void Replica::Forget(Node& node) {
+  if (node.second.field_expiry != 0) field_expiry_index_.erase({node.second.field_expiry, &node});
   key_order_[node.second.order] = nullptr;
   --tombstones_;
   forgotten_.push_back(node.first);

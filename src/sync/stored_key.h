@@ -8,7 +8,7 @@
 
 #include <cstddef>
 
-#include "regionsync/crdt/lifetime.h"
+#include "regionsync/crdt/key_state.h"
 #include "regionsync/store/store.h"
 
 namespace regionsync {

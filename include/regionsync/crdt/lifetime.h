@@ -11,8 +11,9 @@
 // greater incarnation replaces the lesser whole, so a late delta of an
 // expired incarnation never brings its contents back.
 //
-// KeyState pairs a value of any type with its lifetime; JoinKeyState is the
-// join of the pair, lexicographic on (incarnation, (expiry, value)).
+// A map's field has a lifetime of its own (OrMap::SetFieldExpiry: the Redis
+// hash's HEXPIRE), with the same rules. KeyState (key_state.h) pairs a key's
+// value with its lifetime.
 //
 //   Lifetime life;
 //   Lifetime delta = life.SetExpiry(actor, clock.Now(wall), wall + 30'000);
@@ -27,7 +28,6 @@
 #include "regionsync/common/hlc.h"
 #include "regionsync/common/replica_id.h"
 #include "regionsync/common/status.h"
-#include "regionsync/crdt/any_crdt.h"
 
 namespace regionsync {
 
@@ -70,20 +70,5 @@ class Lifetime {
   ActorId writer_ = 0;
   uint64_t expires_at_ = 0;
 };
-
-// A key's whole state: its value and its lifetime.
-struct KeyState {
-  AnyCrdt value;
-  Lifetime life;
-};
-
-// Joins `delta` into `state`: a lesser incarnation changes nothing, a
-// greater one replaces the state whole (value and lifetime), the same one
-// joins the expiry and the value (JoinAnyType). `changed` is true when the
-// value, its type or its expiry changed.
-TypedJoin JoinKeyState(AnyCrdt& value, Lifetime& life, const AnyCrdt& delta, const Lifetime& delta_life);
-inline TypedJoin JoinKeyState(KeyState& state, const KeyState& delta) {
-  return JoinKeyState(state.value, state.life, delta.value, delta.life);
-}
 
 }  // namespace regionsync

@@ -15,6 +15,16 @@
 //   OrMap update = b.Assign(actor_b, "u1", ts2, "away");
 //   a.Join(update); b.Join(removal);   // both: Register("u1") == "away"
 //
+// A key (field) may expire (the Redis hash's HEXPIRE): it then has a
+// Lifetime (lifetime.h) of its own, with the key-level rules. Its expiry is
+// an LWW register; once the expiry passed, a reader drops the field's dots
+// locally (ReclaimExpiredFields: they stay in the context, so it acts as an
+// observed remove that sends nothing); the next write of the field starts
+// its next incarnation (NextFieldIncarnation), and in every join a field's
+// greater incarnation drops the dots of the lesser, so a late delta of an
+// expired field never brings its contents back. Every delta that touches a
+// field with an incarnation above 0 carries it.
+//
 // Cost: a key's dots live in a small sorted vector; a dot -> key index lets
 // Join of a small delta touch only the keys the delta names or removes.
 #pragma once
@@ -32,6 +42,7 @@
 #include "regionsync/crdt/crdt.h"
 #include "regionsync/crdt/dot_context.h"
 #include "regionsync/crdt/dot_fun.h"
+#include "regionsync/crdt/lifetime.h"
 #include "regionsync/crdt/removal_notes.h"
 
 namespace regionsync {
@@ -120,6 +131,26 @@ class OrMap {
   // kCounter: saturating sum of the actors' totals; 0 if absent.
   int64_t Counter(std::string_view key) const;
 
+  // ---- Key expiry. The key's lifetime, or nullptr when it never had an
+  // expiry nor a second incarnation.
+  const Lifetime* FieldLife(std::string_view key) const;
+  // Writes the key's expiry (0: none) after the one this map holds; returns
+  // the delta (the lifetime alone). REQUIRES: actor != 0.
+  OrMap SetFieldExpiry(ActorId actor, std::string_view key, HlcTimestamp clock_now, uint64_t expires_at_millis);
+  // Local, no delta: drops the dots of every key whose expiry is at or
+  // before `now_millis` (they stay in the context) and forgets the
+  // lifetimes of keys without dots whose expiry is before
+  // `forget_before_millis`. Returns the keys whose dots it dropped.
+  std::vector<std::string> ReclaimExpiredFields(uint64_t now_millis, uint64_t forget_before_millis);
+  // The earliest expiry of a key that holds dots, or of a lifetime still
+  // to forget (0: none).
+  uint64_t NextFieldExpiry(uint64_t forget_after_millis) const;
+  // Local, no delta: `key`'s expiry passed and its dots were reclaimed; the
+  // next write of it starts incarnation + 1 (and its delta carries it).
+  void NextFieldIncarnation(std::string_view key);
+  // Keys with a lifetime.
+  size_t field_lives() const { return lives_.size(); }
+
   const DotContext& context() const { return context_; }
   // Number of live dots over all keys.
   size_t dot_count() const { return index_.size(); }
@@ -163,6 +194,17 @@ class OrMap {
   // Inserts a dot into `key`'s store and the index (not the context).
   void InsertDot(std::string_view key, const Dot& dot, OrMapPayload payload);
   const Store* FindStore(std::string_view key) const;
+  // Drops the key's dots (they stay in the context). True if it held some.
+  bool DropDots(std::string_view key);
+  // Step 0 of Join: the lifetimes of `other`; drops the dots of keys whose
+  // incarnation grew. Adds to `stale` the keys `other` has a lifetime of an
+  // older incarnation than ours for; for each key whose lifetime changed,
+  // its store to `before` and its expiry to `expiry_before`.
+  void JoinLives(const OrMap& other, std::vector<std::string_view>* stale,
+                 std::map<std::string, Store, std::less<>>* before,
+                 std::vector<std::pair<std::string_view, uint64_t>>* expiry_before);
+  // The incarnation of `key` (0 without a lifetime).
+  uint64_t IncarnationOf(std::string_view key) const;
   // Whether two stores of one key read the same (both non-empty).
   bool SameRead(const Store& a, const Store& b) const;
   void ToProto(pb::OrMap* out) const;
@@ -172,6 +214,9 @@ class OrMap {
   Entries entries_;  // only non-empty stores
   // Every live dot -> its key. Derived from entries_.
   std::unordered_map<Dot, std::string, DotHash> index_;
+  // Keys with a lifetime other than the initial one (never written expiry,
+  // incarnation 0).
+  std::map<std::string, Lifetime, std::less<>> lives_;
   // In a delta made by the mutators: the removed dots of each field (for
   // kSet, of each field and element), for SplitDelta.
   using UnitKey = std::pair<std::string, std::string>;  // (field, element or "")

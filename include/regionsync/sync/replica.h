@@ -25,6 +25,7 @@
 #include <optional>
 #include <set>
 #include <span>
+#include <type_traits>
 #include <utility>
 #include <string>
 #include <string_view>
@@ -36,7 +37,7 @@
 #include "regionsync/common/replica_id.h"
 #include "regionsync/common/seeded_hash.h"
 #include "regionsync/crdt/any_crdt.h"
-#include "regionsync/crdt/lifetime.h"
+#include "regionsync/crdt/key_state.h"
 #include "regionsync/store/store.h"
 
 namespace regionsync {
@@ -101,6 +102,7 @@ struct ChangeEvent {
   const AnyCrdt& value;       // the key's new state; valid during the callback only
   bool changed = true;        // false: a local write that left the value as it was (SET of the same value)
   bool expired = false;       // the key's expiry passed: it reads as absent from now on (ExpireDue)
+  bool fields_expired = false;  // some of the map's fields expired and were dropped
 };
 
 class Replica {
@@ -247,7 +249,20 @@ class Replica {
   // Keys ExpireDue found expired with a value (Redis's expired_keys).
   uint64_t expired_keys() const { return expired_keys_; }
 
-  // ---- Reads. A key whose expiry has passed reads as missing.
+  // ---- Field expiry (a map's field: the Redis hash's HEXPIRE family; the
+  // rules in crdt/or_map.h). The field's expiry in wall milliseconds, 0
+  // when it has none; nullopt when the key holds no map with that field.
+  std::optional<uint64_t> FieldExpiresAt(std::string_view key, std::string_view field);
+  // Sets the field's expiry (0: none). False and nothing changes when the
+  // field is missing. A time already past ends the field now.
+  Result<bool> SetFieldExpiry(std::string_view key, std::string_view field, uint64_t expires_at_millis);
+  // Fields ExpireDue or a read found expired with a value.
+  uint64_t expired_fields() const { return expired_fields_; }
+
+  // ---- Reads. A key whose expiry has passed reads as missing; so does a
+  // map field whose expiry passed: this non-const Find reclaims such fields
+  // of the key first (lazy expiry, as Redis's), the const one does not.
+  const AnyCrdt* Find(std::string_view key);
   const AnyCrdt* Find(std::string_view key) const;
   // The key's value and lifetime, also when it has no value or expired;
   // nullptr when this replica has no state for it.
@@ -325,6 +340,7 @@ class Replica {
     bool tombstone = false;          // expired and reclaimed: only the lifetime is left
     uint32_t order = 0;              // index in key_order_
     uint64_t forget_at = 0;          // for a tombstone: when ExpireDue forgets it (wall ms)
+    uint64_t field_expiry = 0;       // a map's NextFieldExpiry as field_expiry_index_ holds it (0: none)
     uint64_t hash = 0;
     uint32_t bucket_count = 0;  // `bucket` is valid for this many buckets
     uint32_t bucket = 0;
@@ -359,6 +375,12 @@ class Replica {
   // `old_expiry`.
   void IndexExpiry(Node& node, uint64_t old_expiry);
   void Forget(Node& node);
+  // Keeps field_expiry_index_ in step with the node's map.
+  void IndexFieldExpiry(Node& node);
+  // Drops the node's map fields whose expiry passed (no delta: every
+  // replica does so on its own clock) and forgets their lifetimes after the
+  // retention. Returns how many fields lost a value.
+  size_t ReclaimFields(Node& node);
   // Ends the node's revived incarnation (see replica_expiry.cc).
   void EndIncarnation(Node& node);
   void MarkDirty(Node& node);
@@ -368,7 +390,7 @@ class Replica {
   // with the lifetime `life` (default: the same incarnation, no expiry write).
   void RecordLocal(Node& node, AnyCrdt delta, bool value_changed, std::optional<Lifetime> life = std::nullopt);
   void Notify(const std::string& key, const AnyCrdt& state, const std::string& origin, bool local, bool changed = true,
-              bool expired = false);
+              bool expired = false, bool fields_expired = false);
   template <typename T, typename F>
   Result<T*> MutateAs(std::string_view key, std::optional<OrMapKind> kind, F&& mutate);
   // Joins a remote or restored delta of any type into the node; counts and
@@ -391,6 +413,8 @@ class Replica {
   // that ExpireDue has not reclaimed; then tombstones by the time to forget them.
   std::set<std::pair<uint64_t, Node*>> expiry_index_;
   std::set<std::pair<uint64_t, Node*>> forget_index_;
+  // Keys whose map has a field to reclaim (or a lifetime to forget), by when.
+  std::set<std::pair<uint64_t, Node*>> field_expiry_index_;
   size_t tombstones_ = 0;
   std::vector<std::string> forgotten_;  // keys to delete from the store at the next Commit
   std::vector<Node*> dirty_;
@@ -403,6 +427,7 @@ class Replica {
   uint64_t committed_writes_ = 0;
   uint64_t type_conflicts_ = 0;
   uint64_t expired_keys_ = 0;
+  uint64_t expired_fields_ = 0;
   // added_bytes of the last CheckWriteSize, counted into the key's
   // written_bytes by the write that follows it (RecordLocal).
   size_t checked_bytes_ = 0;
@@ -423,6 +448,7 @@ Result<T*> Replica::MutateAs(std::string_view key, std::optional<OrMapKind> kind
   T& state = std::get<T>((*node)->second.state);
   auto [delta, changed] = mutate(state);
   RecordLocal(**node, AnyCrdt(std::move(delta)), changed);
+  if constexpr (std::is_same_v<T, OrMap>) IndexFieldExpiry(**node);
   return &state;
 }
 

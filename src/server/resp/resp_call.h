@@ -229,6 +229,17 @@ class RespCommands::Call {
   void HScan();
   void HRandField();
 
+  // Hash field expiry (Redis 7.4): resp_hash_expire_commands.cc.
+  void HExpire() { HashExpire(/*millis=*/false, /*absolute=*/false); }
+  void HPExpire() { HashExpire(/*millis=*/true, /*absolute=*/false); }
+  void HExpireAt() { HashExpire(/*millis=*/false, /*absolute=*/true); }
+  void HPExpireAt() { HashExpire(/*millis=*/true, /*absolute=*/true); }
+  void HTtl() { HashTtl(/*millis=*/false, /*absolute=*/false); }
+  void HPTtl() { HashTtl(/*millis=*/true, /*absolute=*/false); }
+  void HExpireTime() { HashTtl(/*millis=*/false, /*absolute=*/true); }
+  void HPExpireTime() { HashTtl(/*millis=*/true, /*absolute=*/true); }
+  void HPersist();
+
   // Sorted sets: resp_zset_commands.cc (writes, point reads, pops, random
   // members, ZSCAN) and resp_zset_range_commands.cc (ranges, counts, the
   // ZUNION / ZINTER / ZDIFF family).
@@ -357,6 +368,12 @@ class RespCommands::Call {
   bool FieldAllowed(std::string_view field);
   // HGETALL, HKEYS, HVALS.
   void HashFields(bool keys, bool values);
+  // The field list of a hash field expiry command, "FIELDS numfields
+  // field...", whose FIELDS word is args_[at]: the index of the first field,
+  // or 0 after answering Redis's error.
+  size_t ReadFieldList(size_t at);
+  void HashExpire(bool millis, bool absolute);
+  void HashTtl(bool millis, bool absolute);
   // HRANDFIELD with a count.
   void RandomFields(int64_t count, bool with_values);
 

@@ -137,6 +137,16 @@ const RespCommands::Table& RespCommands::Commands() {
       {"hincrbyfloat", {&C::HIncrByFloat, 4, {1, 1, 1}, "write denyoom fast"}},
       {"hscan", {&C::HScan, -3, {1, 1, 1}, "readonly"}},
       {"hrandfield", {&C::HRandField, -2, {1, 1, 1}, "readonly"}},
+      // Hash field expiry: resp_hash_expire_commands.cc.
+      {"hexpire", {&C::HExpire, -6, {1, 1, 1}, "write fast"}},
+      {"hpexpire", {&C::HPExpire, -6, {1, 1, 1}, "write fast"}},
+      {"hexpireat", {&C::HExpireAt, -6, {1, 1, 1}, "write fast"}},
+      {"hpexpireat", {&C::HPExpireAt, -6, {1, 1, 1}, "write fast"}},
+      {"httl", {&C::HTtl, -5, {1, 1, 1}, "readonly fast"}},
+      {"hpttl", {&C::HPTtl, -5, {1, 1, 1}, "readonly fast"}},
+      {"hexpiretime", {&C::HExpireTime, -5, {1, 1, 1}, "readonly fast"}},
+      {"hpexpiretime", {&C::HPExpireTime, -5, {1, 1, 1}, "readonly fast"}},
+      {"hpersist", {&C::HPersist, -5, {1, 1, 1}, "write fast"}},
 
       // Sorted sets: resp_zset_commands.cc, resp_zset_range_commands.cc.
       {"zadd", {&C::ZAdd, -4, {1, 1, 1}, "write denyoom fast"}},

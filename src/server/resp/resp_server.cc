@@ -501,7 +501,10 @@ void RespServer::Impl::OnChange(const ChangeEvent& e) {
   // On the writer's thread, under the node's lock: the command being run
   // (if it is ours) names the event.
   const char* local = e.local ? commands_.current_event() : nullptr;
-  std::string event = e.expired ? "expired" : local != nullptr ? local : DerivedEvent(e.value);
+  std::string event = e.expired          ? "expired"
+                      : e.fields_expired ? "hexpired"
+                      : local != nullptr ? local
+                                         : DerivedEvent(e.value);
   std::vector<Message> messages;
   messages.push_back({"__keyspace@0__:" + e.key, event});
   messages.push_back({"__keyevent@0__:" + event, e.key});
