@@ -52,7 +52,7 @@ std::vector<std::string> OrMap::ReclaimExpiredFields(uint64_t now_millis, uint64
       continue;
     }
     if (DropDots(it->first)) dropped.push_back(it->first);
-    if (life.expires_at_millis() < forget_before_millis) {
+    if (life.expires_at_millis() <= forget_before_millis) {
       it = lives_.erase(it);
     } else {
       ++it;

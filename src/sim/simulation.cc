@@ -276,7 +276,7 @@ class Run {
     std::string key;
     std::vector<std::function<void(WorkloadModel&)>> applies;
     Status s;
-    switch (env.Uniform(22)) {
+    switch (env.Uniform(24)) {
       case 0: {
         key = "visits-" + std::to_string(env.Uniform(2));
         uint64_t by = 1 + env.Uniform(5);
@@ -397,6 +397,11 @@ class Run {
         break;
       case 21:
         s = PresenceOperation(i, &key);
+        break;
+      case 22:
+      case 23:
+        key = "room-" + std::to_string(env.Uniform(2));
+        s = FieldExpiryOperation(r, i, key);
         break;
       default:
         if (env.Chance(0.1)) {
@@ -728,6 +733,28 @@ class Run {
     return p.Track("room", member, meta, 300 + env.Uniform(1200)).status();
   }
 
+  // A Redis hash whose fields expire (HEXPIRE / HPERSIST) racing HSET,
+  // HINCRBY, HDEL and DEL: no value model, the convergence check and
+  // CheckExpiryAgreement per field.
+  Status FieldExpiryOperation(Replica& r, size_t i, const std::string& key) {
+    SimEnv& env = cluster_.env();
+    const std::string field = "f" + std::to_string(env.Uniform(3));
+    const uint64_t now = cluster_.WallMillis(i);
+    Status s;
+    switch (env.Uniform(7)) {
+      case 0: s = r.MapSet(key, field, "v" + std::to_string(env.Uniform(9))); break;
+      case 1: s = r.MapIncrement(key, field, 1, OrMapKind::kRegister).status(); break;
+      case 2:
+      case 3: s = r.SetFieldExpiry(key, field, now + 1 + env.Uniform(600)).status(); break;
+      case 4: s = r.SetFieldExpiry(key, field, env.Chance(0.5) ? 0 : now).status(); break;
+      case 5: s = r.MapRemove(key, field); break;
+      default: s = r.Delete(key).status(); break;
+    }
+    // HINCRBY of a text field: refused, as it must be.
+    if (s.code() == StatusCode::kInvalidArgument) return Status::Ok();
+    return s;
+  }
+
   // After the run nobody renews: once the longest lease (1.5 s) and the
   // clock skew have passed, no replica lists a member.
   std::string CheckLeasesRanOut() {
@@ -765,6 +792,23 @@ class Run {
     return "";
   }
 
+  // A field of the map `state` that reads as present at clock `wa` and not
+  // at `wb` (or the reverse) although its expiry does not lie between
+  // them; "" when there is none.
+  static std::string DisagreeingField(const AnyCrdt& state, uint64_t wa, uint64_t wb) {
+    const OrMap* m = std::get_if<OrMap>(&state);
+    if (m == nullptr) return "";
+    for (const std::string& f : m->Keys()) {
+      const Lifetime* life = m->FieldLife(f);
+      if (life == nullptr) continue;
+      const uint64_t t = life->expires_at_millis();
+      if (t != 0 && life->ExpiredAt(wa) != life->ExpiredAt(wb) && !(std::min(wa, wb) < t && t <= std::max(wa, wb))) {
+        return f;
+      }
+    }
+    return "";
+  }
+
   // Two replicas holding the same state of an expiring key (value and
   // lifetime) must agree whether it exists, unless its expiry time lies
   // between their clocks (the documented bound: the clock skew).
@@ -772,6 +816,7 @@ class Run {
     if (!failure_.empty()) return;
     std::vector<std::string> keys(presence_keys_.begin(), presence_keys_.end());
     for (int k = 0; k < kExpiringKeys; ++k) keys.push_back("session-" + std::to_string(k));
+    for (int k = 0; k < 2; ++k) keys.push_back("room-" + std::to_string(k));
     for (const std::string& key : keys) {
       for (size_t i = 0; i < cluster_.size(); ++i) {
         for (size_t j = i + 1; j < cluster_.size(); ++j) {
@@ -782,9 +827,15 @@ class Run {
           const AnyCrdt* sa = a.FindState(key, &la);
           const AnyCrdt* sb = b.FindState(key, &lb);
           if (sa == nullptr || sb == nullptr || !(la == lb) || EncodeCrdt(*sa) != EncodeCrdt(*sb)) continue;
+          uint64_t wa = cluster_.WallMillis(i), wb = cluster_.WallMillis(j);
+          if (const std::string field = DisagreeingField(*sa, wa, wb); !field.empty()) {
+            failure_ = "replicas " + cluster_.name(i) + " and " + cluster_.name(j) + " hold the same state of " + key +
+                       " but disagree whether field " + field + " exists (clocks " + std::to_string(wa) + " and " +
+                       std::to_string(wb) + ")";
+            return;
+          }
           bool present_a = a.Find(key) != nullptr, present_b = b.Find(key) != nullptr;
           if (present_a == present_b) continue;
-          uint64_t wa = cluster_.WallMillis(i), wb = cluster_.WallMillis(j);
           uint64_t t = la.expires_at_millis();
           if (t != 0 && std::min(wa, wb) < t && t <= std::max(wa, wb)) continue;
           failure_ = "replicas " + cluster_.name(i) + " and " + cluster_.name(j) + " hold the same state of " + key +
@@ -806,7 +857,8 @@ class Run {
     for (const std::string& key : keys) {
       // Keys of mixed types, expiring keys and presence leases have no value
       // model, only the convergence and expiry checks.
-      if (key.starts_with("mixed-") || key.starts_with("session-") || key.starts_with(Presence::kKeyPrefix)) {
+      if (key.starts_with("mixed-") || key.starts_with("session-") || key.starts_with("room-") ||
+          key.starts_with(Presence::kKeyPrefix)) {
         RS_RETURN_IF_ERROR(r.Delete(key).status());
       } else {
         RS_RETURN_IF_ERROR(DeleteKey(r, key, applies));

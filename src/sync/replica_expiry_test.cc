@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "regionsync/sync/replica.h"
@@ -249,6 +250,81 @@ TEST_F(ReplicaExpiryTest, AnExpiryChangeArrivingAfterTheValueWasReclaimedDoesNot
   EXPECT_EQ(std::get<OrSet>(*sa).Elements(), std::vector<std::string>{"y"});
   EXPECT_EQ(la, lb);
   EXPECT_EQ(EncodeCrdt(*sa), EncodeCrdt(*sb));
+}
+
+// ---- Hash field expiry (OrMap lifetimes through the Replica).
+
+TEST_F(ReplicaExpiryTest, AFieldExpiresEverywhereAndAWriteAfterItStartsAfresh) {
+  ASSERT_TRUE(a_->MapSet("room", "alice", "online").ok());
+  ASSERT_TRUE(a_->MapSet("room", "bob", "away").ok());
+  EXPECT_FALSE(*a_->SetFieldExpiry("room", "nobody", Now() + 1000));
+  ASSERT_TRUE(*a_->SetFieldExpiry("room", "alice", Now() + 1000));
+  EXPECT_EQ(a_->FieldExpiresAt("room", "alice"), Now() + 1000);
+  EXPECT_EQ(a_->FieldExpiresAt("room", "bob"), 0u);
+  EXPECT_EQ(a_->FieldExpiresAt("room", "nobody"), std::nullopt);
+  Ship(*a_, *b_);
+  EXPECT_EQ(b_->FieldExpiresAt("room", "alice"), Now() + 1000);
+  // b increments alice's field before the expiry; its delta arrives late.
+  ASSERT_TRUE(b_->MapIncrement("room", "visits", 1, OrMapKind::kRegister).ok());
+  ASSERT_TRUE(*b_->SetFieldExpiry("room", "visits", Now() + 1000));
+  Ship(*b_, *a_);
+  ASSERT_TRUE(b_->MapIncrement("room", "visits", 100, OrMapKind::kRegister).ok());
+  Advance(1000);
+  for (Replica* r : {a_.get(), b_.get()}) {
+    const OrMap& m = std::get<OrMap>(*r->Find("room"));  // a read reclaims at once
+    EXPECT_EQ(m.Keys(), std::vector<std::string>{"bob"});
+    EXPECT_EQ(r->FieldExpiresAt("room", "alice"), std::nullopt);
+  }
+  EXPECT_EQ(*a_->MapIncrement("room", "visits", 1, OrMapKind::kRegister), 1) << "a fresh field";
+  Ship(*b_, *a_);  // b's late increment of the expired field
+  Ship(*a_, *b_);
+  for (Replica* r : {a_.get(), b_.get()}) {
+    EXPECT_EQ(std::get<OrMap>(*r->Find("room")).RegisterInteger("visits"), 1);
+    EXPECT_EQ(r->FieldExpiresAt("room", "visits"), 0u) << "the new incarnation has no expiry";
+  }
+  Lifetime la, lb;
+  EXPECT_EQ(EncodeCrdt(*a_->FindState("room", &la)), EncodeCrdt(*b_->FindState("room", &lb)));
+}
+
+TEST_F(ReplicaExpiryTest, ActiveExpiryReclaimsFieldsAndSaysSo) {
+  int fields_expired = 0;
+  b_->Subscribe([&](const ChangeEvent& e) { fields_expired += e.fields_expired; });
+  ASSERT_TRUE(a_->MapSet("room", "alice", "online").ok());
+  ASSERT_TRUE(*a_->SetFieldExpiry("room", "alice", Now() + 500));
+  Ship(*a_, *b_);
+  Advance(499);
+  EXPECT_EQ(b_->ExpireDue(100), 0u);
+  Advance(1);
+  EXPECT_EQ(b_->ExpireDue(100), 1u);
+  EXPECT_EQ(fields_expired, 1);
+  EXPECT_EQ(b_->expired_fields(), 1u);
+  const AnyCrdt* v = std::as_const(*b_).Find("room");
+  ASSERT_NE(v, nullptr);
+  EXPECT_FALSE(HasValue(*v)) << "the hash is empty: the key reads as missing";
+  // The field's lifetime is forgotten after the retention.
+  Advance(ReplicaOptions{}.expired_retention_millis);
+  b_->ExpireDue(100);
+  EXPECT_EQ(std::get<OrMap>(*std::as_const(*b_).Find("room")).field_lives(), 0u);
+}
+
+TEST_F(ReplicaExpiryTest, HsetHdelAndDelEndAFieldsExpiry) {
+  ASSERT_TRUE(a_->MapSet("h", "f", "1").ok());
+  ASSERT_TRUE(*a_->SetFieldExpiry("h", "f", Now() + 60'000));
+  ASSERT_TRUE(a_->MapIncrement("h", "f", 1, OrMapKind::kRegister).ok());
+  EXPECT_EQ(a_->FieldExpiresAt("h", "f"), Now() + 60'000) << "HINCRBY keeps it";
+  ASSERT_TRUE(a_->MapSet("h", "f", "x").ok());
+  EXPECT_EQ(a_->FieldExpiresAt("h", "f"), 0u) << "HSET ends it";
+  ASSERT_TRUE(*a_->SetFieldExpiry("h", "f", Now() + 60'000));
+  ASSERT_TRUE(a_->MapRemove("h", "f").ok());
+  ASSERT_TRUE(a_->MapIncrement("h", "f", 1, OrMapKind::kRegister).ok());
+  EXPECT_EQ(a_->FieldExpiresAt("h", "f"), 0u) << "HDEL ended it";
+  ASSERT_TRUE(*a_->SetFieldExpiry("h", "f", Now() + 60'000));
+  ASSERT_TRUE(*a_->Delete("h"));
+  ASSERT_TRUE(a_->MapIncrement("h", "f", 1, OrMapKind::kRegister).ok());
+  EXPECT_EQ(a_->FieldExpiresAt("h", "f"), 0u) << "DEL ended it";
+  // A time already past removes the field, as HEXPIRE 0 does.
+  ASSERT_TRUE(*a_->SetFieldExpiry("h", "f", Now()));
+  EXPECT_EQ(a_->FieldExpiresAt("h", "f"), std::nullopt);
 }
 
 }  // namespace

@@ -18,6 +18,9 @@ regionsync::OrMap FixedState(regionsync::OrMapKind kind) {
       s.Assign(7, "a", 5, "12");
       s.IncrementRegister(9, "a", 2);  // a hash's counter field
       s.Assign(9, "b", 5, "y");
+      s.SetFieldExpiry(7, "a", 6, 9000);  // a field with an expiry
+      s.NextFieldIncarnation("c");        // and one in its second incarnation
+      s.Assign(7, "c", 6, "z");
       break;
     case OrMapKind::kMvRegister:
       s.Assign(7, "a", 5, "x");

@@ -139,7 +139,7 @@ class OrMap {
   OrMap SetFieldExpiry(ActorId actor, std::string_view key, HlcTimestamp clock_now, uint64_t expires_at_millis);
   // Local, no delta: drops the dots of every key whose expiry is at or
   // before `now_millis` (they stay in the context) and forgets the
-  // lifetimes of keys without dots whose expiry is before
+  // lifetimes of keys without dots whose expiry is at or before
   // `forget_before_millis`. Returns the keys whose dots it dropped.
   std::vector<std::string> ReclaimExpiredFields(uint64_t now_millis, uint64_t forget_before_millis);
   // The earliest expiry of a key that holds dots, or of a lifetime still

@@ -44,6 +44,50 @@ class RespCommandsTest : public ::testing::Test {
 
 const std::string kWrongType = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 
+TEST_F(RespCommandsTest, HashFieldExpiryAnswersAsRedis74Does) {
+  const uint64_t now = env_.WallMillis();
+  EXPECT_EQ(Run({"HEXPIRE", "h", "10", "FIELDS", "2", "a", "b"}), "*2\r\n:-2\r\n:-2\r\n") << "no key";
+  EXPECT_EQ(Run({"HSET", "h", "a", "1", "b", "2", "c", "3"}), ":3\r\n");
+  EXPECT_EQ(Run({"HEXPIRE", "h", "10", "FIELDS", "2", "a", "zz"}), "*2\r\n:1\r\n:-2\r\n");
+  EXPECT_EQ(Run({"HTTL", "h", "FIELDS", "3", "a", "b", "zz"}), "*3\r\n:10\r\n:-1\r\n:-2\r\n");
+  EXPECT_EQ(Run({"HPTTL", "h", "FIELDS", "1", "a"}), "*1\r\n:10000\r\n");
+  EXPECT_EQ(Run({"HPEXPIRETIME", "h", "FIELDS", "1", "a"}), "*1\r\n:" + std::to_string(now + 10000) + "\r\n");
+  EXPECT_EQ(Run({"HEXPIRETIME", "h", "FIELDS", "1", "a"}), "*1\r\n:" + std::to_string((now + 10000 + 999) / 1000) + "\r\n");
+  // NX / XX / GT / LT per field; no expiry counts as infinite.
+  EXPECT_EQ(Run({"HPEXPIRE", "h", "5000", "NX", "FIELDS", "2", "a", "b"}), "*2\r\n:0\r\n:1\r\n");
+  EXPECT_EQ(Run({"HPEXPIRE", "h", "20000", "XX", "FIELDS", "2", "a", "c"}), "*2\r\n:1\r\n:0\r\n");
+  EXPECT_EQ(Run({"HPEXPIRE", "h", "1000", "GT", "FIELDS", "2", "a", "c"}), "*2\r\n:0\r\n:0\r\n");
+  EXPECT_EQ(Run({"HPEXPIRE", "h", "1000", "LT", "FIELDS", "2", "a", "c"}), "*2\r\n:1\r\n:1\r\n");
+  EXPECT_EQ(Run({"HPERSIST", "h", "FIELDS", "3", "a", "zz", "a"}), "*3\r\n:1\r\n:-2\r\n:-1\r\n");
+  EXPECT_EQ(Run({"HEXPIREAT", "h", std::to_string(now / 1000 + 100), "FIELDS", "1", "a"}), "*1\r\n:1\r\n");
+  // A time already past deletes the field (2).
+  EXPECT_EQ(Run({"HEXPIRE", "h", "0", "FIELDS", "1", "a"}), "*1\r\n:2\r\n");
+  EXPECT_EQ(Run({"HEXISTS", "h", "a"}), ":0\r\n");
+  // b and c expire in 5 s and 1 s: gone from every read, the hash with them.
+  env_.RunFor(5'000'000);
+  EXPECT_EQ(Run({"HGETALL", "h"}), "*0\r\n");
+  EXPECT_EQ(Run({"EXISTS", "h"}), ":0\r\n");
+  EXPECT_EQ(Run({"HINCRBY", "h", "b", "4"}), ":4\r\n") << "a fresh field";
+  EXPECT_EQ(Run({"HTTL", "h", "FIELDS", "1", "b"}), "*1\r\n:-1\r\n");
+  // Errors, as Redis 7.4 words them; nothing changes.
+  EXPECT_EQ(Run({"HEXPIRE", "h", "x", "FIELDS", "1", "b"}), "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(Run({"HEXPIRE", "h", "-1", "FIELDS", "1", "b"}), "-ERR invalid expire time, must be >= 0\r\n");
+  EXPECT_EQ(Run({"HEXPIRE", "h", "99999999999", "FIELDS", "1", "b"}), "-ERR invalid expire time in 'hexpire' command\r\n");
+  EXPECT_EQ(Run({"HEXPIRE", "h", "10", "FOO", "1", "b"}),
+            "-ERR Mandatory argument FIELDS is missing or not at the right position\r\n");
+  EXPECT_EQ(Run({"HEXPIRE", "h", "10", "NX", "XX", "FIELDS", "1", "b"}),
+            "-ERR Mandatory argument FIELDS is missing or not at the right position\r\n");
+  EXPECT_EQ(Run({"HEXPIRE", "h", "10", "FIELDS", "0", "b"}), "-ERR Parameter `numFields` should be greater than 0\r\n");
+  EXPECT_EQ(Run({"HEXPIRE", "h", "10", "FIELDS", "2", "b"}),
+            "-ERR The `numfields` parameter must match the number of arguments\r\n");
+  EXPECT_EQ(Run({"HTTL", "h", "FIELDS", "x", "b"}), "-ERR Parameter `numFields` should be greater than 0\r\n");
+  EXPECT_EQ(Run({"HEXPIRE", "h", "10", "FIELDS", "1"}), "-ERR wrong number of arguments for 'hexpire' command\r\n");
+  EXPECT_EQ(Run({"HTTL", "h", "FIELDS", "1", "b"}), "*1\r\n:-1\r\n");
+  EXPECT_EQ(Run({"SET", "s", "v"}), "+OK\r\n");
+  EXPECT_EQ(Run({"HEXPIRE", "s", "10", "FIELDS", "1", "b"}), kWrongType);
+  EXPECT_EQ(Run({"HTTL", "s", "FIELDS", "1", "b"}), kWrongType);
+}
+
 TEST_F(RespCommandsTest, ExpiryCommandsAnswerAsRedisDoes) {
   const std::string now_s = std::to_string(env_.WallMillis() / 1000);
   const std::string now_ms = std::to_string(env_.WallMillis());
