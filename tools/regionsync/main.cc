@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   uint64_t demo_seed = 1;
-  CLI::App* demo = app.add_subcommand("demo", "Three regions over the in-process broker: outage, split brain, repair");
+  CLI::App* demo = app.add_subcommand("demo", "Three regions over the in-process broker: outage, split brain, repair, presence leases");
   demo->add_option("--seed", demo_seed, "Seed of the virtual network")->capture_default_str();
 
   int replicas = 3;
