@@ -4,6 +4,9 @@ emulator started on a free loopback port: provision with 'regionsync aws
 provision', write in both regions, check both converge; then SIGSTOP the
 emulator, keep writing locally, SIGCONT it, and check nothing was lost.
 
+The emulator, provisioning and daemon set-up are helpers that other SNS/SQS
+tests import (daemon_snssqs_presence_test.py).
+
 usage: daemon_snssqs_test.py REGIONSYNCD REGIONSYNC_CLI"""
 import os
 import re
@@ -18,6 +21,57 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 FAUXQS = os.path.join(ROOT, "scripts", "lib", "fauxqs.sh")
 
 
+class Fauxqs:
+    """The fauxqs SNS/SQS emulator (scripts/lib/fauxqs.sh installs the pinned
+    npm package once) on a free loopback port."""
+
+    @staticmethod
+    def install():
+        """True once fauxqs is installed; prints why not otherwise."""
+        if subprocess.run(["bash", FAUXQS, "install"], stdout=subprocess.DEVNULL).returncode != 0:
+            print("FAIL fauxqs could not be installed (node/npm missing); scripts/test installs them")
+            return False
+        return True
+
+    def __init__(self, log):
+        port, self.pid = subprocess.check_output(["bash", FAUXQS, "start", log], text=True).split()
+        self.endpoint = "http://127.0.0.1:%s" % port
+
+    def freeze(self):
+        os.kill(int(self.pid), signal.SIGSTOP)
+
+    def thaw(self):
+        os.kill(int(self.pid), signal.SIGCONT)
+
+    def stop(self):
+        subprocess.run(["bash", FAUXQS, "stop", self.pid])
+
+
+def aws_env(secret):
+    """The environment of the CLI and the daemons: fake AWS credentials (the
+    emulator takes any) and one signing key shared by the regions."""
+    return dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_REGION="us-east-1",
+                REGIONSYNC_SIGNING_KEYS="k1:" + secret)
+
+
+def provision(cli, endpoint, replicas, env):
+    """'regionsync aws provision' of `replicas` ("us-east-1/a", ...): the
+    topic ARN and queue URL of each replica, as two dicts."""
+    out = subprocess.check_output([cli, "aws", "provision", "--replicas", ",".join(replicas),
+                                   "--endpoint", endpoint], text=True, env=env)
+    topics = dict(re.findall(r"^replica (\S+)\n  publish_topic_arn (\S+)", out, re.M))
+    queues = dict(re.findall(r"^replica (\S+)\n  publish_topic_arn \S+\n  queue_url +(\S+)", out, re.M))
+    return topics, queues
+
+
+def snssqs_daemon(daemon_bin, replica, topics, queues, endpoint, env, args=(), data_dir=None):
+    """A regionsyncd (not started) for `replica` with the SNS/SQS broker."""
+    region = replica.split("/")[0]
+    return Daemon(daemon_bin, env=env, data_dir=data_dir, args=[
+        "--replica-id", replica, "--broker", "snssqs", "--aws-region", region, "--aws-endpoint", endpoint,
+        "--sns-topic-arn", topics[replica], "--sqs-queue-url", queues[replica]] + list(args))
+
+
 def value(port, key):
     r = request(port, "GET", "/v1/keys/" + key)
     return r.json.get("value") if r.status == 200 else None
@@ -25,29 +79,20 @@ def value(port, key):
 
 def main():
     daemon_bin, cli = sys.argv[1], sys.argv[2]
-    if subprocess.run(["bash", FAUXQS, "install"], stdout=subprocess.DEVNULL).returncode != 0:
-        print("FAIL fauxqs could not be installed (node/npm missing); scripts/test installs them")
+    if not Fauxqs.install():
         return 1
     log = os.path.join(ROOT, "build", "fauxqs-daemon-test.log") if os.path.isdir(os.path.join(ROOT, "build")) \
         else "/tmp/fauxqs-daemon-test.log"
-    port, pid = subprocess.check_output(["bash", FAUXQS, "start", log], text=True).split()
-    endpoint = "http://127.0.0.1:%s" % port
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_REGION="us-east-1",
-               REGIONSYNC_SIGNING_KEYS="k1:daemon-snssqs-test-secret")
+    fauxqs = Fauxqs(log)
+    env = aws_env("daemon-snssqs-test-secret")
     checks = Checks()
     daemons = []
     try:
-        out = subprocess.check_output([cli, "aws", "provision", "--replicas", "us-east-1/a,eu-west-1/a",
-                                       "--endpoint", endpoint], text=True, env=env)
-        topics = dict(re.findall(r"^replica (\S+)\n  publish_topic_arn (\S+)", out, re.M))
-        queues = dict(re.findall(r"^replica (\S+)\n  publish_topic_arn \S+\n  queue_url +(\S+)", out, re.M))
+        replicas = ["us-east-1/a", "eu-west-1/a"]
+        topics, queues = provision(cli, fauxqs.endpoint, replicas, env)
         checks.eq("provisioned replicas", sorted(topics), ["eu-west-1/a", "us-east-1/a"])
-        for replica in ("us-east-1/a", "eu-west-1/a"):
-            region = replica.split("/")[0]
-            d = Daemon(daemon_bin, env=env, args=[
-                "--replica-id", replica, "--broker", "snssqs", "--aws-region", region, "--aws-endpoint", endpoint,
-                "--sns-topic-arn", topics[replica], "--sqs-queue-url", queues[replica]])
-            daemons.append(d.start())
+        for replica in replicas:
+            daemons.append(snssqs_daemon(daemon_bin, replica, topics, queues, fauxqs.endpoint, env).start())
         a, b = daemons[0].port, daemons[1].port
 
         checks.status("increment in us-east-1", request(a, "POST", "/v1/keys/sessions/increment", {"by": 5}), 200)
@@ -58,13 +103,13 @@ def main():
         checks.true("converged over SNS/SQS", True)
 
         # Outage: the emulator freezes; both regions keep accepting writes.
-        os.kill(int(pid), signal.SIGSTOP)
+        fauxqs.freeze()
         try:
             for i in range(20):
                 checks.status("write during outage", request(a if i % 2 else b, "POST",
                                                              "/v1/keys/sessions/increment", {"by": 1}), 200)
         finally:
-            os.kill(int(pid), signal.SIGCONT)
+            fauxqs.thaw()
         wait_until(lambda: value(a, "sessions") == 28 and value(b, "sessions") == 28, timeout=60,
                    what="both regions at 28 after the outage")
         checks.true("nothing lost across the outage", True)
@@ -76,7 +121,7 @@ def main():
         for d in daemons:
             d.stop()
             d.cleanup()
-        subprocess.run(["bash", FAUXQS, "stop", pid])
+        fauxqs.stop()
     return checks.finish("daemon_snssqs_test")
 
 

@@ -2,8 +2,11 @@
 // most applications use: three connections (one per region) see each other's
 // writes converge; a pipeline answers in order; multi() runs MULTI/EXEC (with
 // WATCH); errors reach the client as
-// ReplyError with Redis's wording; keyspace notifications of a change made in
-// another region arrive on a subscribed connection.
+// ReplyError with Redis's wording; an expiry set with set(k, v, 'EX', n),
+// moved with pexpire and removed with persist reaches every region (ttl and
+// PEXPIRETIME agree everywhere), and a key past its expiry is gone everywhere;
+// keyspace notifications of a change made in another region arrive on a
+// subscribed connection.
 //
 // usage: NODE_PATH=<dir with ioredis> node resp_node_test.mjs PORT1 PORT2 PORT3
 // (tests/integration/resp_node_test.py starts the cluster and runs this).
@@ -178,6 +181,43 @@ async function main() {
     // The transaction's writes reach the other regions.
     await eventually("EXEC's writes converge", () => Promise.all(clients.map((c) => c.mget("node:tx", "node:watched"))),
       Array(3).fill(["2", "mine"]));
+  });
+
+  await section("expiry", async () => {
+    // docs/redis.md, "Expiry": an expiry is an absolute time replicated with
+    // the key; every region answers ttl from it by its own clock.
+    const all = (fn) => Promise.all(clients.map(fn));
+    const pexpiretime = (c, key) => c.call("PEXPIRETIME", key);
+    eq("set EX", await east.set("node:exp", "v", "EX", 100), "OK");
+    const ttl = await east.ttl("node:exp");
+    ok("ttl right after set EX 100", ttl > 90 && ttl <= 100, `(got ${show(ttl)})`);
+    const at = await pexpiretime(east, "node:exp");
+    ok("PEXPIRETIME is about 100 s ahead", Math.abs(at - (Date.now() + 100000)) < 5000, `(got ${show(at)})`);
+    await eventually("the expiry reaches every region", () => all((c) => pexpiretime(c, "node:exp")), [at, at, at]);
+    const ttls = await all((c) => c.ttl("node:exp"));
+    ok("ttl in every region", ttls.every((t) => t > 90 && t <= 100), `(got ${show(ttls)})`);
+
+    eq("pexpire in us-west-2", await west.pexpire("node:exp", 50000), 1);
+    const shorter = await pexpiretime(west, "node:exp");
+    ok("pexpire moved the expiry", shorter < at && shorter > Date.now() + 45000, `(got ${show(shorter)}, was ${at})`);
+    await eventually("the moved expiry in every region", () => all((c) => pexpiretime(c, "node:exp")),
+      [shorter, shorter, shorter]);
+    const pttl = await eu.pttl("node:exp");
+    ok("pttl in eu-west-1", pttl > 45000 && pttl <= 50000, `(got ${show(pttl)})`);
+
+    eq("persist in eu-west-1", await eu.persist("node:exp"), 1);
+    eq("persist again", await eu.persist("node:exp"), 0);
+    await eventually("no expiry in any region", () => all((c) => c.ttl("node:exp")), [-1, -1, -1]);
+    eq("the value stays everywhere", await all((c) => c.get("node:exp")), ["v", "v", "v"]);
+
+    const short = "node:exp-short";
+    eq("set PX 1500", await east.set(short, "v", "PX", 1500), "OK");
+    await eventually("gone from every region after its expiry",
+      () => all(async (c) => [await c.get(short), await c.ttl(short), await c.exists(short)]),
+      Array(3).fill([null, -2, 0]));
+    eq("pexpire on a missing key", await east.pexpire("node:exp-missing", 1000), 0);
+    eq("persist on a missing key", await east.persist("node:exp-missing"), 0);
+    eq("ttl of a missing key", await east.ttl("node:exp-missing"), -2);
   });
 
   await section("resp3", async () => {
