@@ -80,11 +80,11 @@ def test_routes(binary, c):
         # Counters.
         r = request(p, "POST", "/v1/keys/n/increment", {"by": 5}, token=TOKEN)
         c.status("increment", r, 200)
-        c.eq("increment body", r.json, {"key": "n", "type": "pn_counter", "value": 5})
+        c.eq("increment body", r.json, {"key": "n", "type": "pn_counter", "value": 5, "expires_at_ms": None})
         r = request(p, "POST", "/v1/keys/n/decrement", {"by": 2}, token="other-token-abcdefgh")
         c.eq("decrement", (r.status, r.json.get("value")), (200, 3))
         c.eq("increment default by", request(p, "POST", "/v1/keys/n/increment", token=TOKEN).json["value"], 4)
-        c.eq("get counter", request(p, "GET", "/v1/keys/n").json, {"key": "n", "type": "pn_counter", "value": 4})
+        c.eq("get counter", request(p, "GET", "/v1/keys/n").json, {"key": "n", "type": "pn_counter", "value": 4, "expires_at_ms": None})
         r = request(p, "POST", "/v1/keys/g/increment", {"by": 3, "type": "g_counter"}, token=TOKEN)
         c.eq("g_counter", (r.status, r.json.get("type"), r.json.get("value")), (200, "g_counter", 3))
         c.status("g_counter decrement", request(p, "POST", "/v1/keys/g/decrement", {"by": 1, "type": "g_counter"}, token=TOKEN), 400)
@@ -95,7 +95,7 @@ def test_routes(binary, c):
 
         # Registers.
         r = request(p, "PUT", "/v1/keys/reg", {"value": "hello"}, token=TOKEN)
-        c.eq("put register", (r.status, r.json), (200, {"key": "reg", "type": "lww_register", "value": "hello"}))
+        c.eq("put register", (r.status, r.json), (200, {"key": "reg", "type": "lww_register", "value": "hello", "expires_at_ms": None}))
         r = request(p, "PUT", "/v1/keys/reg", {"value": "old", "timestamp": 1}, token=TOKEN)
         c.eq("older client timestamp loses", r.json["value"], "hello")
         r = request(p, "PUT", "/v1/keys/reg", {"value": "future", "timestamp": 4102444800000}, token=TOKEN)
@@ -122,7 +122,7 @@ def test_routes(binary, c):
         r = request(p, "POST", "/v1/keys/s/remove", {"element": "x"}, token=TOKEN)
         c.eq("remove", (r.status, r.json["value"], r.json["changed"]), (200, ["y"], True))
         c.status("add without element", request(p, "POST", "/v1/keys/s/add", {}, token=TOKEN), 400)
-        c.eq("get set", request(p, "GET", "/v1/keys/s").json, {"key": "s", "type": "or_set", "value": ["y"]})
+        c.eq("get set", request(p, "GET", "/v1/keys/s").json, {"key": "s", "type": "or_set", "value": ["y"], "expires_at_ms": None})
 
         # Flags.
         r = request(p, "POST", "/v1/keys/f/enable", token=TOKEN)
