@@ -2,6 +2,7 @@
 // Redis hash's HEXPIRE family uses them (docs/redis.md, "Hash field expiry").
 #include <algorithm>
 #include <cassert>
+#include <cstdint>
 
 #include "regionsync/crdt/or_map.h"
 
@@ -45,18 +46,10 @@ bool OrMap::DropDots(std::string_view key) {
 
 std::vector<std::string> OrMap::ReclaimExpiredFields(uint64_t now_millis, uint64_t forget_before_millis) {
   std::vector<std::string> dropped;
-  for (auto it = lives_.begin(); it != lives_.end();) {
-    const Lifetime& life = it->second;
-    if (!life.ExpiredAt(now_millis)) {
-      ++it;
-      continue;
-    }
-    if (DropDots(it->first)) dropped.push_back(it->first);
-    if (life.expires_at_millis() <= forget_before_millis) {
-      it = lives_.erase(it);
-    } else {
-      ++it;
-    }
+  for (auto& [key, life] : lives_) {
+    if (!life.ExpiredAt(now_millis)) continue;
+    if (DropDots(key)) dropped.push_back(key);
+    if (life.expires_at_millis() <= forget_before_millis) life = life.Next();
   }
   return dropped;
 }
@@ -67,7 +60,9 @@ uint64_t OrMap::NextFieldExpiry(uint64_t forget_after_millis) const {
     uint64_t at = life.expires_at_millis();
     if (at == 0) continue;
     // Dots to drop at the expiry, else a lifetime to forget after it.
-    if (entries_.find(key) == entries_.end()) at += forget_after_millis;
+    if (entries_.find(key) == entries_.end()) {
+      at = at > UINT64_MAX - forget_after_millis ? UINT64_MAX : at + forget_after_millis;
+    }
     if (next == 0 || at < next) next = at;
   }
   return next;

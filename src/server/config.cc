@@ -182,6 +182,10 @@ Status Validate(DaemonConfig& c, const std::string& fsync_text) {
                            std::to_string(c.max_state_bytes) + ")");
   }
   if (c.max_body_bytes < 64) return InvalidArgument("--max-body-bytes must be at least 64");
+  constexpr uint64_t kTenYearsMillis = 10ull * 365 * 24 * 3600 * 1000;
+  if (c.expired_retention_millis > kTenYearsMillis) {
+    return InvalidArgument("--expired-retention-ms must be at most " + std::to_string(kTenYearsMillis) + " (ten years)");
+  }
   if (c.http_threads < 2) return InvalidArgument("--http-threads must be at least 2");
   if (c.event_buffer == 0) return InvalidArgument("--event-buffer must be at least 1");
   static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};

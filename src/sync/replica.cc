@@ -432,7 +432,7 @@ void EndFieldExpiry(OrMap& m, OrMap& delta, ActorId actor, std::string_view fiel
 }
 }  // namespace
 
-Status Replica::MapSet(std::string_view key, std::string_view field, std::string value) {
+Status Replica::MapSet(std::string_view key, std::string_view field, std::string value, bool keep_field_expiry) {
   RS_RETURN_IF_ERROR(CheckField(field));
   RS_RETURN_IF_ERROR(CheckWriteSize(key, key.size() + field.size() + value.size(),
                                     field.size() + value.size() + kUnitEncodingBytes));
@@ -442,7 +442,7 @@ Status Replica::MapSet(std::string_view key, std::string_view field, std::string
            return MapWrite(m, field, env_->WallMillis(), [](const OrMap& x, std::string_view f) { return x.Register(f); },
                            [&](OrMap& x) {
                              OrMap d = x.Assign(actor, field, now, std::move(value));
-                             EndFieldExpiry(x, d, actor, field, now);
+                             if (!keep_field_expiry) EndFieldExpiry(x, d, actor, field, now);
                              return d;
                            });
          }).status();
@@ -524,7 +524,8 @@ Status Replica::MapRemove(std::string_view key, std::string_view field) {
   return MutateAs<OrMap>(key, kind, [&](OrMap& m) {
            bool had = m.Contains(field);
            OrMap d = m.Remove(field);
-           EndFieldExpiry(m, d, actor, field, now);
+           // An expired field is gone already: a write to its expiry would revive it elsewhere.
+           if (had) EndFieldExpiry(m, d, actor, field, now);
            return std::pair{std::move(d), had};
          }).status();
 }
@@ -549,9 +550,18 @@ Status Replica::WriteCopy(std::string_view key, const AnyCrdt& source) {
   }
   RS_RETURN_IF_ERROR(CheckWriteSize(key, key.size() + LargestCopyUnit(source), EncodeCrdt(source).size()));
   Node& node = CreateForWrite(key, TypeOf(source));
+  if (auto* map = std::get_if<OrMap>(&node.second.state); map != nullptr && std::holds_alternative<OrMap>(source)) {
+    // A field the copy writes whose expiry passed starts its next incarnation, as any write of it.
+    for (const std::string& field : std::get<OrMap>(source).Keys()) {
+      if (const Lifetime* life = map->FieldLife(field); life != nullptr && life->ExpiredAt(env_->WallMillis())) {
+        map->NextFieldIncarnation(field);
+      }
+    }
+  }
   Result<AnyCrdt> delta = ReplaceByCopy(node.second.state, source, id_.actor(), Now());
   if (!delta.ok()) return Status(delta.status().code(), "key '" + node.first + "': " + delta.status().message());
   RecordLocal(node, std::move(delta).value(), /*value_changed=*/true);
+  IndexFieldExpiry(node);
   return Status::Ok();
 }
 
@@ -590,10 +600,15 @@ Status Replica::ApplyRemote(std::string_view key, const AnyCrdt& delta, std::str
                             const Lifetime& life) {
   RS_RETURN_IF_ERROR(CheckKey(key));
   Node& node = GetOrCreate(key, TypeOf(delta));
-  const bool was_reclaimed = node.second.tombstone;
+  // Expired by this replica's clock (reclaimed or not, also a key restored
+  // after a restart, whose reclaimed flag is not stored).
+  const bool was_expired = Expired(node.second);
   const uint64_t incarnation = node.second.life.incarnation();
+  std::vector<std::pair<std::string, uint64_t>> expired_fields = ExpiredFieldsIn(node, delta);
   bool changed = JoinInto(node, delta, life, origin);
-  if (was_reclaimed && !node.second.tombstone && node.second.life.incarnation() == incarnation) {
+  if (!expired_fields.empty()) EndRevivedFields(node, expired_fields);
+  if (was_expired && !Expired(node.second) && node.second.life.incarnation() == incarnation &&
+      !std::holds_alternative<LwwRegister>(node.second.state)) {
     EndIncarnation(node);
     return Status::Ok();
   }

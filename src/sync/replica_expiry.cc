@@ -92,7 +92,8 @@ size_t Replica::ExpireDue(size_t max_keys) {
     IndexFieldExpiry(node);
     e.tombstone = true;
     ++tombstones_;
-    e.forget_at = now + options_.expired_retention_millis;
+    e.forget_at = now > UINT64_MAX - options_.expired_retention_millis ? UINT64_MAX
+                                                                      : now + options_.expired_retention_millis;
     forget_index_.insert({e.forget_at, &node});
     MarkDirty(node);
     expired_keys_ += had_value;
@@ -125,11 +126,13 @@ size_t Replica::ExpireDue(size_t max_keys) {
 }
 
 void Replica::EndIncarnation(Node& node) {
-  // An expiry change of an incarnation whose value this replica reclaimed
-  // (a PERSIST, or a later EXPIRE, made elsewhere before the expiry passed
-  // there) would bring the incarnation back here without its value and
-  // context: its next local write could reuse a dot it had issued before.
-  // So the expiry this replica saw stands: it starts the next incarnation,
+  // An expiry change of an incarnation that expired here (a PERSIST, or a
+  // later EXPIRE, made elsewhere before the expiry passed there) would bring
+  // the incarnation back here, maybe without the value and context this
+  // replica reclaimed: its next local write could reuse a dot (or, for a
+  // counter, restart its own running total) it had issued before. So the
+  // expiry this replica saw stands (an LWW register, which has neither, may
+  // come back: ApplyRemote): it starts the next incarnation,
   // expired at once, and every region follows (the greater incarnation
   // wins). Whether the key lives on thus depends on whether the change
   // reached every region before their clocks passed the expiry; either way
@@ -201,6 +204,40 @@ Result<bool> Replica::SetFieldExpiry(std::string_view key, std::string_view fiel
   RecordLocal(node, AnyCrdt(std::move(delta)), /*value_changed=*/true);
   IndexFieldExpiry(node);
   return true;
+}
+
+std::vector<std::pair<std::string, uint64_t>> Replica::ExpiredFieldsIn(Node& node, const AnyCrdt& delta) const {
+  std::vector<std::pair<std::string, uint64_t>> out;
+  const auto* theirs = std::get_if<OrMap>(&delta);
+  const auto* ours = std::get_if<OrMap>(&node.second.state);
+  if (theirs == nullptr || ours == nullptr || theirs->field_lives() == 0 || ours->field_lives() == 0) return out;
+  const uint64_t now = env_->WallMillis();
+  for (const auto& [field, life] : theirs->field_lifetimes()) {
+    const Lifetime* mine = ours->FieldLife(field);
+    if (mine != nullptr && mine->ExpiredAt(now)) out.emplace_back(field, mine->incarnation());
+  }
+  return out;
+}
+
+void Replica::EndRevivedFields(Node& node, const std::vector<std::pair<std::string, uint64_t>>& expired) {
+  // As EndIncarnation, per field: an expiry change that reached this replica
+  // after the field expired here (its dots may be reclaimed already) does not
+  // bring it back; the field's next incarnation, expired at once, ends it in
+  // every region.
+  auto* map = std::get_if<OrMap>(&node.second.state);
+  if (map == nullptr) return;
+  const uint64_t now = env_->WallMillis();
+  OrMap delta(map->kind());
+  for (const auto& [field, incarnation] : expired) {
+    const Lifetime* life = map->FieldLife(field);
+    if (life == nullptr || life->incarnation() != incarnation || life->ExpiredAt(now)) continue;
+    map->NextFieldIncarnation(field);
+    delta.Join(map->SetFieldExpiry(id_.actor(), field, Now(), now));
+  }
+  if (delta.field_lives() == 0) return;
+  checked_bytes_ = 0;
+  RecordLocal(node, AnyCrdt(std::move(delta)), /*value_changed=*/false);
+  IndexFieldExpiry(node);
 }
 
 void Replica::Forget(Node& node) {

@@ -304,7 +304,10 @@ TEST_F(ReplicaExpiryTest, ActiveExpiryReclaimsFieldsAndSaysSo) {
   // The field's lifetime is forgotten after the retention.
   Advance(ReplicaOptions{}.expired_retention_millis);
   b_->ExpireDue(100);
-  EXPECT_EQ(std::get<OrMap>(*std::as_const(*b_).Find("room")).field_lives(), 0u);
+  const OrMap& room = std::get<OrMap>(*std::as_const(*b_).Find("room"));
+  ASSERT_EQ(room.field_lives(), 1u);
+  EXPECT_EQ(room.FieldLife("alice")->expires_at_millis(), 0u) << "only a marker of the next incarnation is left";
+  EXPECT_EQ(b_->ExpireDue(100), 0u) << "nothing more to do";
 }
 
 TEST_F(ReplicaExpiryTest, HsetHdelAndDelEndAFieldsExpiry) {
@@ -325,6 +328,94 @@ TEST_F(ReplicaExpiryTest, HsetHdelAndDelEndAFieldsExpiry) {
   // A time already past removes the field, as HEXPIRE 0 does.
   ASSERT_TRUE(*a_->SetFieldExpiry("h", "f", Now()));
   EXPECT_EQ(a_->FieldExpiresAt("h", "f"), std::nullopt);
+}
+
+// The cases a review found (each failed before its fix).
+
+TEST_F(ReplicaExpiryTest, AFieldsPersistArrivingAfterItExpiredHereEndsItEverywhere) {
+  ASSERT_TRUE(a_->MapSet("h", "f", "v").ok());
+  ASSERT_TRUE(*a_->SetFieldExpiry("h", "f", Now() + 1000));
+  Ship(*a_, *b_);
+  Advance(990);
+  ASSERT_TRUE(*b_->SetFieldExpiry("h", "f", 0));  // HPERSIST in b, before the expiry
+  Advance(10);
+  (void)a_->Find("h");  // a reclaims f
+  Ship(*b_, *a_);       // the HPERSIST arrives late
+  Ship(*a_, *b_);       // a's answer: f's next incarnation, expired
+  Lifetime la, lb;
+  EXPECT_EQ(a_->FieldExpiresAt("h", "f"), std::nullopt);
+  EXPECT_EQ(b_->FieldExpiresAt("h", "f"), std::nullopt);
+  EXPECT_EQ(EncodeCrdt(*a_->FindState("h", &la)), EncodeCrdt(*b_->FindState("h", &lb))) << "no anti-entropy needed";
+}
+
+TEST_F(ReplicaExpiryTest, HdelOfAFieldThatExpiredHereSendsNoPersist) {
+  ASSERT_TRUE(a_->MapSet("h", "f", "v").ok());
+  ASSERT_TRUE(a_->MapSet("h", "g", "w").ok());
+  ASSERT_TRUE(*a_->SetFieldExpiry("h", "f", Now() + 1000));
+  Ship(*a_, *b_);
+  Advance(1000);
+  ASSERT_TRUE(a_->MapRemove("h", "f").ok());
+  Ship(*a_, *b_);
+  EXPECT_EQ(std::as_const(*b_).Find("h") != nullptr &&
+                std::get<OrMap>(*std::as_const(*b_).Find("h")).FieldLife("f")->expires_at_millis() == Now(),
+            true)
+      << "b keeps f's expiry: it is gone there too";
+  EXPECT_EQ(b_->FieldExpiresAt("h", "f"), std::nullopt);
+}
+
+TEST_F(ReplicaExpiryTest, AWriteAfterAFieldsLifetimeWasForgottenIsNotLost) {
+  ReplicaOptions short_retention{.expired_retention_millis = 1000};
+  std::unique_ptr<Store> sa = NewMemoryStore(), sb = NewMemoryStore();
+  std::unique_ptr<Replica> a = Open("us-east-1/b", sa.get(), short_retention);
+  std::unique_ptr<Replica> b = Open("eu-west-1/b", sb.get(), short_retention);
+  ASSERT_TRUE(a->MapSet("h", "f", "old").ok());
+  ASSERT_TRUE(*a->SetFieldExpiry("h", "f", Now() + 1000));
+  Ship(*a, *b);
+  Advance(2000);
+  a->ExpireDue(100);  // a reclaims f and forgets its lifetime; b has done neither
+  a->ExpireDue(100);
+  ASSERT_TRUE(a->MapSet("h", "f", "new").ok());
+  Ship(*a, *b);
+  EXPECT_EQ(std::get<OrMap>(*b->Find("h")).Register("f"), "new");
+  Ship(*b, *a);
+  EXPECT_EQ(std::get<OrMap>(*a->Find("h")).Register("f"), "new");
+}
+
+TEST_F(ReplicaExpiryTest, APersistArrivingAfterARestartDoesNotReviveAReclaimedSet) {
+  ASSERT_TRUE(a_->Add("s", "x").ok());
+  ASSERT_TRUE(*a_->SetExpiry("s", Now() + 1000));
+  Ship(*a_, *b_);
+  Advance(500);
+  ASSERT_TRUE(*b_->SetExpiry("s", 0));
+  Advance(500);
+  a_->ExpireDue(100);
+  ASSERT_TRUE(a_->Commit().ok());
+  a_ = Open("us-east-1/a", store_a_.get());  // the reclaimed flag is not stored
+  Ship(*b_, *a_);
+  ASSERT_TRUE(a_->Add("s", "y").ok());
+  Ship(*a_, *b_);
+  Lifetime la, lb;
+  EXPECT_EQ(std::get<OrSet>(*a_->FindState("s", &la)).Elements(), std::vector<std::string>{"y"});
+  EXPECT_EQ(EncodeCrdt(*a_->FindState("s", &la)), EncodeCrdt(*b_->FindState("s", &lb)));
+}
+
+TEST_F(ReplicaExpiryTest, ARegisterRenewedLateComesBack) {
+  // A presence lease: b was cut off past the lease end and reclaimed it;
+  // the renewal that arrives then brings it back (a register has no
+  // per-region history to protect), and anti-entropy brings its value.
+  ASSERT_TRUE(a_->WithExpiry(Now() + 1000, [&] { return a_->Set("lease", "meta"); }).ok());
+  Ship(*a_, *b_);
+  Advance(900);
+  ASSERT_TRUE(*a_->SetExpiry("lease", Now() + 30'000));  // renewed in time; delivered late
+  const uint64_t lease_end = Now() + 30'000;
+  Advance(100);
+  EXPECT_EQ(b_->ExpireDue(100), 1u);
+  Ship(*a_, *b_);
+  Lifetime life;
+  ASSERT_NE(b_->FindState("lease", &life), nullptr);
+  EXPECT_EQ(life.expires_at_millis(), lease_end) << "b takes the renewal";
+  Ship(*b_, *a_);
+  EXPECT_EQ(a_->ExpiresAt("lease"), lease_end) << "and nobody ends a's lease";
 }
 
 }  // namespace

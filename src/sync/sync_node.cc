@@ -56,6 +56,7 @@ Status SyncNode::Stop() {
   if (!replica_) return Status::Ok();
   {
     std::lock_guard lock(mu_);
+    presence_->FlushRenewals();  // acknowledged with their new lease ends
     Status committed = replica_->Commit();
     committed_cv_.notify_all();
     RS_RETURN_IF_ERROR(committed);

@@ -138,9 +138,12 @@ class OrMap {
   // the delta (the lifetime alone). REQUIRES: actor != 0.
   OrMap SetFieldExpiry(ActorId actor, std::string_view key, HlcTimestamp clock_now, uint64_t expires_at_millis);
   // Local, no delta: drops the dots of every key whose expiry is at or
-  // before `now_millis` (they stay in the context) and forgets the
-  // lifetimes of keys without dots whose expiry is at or before
-  // `forget_before_millis`. Returns the keys whose dots it dropped.
+  // before `now_millis` (they stay in the context), and replaces the
+  // lifetime of a key without dots whose expiry is at or before
+  // `forget_before_millis` by its next incarnation without an expiry (a
+  // small marker: a later write of the key, here or where the lifetime is
+  // not forgotten yet, must outrank the expired incarnation; replicas that
+  // forget at different times agree). Returns the keys whose dots it dropped.
   std::vector<std::string> ReclaimExpiredFields(uint64_t now_millis, uint64_t forget_before_millis);
   // The earliest expiry of a key that holds dots, or of a lifetime still
   // to forget (0: none).
@@ -148,8 +151,9 @@ class OrMap {
   // Local, no delta: `key`'s expiry passed and its dots were reclaimed; the
   // next write of it starts incarnation + 1 (and its delta carries it).
   void NextFieldIncarnation(std::string_view key);
-  // Keys with a lifetime.
+  // Keys with a lifetime, and the lifetimes.
   size_t field_lives() const { return lives_.size(); }
+  const std::map<std::string, Lifetime, std::less<>>& field_lifetimes() const { return lives_; }
 
   const DotContext& context() const { return context_; }
   // Number of live dots over all keys.

@@ -157,7 +157,9 @@ class Replica {
   Status Enable(std::string_view key);
   Status Disable(std::string_view key);
   // Maps (the first map write fixes the map's kind).
-  Status MapSet(std::string_view key, std::string_view field, std::string value);  // map of LWW registers
+  // Map of LWW registers. Ends the field's expiry (HSET), unless
+  // `keep_field_expiry` (HINCRBYFLOAT).
+  Status MapSet(std::string_view key, std::string_view field, std::string value, bool keep_field_expiry = false);
   // Counter field: of a map of counters (`kind` kCounter, saturating), or
   // of a map of LWW registers (kRegister: a Redis hash's HINCRBY, see
   // OrMap::IncrementRegister), which refuses with InvalidArgument "hash
@@ -383,6 +385,10 @@ class Replica {
   size_t ReclaimFields(Node& node);
   // Ends the node's revived incarnation (see replica_expiry.cc).
   void EndIncarnation(Node& node);
+  // The fields of `delta`'s map lifetimes that expired here (with their
+  // incarnation), before it is joined; then ends those the join revived.
+  std::vector<std::pair<std::string, uint64_t>> ExpiredFieldsIn(Node& node, const AnyCrdt& delta) const;
+  void EndRevivedFields(Node& node, const std::vector<std::pair<std::string, uint64_t>>& expired);
   void MarkDirty(Node& node);
   static uint32_t CachedBucket(Node& node, uint32_t bucket_count);
   void AddUnsent(Node& node, const AnyCrdt& delta, const Lifetime& life);

@@ -246,7 +246,7 @@ void RespCommands::Call::HIncrByFloat() {
   }
   std::string text = FormatRedisFloat(sum);
   Event("hincrbyfloat");
-  Status s = replica_.MapSet(args_[1], args_[2], text);
+  Status s = replica_.MapSet(args_[1], args_[2], text, /*keep_field_expiry=*/true);  // as HINCRBY
   if (s.ok()) {
     out_.Bulk(text);
   } else {
