@@ -252,14 +252,16 @@ struct HttpApi::Impl {
   }
 
   // PUT / DELETE /v1/keys/{key}/ttl: the write is the expiry alone.
-  void SetExpiry(const Request& req, Response& res, const std::string& key, std::optional<uint64_t> ttl) {
-    Write(req, res, key, [&](Replica& r, json* extra) -> Status {
+  void SetExpiry(Response& res, const std::string& key, std::optional<uint64_t> ttl) {
+    Acknowledge(res, [&](json* body) -> Status {
+      Replica& r = node->replica();
       std::optional<uint64_t> before = r.ExpiresAt(key);
       uint64_t at = ttl ? env->WallMillis() + *ttl : 0;
       Result<bool> set = r.SetExpiry(key, at);
       if (!set.ok()) return set.status();
       if (!*set) return NotFound("no key '" + key + "'");
-      (*extra)["changed"] = before != at;
+      *body = KeyJson(key, *r.Find(key), r);
+      (*body)["changed"] = before != at;
       return Status::Ok();
     });
   }
@@ -359,10 +361,10 @@ struct HttpApi::Impl {
       std::optional<uint64_t> ttl;
       if (!ParseBody(req, res, &body) || !GetTtl(body, res, &ttl)) return;
       if (!ttl) return SendError(res, 400, "\"ttl_ms\" is required");
-      SetExpiry(req, res, key, *ttl);
+      SetExpiry(res, key, *ttl);
     });
     Route("DELETE", (std::string(kKey) + "/ttl").c_str(), true, [this](const Request& req, Response& res) {
-      SetExpiry(req, res, req.matches[1], std::nullopt);
+      SetExpiry(res, req.matches[1], std::nullopt);
     });
     for (const char* op : {"increment", "decrement"}) {
       bool dec = std::string(op) == "decrement";

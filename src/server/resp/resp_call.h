@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <initializer_list>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -374,6 +375,9 @@ class RespCommands::Call {
   size_t ReadFieldList(size_t at);
   void HashExpire(bool millis, bool absolute);
   void HashTtl(bool millis, bool absolute);
+  // One integer per field of args_[first, end): -2 without the field, -1
+  // without an expiry, else with_expiry(argument index, expiry).
+  void ReplyPerField(size_t first, const std::function<int64_t(size_t, uint64_t)>& with_expiry);
   // HRANDFIELD with a count.
   void RandomFields(int64_t count, bool with_values);
 

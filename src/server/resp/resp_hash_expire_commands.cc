@@ -4,6 +4,8 @@
 // reply codes (t_hash.c). A field's expiry is part of the hash's CRDT state
 // (crdt/or_map.h); docs/redis.md ("Hash field expiry") says how concurrent
 // changes resolve across regions.
+#include <functional>
+
 #include "server/resp/resp_call.h"
 
 namespace regionsync {
@@ -92,44 +94,34 @@ void RespCommands::Call::HashExpire(bool millis, bool absolute) {
   }
 }
 
-void RespCommands::Call::HashTtl(bool millis, bool absolute) {
-  const size_t first = ReadFieldList(2);
-  if (first == 0) return;
-  const OrMap* map;
-  if (!ReadHash(&map)) return;
-  const uint64_t now = NowMillis();
+void RespCommands::Call::ReplyPerField(size_t first, const std::function<int64_t(size_t, uint64_t)>& with_expiry) {
   out_.ArrayHeader(args_.size() - first);
   for (size_t i = first; i < args_.size(); ++i) {
     std::optional<uint64_t> at = replica_.FieldExpiresAt(args_[1], args_[i]);
-    if (!at) {
-      out_.Integer(kNoField);
-    } else if (*at == 0) {
-      out_.Integer(kNoTtl);
-    } else {
-      const uint64_t ms = absolute ? *at : *at - now;  // a present field has not expired: *at > now
-      out_.Integer(static_cast<int64_t>(millis ? ms : (ms + 999) / 1000));
-    }
+    out_.Integer(!at ? kNoField : *at == 0 ? kNoTtl : with_expiry(i, *at));
   }
+}
+
+void RespCommands::Call::HashTtl(bool millis, bool absolute) {
+  const size_t first = ReadFieldList(2);
+  const OrMap* map;
+  if (first == 0 || !ReadHash(&map)) return;
+  const uint64_t now = NowMillis();
+  ReplyPerField(first, [&](size_t, uint64_t at) {
+    const uint64_t ms = absolute ? at : at - now;  // a present field has not expired: at > now
+    return static_cast<int64_t>(millis ? ms : (ms + 999) / 1000);
+  });
 }
 
 void RespCommands::Call::HPersist() {
   const size_t first = ReadFieldList(2);
-  if (first == 0) return;
   const OrMap* map;
-  if (!ReadHash(&map)) return;
-  out_.ArrayHeader(args_.size() - first);
-  for (size_t i = first; i < args_.size(); ++i) {
-    std::optional<uint64_t> at = replica_.FieldExpiresAt(args_[1], args_[i]);
-    if (!at) {
-      out_.Integer(kNoField);
-    } else if (*at == 0) {
-      out_.Integer(kNoTtl);
-    } else {
-      Event("hpersist");
-      (void)replica_.SetFieldExpiry(args_[1], args_[i], 0);
-      out_.Integer(kSet);
-    }
-  }
+  if (first == 0 || !ReadHash(&map)) return;
+  ReplyPerField(first, [&](size_t i, uint64_t) {
+    Event("hpersist");
+    (void)replica_.SetFieldExpiry(args_[1], args_[i], 0);
+    return kSet;
+  });
 }
 
 }  // namespace regionsync
