@@ -560,6 +560,14 @@ Status Replica::WriteCopy(std::string_view key, const AnyCrdt& source) {
   }
   Result<AnyCrdt> delta = ReplaceByCopy(node.second.state, source, id_.actor(), Now());
   if (!delta.ok()) return Status(delta.status().code(), "key '" + node.first + "': " + delta.status().message());
+  if (auto* map = std::get_if<OrMap>(&node.second.state); map != nullptr && std::holds_alternative<OrMap>(source)) {
+    // The copy's fields keep their expiries, as in Redis (written afresh, like the values).
+    OrMap& d = std::get<OrMap>(*delta);
+    for (const auto& [field, life] : std::get<OrMap>(source).field_lifetimes()) {
+      if (life.expires_at_millis() == 0 || life.ExpiredAt(env_->WallMillis()) || !map->Contains(field)) continue;
+      d.Join(map->SetFieldExpiry(id_.actor(), field, Now(), life.expires_at_millis()));
+    }
+  }
   RecordLocal(node, std::move(delta).value(), /*value_changed=*/true);
   IndexFieldExpiry(node);
   return Status::Ok();

@@ -83,6 +83,13 @@ TEST_F(RespCommandsTest, HashFieldExpiryAnswersAsRedis74Does) {
   EXPECT_EQ(Run({"HTTL", "h", "FIELDS", "x", "b"}), "-ERR Parameter `numFields` should be greater than 0\r\n");
   EXPECT_EQ(Run({"HEXPIRE", "h", "10", "FIELDS", "1"}), "-ERR wrong number of arguments for 'hexpire' command\r\n");
   EXPECT_EQ(Run({"HTTL", "h", "FIELDS", "1", "b"}), "*1\r\n:-1\r\n");
+  // RENAME and COPY keep the fields' expiries, as in Redis.
+  EXPECT_EQ(Run({"HSET", "h", "c", "1"}), ":1\r\n");
+  EXPECT_EQ(Run({"HPEXPIRE", "h", "7000", "FIELDS", "1", "c"}), "*1\r\n:1\r\n");
+  EXPECT_EQ(Run({"COPY", "h", "h2"}), ":1\r\n");
+  EXPECT_EQ(Run({"RENAME", "h", "h3"}), "+OK\r\n");
+  EXPECT_EQ(Run({"HPTTL", "h2", "FIELDS", "2", "b", "c"}), "*2\r\n:-1\r\n:7000\r\n");
+  EXPECT_EQ(Run({"HPTTL", "h3", "FIELDS", "2", "b", "c"}), "*2\r\n:-1\r\n:7000\r\n");
   EXPECT_EQ(Run({"SET", "s", "v"}), "+OK\r\n");
   EXPECT_EQ(Run({"HEXPIRE", "s", "10", "FIELDS", "1", "b"}), kWrongType);
   EXPECT_EQ(Run({"HTTL", "s", "FIELDS", "1", "b"}), kWrongType);
