@@ -218,10 +218,7 @@ Result<AnyCrdt> ClearCrdt(AnyCrdt& state, ActorId actor, HlcTimestamp clock_now)
             OrMap delta(m.kind());
             for (const std::string& k : m.Keys()) {
               delta.Join(m.Remove(k));
-              // The field's expiry ends with it (a field created again has none).
-              if (const Lifetime* life = m.FieldLife(k); life != nullptr && life->expires_at_millis() != 0) {
-                delta.Join(m.SetFieldExpiry(actor, k, clock_now, 0));
-              }
+              delta.Join(m.EndFieldExpiry(actor, k, clock_now));  // a field created again has none
             }
             return AnyCrdt(std::move(delta));
           },

@@ -299,7 +299,13 @@ bool OrMap::Join(const OrMap& other) {
       if (other.lives_.find(key) == other.lives_.end() && IncarnationOf(key) > 0) stale.push_back(key);
     }
   }
-  auto is_stale = [&](std::string_view key) { return std::find(stale.begin(), stale.end(), key) != stale.end(); };
+  std::sort(stale.begin(), stale.end());
+  // Whether `other` holds dots of the key's current incarnation (its dots
+  // of an older one are dead: only its removals count).
+  auto holds = [&](std::string_view key) {
+    return other.entries_.find(key) != other.entries_.end() &&
+           (stale.empty() || !std::binary_search(stale.begin(), stale.end(), key));
+  };
 
   // 1. Our keys that `other` does not hold: drop the dots it has seen (it
   // removed them). A small delta's context is probed dot by dot through the
@@ -309,7 +315,7 @@ bool OrMap::Join(const OrMap& other) {
       for (const DotContext::Interval& iv : a.intervals) {
         for (uint64_t c = iv.first;; ++c) {
           auto hit = index_.find(Dot{a.actor, c});
-          if (hit != index_.end() && other.entries_.find(hit->second) == other.entries_.end()) {
+          if (hit != index_.end() && !holds(hit->second)) {
             auto it = entries_.find(hit->second);
             assert(it != entries_.end());
             before.try_emplace(it->first, it->second);
@@ -326,7 +332,7 @@ bool OrMap::Join(const OrMap& other) {
       const auto& dots = it->second.entries();
       bool seen = std::any_of(dots.begin(), dots.end(),
                               [&](const Entry& e) { return other.context_.Contains(e.dot); });
-      if (!seen || other.entries_.find(it->first) != other.entries_.end()) {
+      if (!seen || holds(it->first)) {
         ++it;
         continue;
       }
@@ -348,29 +354,10 @@ bool OrMap::Join(const OrMap& other) {
     }
   }
 
-  // 2. The keys `other` holds: the dot-store join, key by key. Its dots of
-  // an older incarnation of a key are dead: only its removals count.
+  // 2. The keys `other` holds: the dot-store join, key by key.
   for (const auto& [key, theirs] : other.entries_) {
+    if (!holds(key)) continue;  // stale: step 1 applied its removals
     auto it = entries_.find(key);
-    if (!stale.empty() && is_stale(key)) {
-      if (it == entries_.end()) continue;
-      Store kept;
-      for (const Entry& e : it->second.entries()) {
-        if (other.context_.Contains(e.dot)) {
-          index_.erase(e.dot);
-        } else {
-          kept.Insert(e.dot, e.payload);
-        }
-      }
-      if (kept.size() == it->second.size()) continue;
-      before.try_emplace(it->first, it->second);
-      if (kept.empty()) {
-        entries_.erase(it);
-      } else {
-        it->second = std::move(kept);
-      }
-      continue;
-    }
     if (it == entries_.end()) {
       Store added;
       for (const Entry& e : theirs.entries()) {

@@ -26,6 +26,12 @@ OrMap OrMap::SetFieldExpiry(ActorId actor, std::string_view key, HlcTimestamp cl
   return delta;
 }
 
+OrMap OrMap::EndFieldExpiry(ActorId actor, std::string_view key, HlcTimestamp clock_now) {
+  const Lifetime* life = FieldLife(key);
+  if (life == nullptr || life->expires_at_millis() == 0) return OrMap(kind_);
+  return SetFieldExpiry(actor, key, clock_now, 0);
+}
+
 void OrMap::NextFieldIncarnation(std::string_view key) {
   DropDots(key);
   auto it = lives_.find(key);

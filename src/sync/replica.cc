@@ -423,13 +423,7 @@ Status CheckField(std::string_view field) {
   if (field.empty()) return InvalidArgument("map field must not be empty");
   return Status::Ok();
 }
-// Joins into `delta` the end of the field's expiry, if it has one: HSET and
-// HDEL end it, as in Redis (a field written again starts without).
-void EndFieldExpiry(OrMap& m, OrMap& delta, ActorId actor, std::string_view field, HlcTimestamp now) {
-  if (const Lifetime* life = m.FieldLife(field); life != nullptr && life->expires_at_millis() != 0) {
-    delta.Join(m.SetFieldExpiry(actor, field, now, 0));
-  }
-}
+
 }  // namespace
 
 Status Replica::MapSet(std::string_view key, std::string_view field, std::string value, bool keep_field_expiry) {
@@ -442,7 +436,8 @@ Status Replica::MapSet(std::string_view key, std::string_view field, std::string
            return MapWrite(m, field, env_->WallMillis(), [](const OrMap& x, std::string_view f) { return x.Register(f); },
                            [&](OrMap& x) {
                              OrMap d = x.Assign(actor, field, now, std::move(value));
-                             if (!keep_field_expiry) EndFieldExpiry(x, d, actor, field, now);
+                             // HSET ends the field's expiry, as in Redis.
+                             if (!keep_field_expiry) d.Join(x.EndFieldExpiry(actor, field, now));
                              return d;
                            });
          }).status();
@@ -525,7 +520,7 @@ Status Replica::MapRemove(std::string_view key, std::string_view field) {
            bool had = m.Contains(field);
            OrMap d = m.Remove(field);
            // An expired field is gone already: a write to its expiry would revive it elsewhere.
-           if (had) EndFieldExpiry(m, d, actor, field, now);
+           if (had) d.Join(m.EndFieldExpiry(actor, field, now));
            return std::pair{std::move(d), had};
          }).status();
 }

@@ -137,6 +137,9 @@ class OrMap {
   // Writes the key's expiry (0: none) after the one this map holds; returns
   // the delta (the lifetime alone). REQUIRES: actor != 0.
   OrMap SetFieldExpiry(ActorId actor, std::string_view key, HlcTimestamp clock_now, uint64_t expires_at_millis);
+  // SetFieldExpiry(..., 0) when the key has an expiry, else an empty delta:
+  // what HSET, HDEL and DEL do to a field's expiry.
+  OrMap EndFieldExpiry(ActorId actor, std::string_view key, HlcTimestamp clock_now);
   // Local, no delta: drops the dots of every key whose expiry is at or
   // before `now_millis` (they stay in the context), and replaces the
   // lifetime of a key without dots whose expiry is at or before
