@@ -3,6 +3,7 @@
 //     expiry (heap bytes in use, mallinfo2, replica + its memory store);
 //   - active expiry: CPU per expired key when 1 M keys expire at once,
 //     against writing them (the baseline);
+//   - one HEXPIRE on a hash of 100 fields with expiries, and of 100 000;
 //   - presence: 100 000 members over 3 replicas renewing every 10 s (TTL 30 s):
 //     bytes and messages published per second per replica with renewals
 //     batched (--presence-renewal-ms 1000) and, as the baseline, written one
@@ -80,6 +81,29 @@ void BM_ActiveExpiry(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kKeys);
 }
 BENCHMARK(BM_ActiveExpiry)->Arg(0)->Arg(1)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+// HEXPIRE on a hash of range(0) fields that all have an expiry: the cost
+// of one field-expiry write (Replica::SetFieldExpiry, index kept) as the
+// hash grows; items = writes.
+void BM_FieldExpiryWrite(benchmark::State& state) {
+  const int fields = static_cast<int>(state.range(0));
+  SimEnv env(1);
+  std::unique_ptr<Store> store = NewMemoryStore();
+  std::unique_ptr<Replica> r = std::move(Replica::Open("us-east-1/a", &env, store.get())).value();
+  for (int i = 0; i < fields; ++i) {
+    (void)r->MapSet("room", "user-" + std::to_string(i), "online");
+    (void)r->SetFieldExpiry("room", "user-" + std::to_string(i), env.WallMillis() + 60'000);
+  }
+  (void)r->Commit();
+  uint64_t n = 0;
+  for (auto _ : state) {
+    const Result<bool> set =
+        r->SetFieldExpiry("room", "user-" + std::to_string(n++ % fields), env.WallMillis() + 60'000 + n);
+    if (!set.ok() || !*set) state.SkipWithError("HEXPIRE failed");
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_FieldExpiryWrite)->Arg(100)->Arg(100'000);
 
 // Presence: range(0) members over 3 replicas in 100 groups, TTL 30 s, each
 // renewed every 10 s (spread evenly); range(1) = 1: renewals batched

@@ -111,7 +111,7 @@ OrMap OrMap::RemoveDots(std::string_view key, Pred pred) {
   OrMap delta(kind_);
   // A receiver must know which incarnation of the key the dots belong to.
   if (const Lifetime* life = FieldLife(key); life != nullptr && life->incarnation() > 0) {
-    delta.lives_.emplace(std::string(key), life->SameIncarnation());
+    delta.SetLife(key, life->SameIncarnation());
   }
   auto it = entries_.find(key);
   if (it == entries_.end()) return delta;
@@ -381,6 +381,9 @@ bool OrMap::Join(const OrMap& other) {
 
   if (!other.removed_.empty()) removed_.Join(other.removed_);
   context_.Join(other.context_);
+  if (!ended_.empty()) {
+    for (const auto& [key, store] : other.entries_) DueAgain(key);
+  }
 
   for (const auto& [key, old] : before) {
     const Store* now = FindStore(key);

@@ -88,7 +88,7 @@ Result<OrMap> OrMap::Decode(std::string_view bytes, size_t max_bytes) {
     Result<Lifetime> life = Lifetime::Decode(proto.lives(i));
     if (!life.ok()) return InvalidArgument("or_map: " + life.status().message());
     if (life->IsInitial()) return InvalidArgument("or_map: an initial lifetime is not encoded");
-    map.lives_.emplace_hint(map.lives_.end(), key, *life);
+    map.SetLife(key, *life);
   }
   Result<DotContext> ctx = DotContext::FromProto(proto.context());
   if (!ctx.ok()) return ctx.status();

@@ -110,6 +110,31 @@ TEST(OrMapExpiryTest, EndedLifetimesAreForgottenAfterTheRetention) {
   EXPECT_EQ(slow.Register("alice"), "back");
 }
 
+TEST(OrMapExpiryTest, TheNextExpiryFollowsEveryChangeAndALateDotIsDueAgain) {
+  OrMap m(OrMapKind::kRegister);
+  for (int i = 0; i < 1000; ++i) {
+    const std::string f = "f" + std::to_string(i);
+    m.Assign(kA, f, 1, "v");
+    m.SetFieldExpiry(kA, f, 10, 100'000 - i);
+  }
+  EXPECT_EQ(m.NextFieldExpiry(60'000), 100'000u - 999);
+  m.SetFieldExpiry(kA, "f999", 11, 0);  // HPERSIST of the earliest
+  EXPECT_EQ(m.NextFieldExpiry(60'000), 100'000u - 998);
+  // All expire; the next event is the first lifetime to forget.
+  OrMap before = m;
+  EXPECT_EQ(m.ReclaimExpiredFields(100'000, 0).size(), 999u);
+  EXPECT_EQ(m.NextFieldExpiry(60'000), 100'000u - 998 + 60'000);
+  // A late dot of an expired field (its incarnation) is due again at once.
+  OrMap late = before;
+  OrMap inc = late.IncrementRegister(kB, "f5", 1);
+  m.Join(inc);
+  EXPECT_TRUE(m.Contains("f5")) << "until a reader or active expiry drops it";
+  EXPECT_EQ(m.NextFieldExpiry(60'000), 100'000u - 5);
+  EXPECT_THAT(m.ReclaimExpiredFields(100'000, 0), ElementsAre("f5"));
+  // A decoded copy finds the same next expiry.
+  EXPECT_EQ(OrMap::Decode(m.Encode())->NextFieldExpiry(60'000) <= m.NextFieldExpiry(60'000), true);
+}
+
 TEST(OrMapExpiryTest, LifetimesRoundTripAndBadOnesAreRefused) {
   OrMap a = Hash();
   a.SetFieldExpiry(kA, "bob", 10, 7000);

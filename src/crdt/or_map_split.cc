@@ -105,7 +105,7 @@ std::vector<OrMap> OrMap::SplitDelta(size_t max_encoded_bytes) const {
               piece.InsertDot(*item.key, e->dot, e->payload);
             }
             // A key's dots travel with its lifetime: they belong to its incarnation.
-            if (const Lifetime* life = FieldLife(*item.key)) piece.lives_.emplace(*item.key, *life);
+            if (const Lifetime* life = FieldLife(*item.key)) piece.SetLife(*item.key, *life);
           }
           for (const DotRange& r : unit.removals) piece.context_.InsertRange(r.actor, r.first, r.last);
         }

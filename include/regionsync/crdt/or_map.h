@@ -31,6 +31,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -212,6 +213,12 @@ class OrMap {
                  std::vector<std::pair<std::string_view, uint64_t>>* expiry_before);
   // The incarnation of `key` (0 without a lifetime).
   uint64_t IncarnationOf(std::string_view key) const;
+  // Sets `key`'s lifetime (non-initial) and keeps due_ / ended_ in step.
+  // Returns it.
+  Lifetime& SetLife(std::string_view key, const Lifetime& life);
+  // A key of `other` whose dots were dropped here at its expiry and that
+  // holds dots again (a late delta of its incarnation): due again.
+  void DueAgain(std::string_view key);
   // Whether two stores of one key read the same (both non-empty).
   bool SameRead(const Store& a, const Store& b) const;
   void ToProto(pb::OrMap* out) const;
@@ -222,8 +229,14 @@ class OrMap {
   // Every live dot -> its key. Derived from entries_.
   std::unordered_map<Dot, std::string, DotHash> index_;
   // Keys with a lifetime other than the initial one (never written expiry,
-  // incarnation 0).
+  // incarnation 0). Changed only through SetLife.
   std::map<std::string, Lifetime, std::less<>> lives_;
+  // Derived from lives_ (not encoded, not compared): the keys with an
+  // expiry, by expiry, split into those whose dots are still to drop at the
+  // expiry (`due_`) and those whose dots were dropped and whose lifetime is
+  // to forget (`ended_`), so the next expiry is found in O(log n).
+  using ExpiryOrder = std::set<std::pair<uint64_t, std::string>>;
+  ExpiryOrder due_, ended_;
   // In a delta made by the mutators: the removed dots of each field (for
   // kSet, of each field and element), for SplitDelta.
   using UnitKey = std::pair<std::string, std::string>;  // (field, element or "")
