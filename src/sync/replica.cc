@@ -765,7 +765,15 @@ std::vector<uint64_t> Replica::BucketHashes(uint32_t bucket_count) {
 std::vector<KeyedDelta> Replica::StatesInBucket(uint32_t bucket, uint32_t bucket_count) {
   std::vector<KeyedDelta> out;
   for (Node& node : keys_) {
-    if (CachedBucket(node, bucket_count) == bucket) out.push_back({node.first, node.second.state, node.second.life});
+    if (CachedBucket(node, bucket_count) != bucket) continue;
+    if (node.second.unsent) {
+      // A local write of the key is about to be published: the repair rides
+      // in its delta (now the whole state), so it arrives with the rest of
+      // that write and never before it (an EXEC seen in part elsewhere).
+      AddUnsent(node, node.second.state, node.second.life);
+      continue;
+    }
+    out.push_back({node.first, node.second.state, node.second.life});
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
   return out;

@@ -209,6 +209,12 @@ TEST_F(ReplicaTest, BucketHashesChangeWithStateAndMatchAcrossEqualReplicas) {
   auto b = std::move(Replica::Open("eu-west-1/a", &env_, store_b.get())).value();
   ASSERT_TRUE(a->Add("s", "x").ok());
   EXPECT_NE(a->BucketHashes(16), b->BucketHashes(16));
+  // Not yet published: the repair joins the outbox instead.
+  EXPECT_TRUE(a->StatesInBucket(Replica::BucketOf("s", 16), 16).empty());
+  Result<Replica::Outgoing> out = a->SealOutbox();
+  ASSERT_TRUE(out.ok());
+  ASSERT_EQ(out->deltas.size(), 1u);
+  a->ConfirmPublished(out->generation);  // ... and lost on the way
   for (auto& [key, state, life] : a->StatesInBucket(Replica::BucketOf("s", 16), 16)) {
     ASSERT_TRUE(b->ApplyRemote(key, state, "us-east-1/a", life).ok());
   }

@@ -322,7 +322,9 @@ class Replica {
   // up to date lazily. `bucket_count` buckets; a key's bucket is fixed by its name.
   std::vector<uint64_t> BucketHashes(uint32_t bucket_count);
   static uint32_t BucketOf(std::string_view key, uint32_t bucket_count);
-  // The full states of the keys in `bucket`.
+  // The full states of the keys in `bucket`, except those with a local
+  // delta still to publish: their whole state joins that delta instead, so
+  // it travels with the write (a transaction is never seen in part).
   std::vector<KeyedDelta> StatesInBucket(uint32_t bucket, uint32_t bucket_count);
 
   // ---- Change events.
