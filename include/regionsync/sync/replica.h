@@ -361,6 +361,14 @@ class Replica {
   using KeyMap = std::unordered_map<std::string, Entry, SeededStringHash, std::equal_to<>>;
   using Node = KeyMap::value_type;  // stable address: only ExpireDue erases keys
 
+  // One region's counter slots hold the total of everything it ever added
+  // to a key (or, for a hash field, since the last reset it saw), so a run
+  // of huge increments can exhaust them while the value itself stays in
+  // range. Refused before the acknowledgement: a saturated slot would drop
+  // part of the write (docs/redis.md, "Strings and counters").
+  static constexpr const char* kLifetimeTotalError =
+      "increment or decrement would overflow this region's running total of the key (see docs/redis.md)";
+
   Replica(ReplicaId id, Env* env, Store* store, ReplicaOptions options, StoreMeta meta);
   Status Restore();
 
