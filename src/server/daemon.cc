@@ -226,6 +226,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config) {
                           spdlog::error("replica={} msg=\"publish withheld\" reason=\"{}\"", name, what);
                         }};
     options.presence.renewal_interval_millis = config.presence_renewal_millis;
+    options.task_threads = true;  // a slow publish or poll never holds up the others or a commit
     options.replica.on_type_conflict = [name = m.name](const std::string& what) {
       spdlog::warn("replica={} msg=\"{}\"", name, what);
     };

@@ -78,8 +78,13 @@ nlohmann::json StatusJson(const NodeSnapshot& s) {
       {"anti_entropy",
        {{"digests_sent", s.anti_entropy.digests_sent},
         {"digests_received", s.anti_entropy.digests_received},
+        {"unsettled_digests", s.anti_entropy.unsettled_digests},
         {"mismatched_buckets", s.anti_entropy.mismatched_buckets},
-        {"states_sent", s.anti_entropy.states_sent}}},
+        {"states_sent", s.anti_entropy.states_sent},
+        {"resend_requests", s.anti_entropy.resend_requests},
+        {"sequences_requested", s.anti_entropy.sequences_requested},
+        {"sequences_given_up", s.anti_entropy.sequences_given_up},
+        {"messages_resent", s.publisher.resent}}},
       {"events", {{"appended", s.events_appended}, {"last_id", s.event_last_id}}},
   };
 }
@@ -148,6 +153,11 @@ std::vector<MetricFamily> SnapshotMetrics(const NodeSnapshot& s) {
   f.Counter(p + "anti_entropy_digests_received_total", "Digests received", s.anti_entropy.digests_received);
   f.Counter(p + "anti_entropy_mismatched_buckets_total", "Digest buckets that differed", s.anti_entropy.mismatched_buckets);
   f.Counter(p + "anti_entropy_states_sent_total", "Key states sent for repair", s.anti_entropy.states_sent);
+  f.Counter(p + "anti_entropy_unsettled_digests_total", "Digests not compared: messages in flight on either side", s.anti_entropy.unsettled_digests);
+  f.Counter(p + "anti_entropy_resend_requests_total", "Requests for lost messages published", s.anti_entropy.resend_requests);
+  f.Counter(p + "anti_entropy_sequences_requested_total", "Lost message sequences asked for", s.anti_entropy.sequences_requested);
+  f.Counter(p + "anti_entropy_sequences_given_up_total", "Lost messages that could not be sent again (repaired by digests)", s.anti_entropy.sequences_given_up);
+  f.Counter(p + "anti_entropy_messages_resent_total", "Messages published again at a peer's request", s.publisher.resent);
   if (s.queue_depth) f.Gauge(p + "queue_depth", "Messages in this replica's queue", *s.queue_depth);
   if (s.dead_letters) f.Gauge(p + "dead_letters", "Messages in this replica's dead-letter queue", *s.dead_letters);
   f.Counter(p + "events_total", "Change events appended to the feed", s.events_appended);

@@ -28,6 +28,12 @@ SimCluster::~SimCluster() {
 }
 
 void SimCluster::Crash(size_t i) {
+  if (slots_[i].node) {
+    const PublisherStats& p = slots_[i].node->publisher().stats();
+    crashed_traffic_.delta_bytes += p.delta_bytes;
+    crashed_traffic_.repair_bytes += p.repair_bytes;
+    crashed_traffic_.digest_bytes += p.digest_bytes;
+  }
   slots_[i].node.reset();  // no commit, no flush: what was not committed is gone
   slots_[i].broker.reset();
 }
@@ -74,6 +80,18 @@ bool SimCluster::Converged() const {
     }
   }
   return true;
+}
+
+SimCluster::Traffic SimCluster::traffic() const {
+  Traffic t = crashed_traffic_;
+  for (const Slot& s : slots_) {
+    if (!s.node || !s.node->running()) continue;
+    const PublisherStats& p = s.node->publisher().stats();
+    t.delta_bytes += p.delta_bytes;
+    t.repair_bytes += p.repair_bytes;
+    t.digest_bytes += p.digest_bytes;
+  }
+  return t;
 }
 
 bool SimCluster::Quiet() const {

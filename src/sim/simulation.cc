@@ -97,6 +97,10 @@ class Run {
     result.operations = acknowledged_;
     result.refused_writes = refused_writes_;
     result.bytes_published = cluster_.BytesPublished();
+    SimCluster::Traffic traffic = cluster_.traffic();
+    result.delta_bytes = traffic.delta_bytes;
+    result.repair_bytes = traffic.repair_bytes;
+    result.digest_bytes = traffic.digest_bytes;
     if (!converged) {
       result.failure = "replicas did not converge within the deadline" + FirstDifference();
     } else {

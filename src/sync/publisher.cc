@@ -37,25 +37,83 @@ size_t Publisher::MaxUnitBytes(size_t max_message_bytes) {
 }
 
 Status Publisher::PublishEnvelope(pb::Envelope envelope) {
+  uint64_t sequence = 0;
   {
     ReplicaLock lock(replica_mu_);
+    Result<uint64_t> next = replica_->NextSequence();
+    if (!next.ok()) return next.status();
+    sequence = *next;
     envelope.set_version(kProtocolVersion);
     envelope.set_origin(replica_->id().name());
     envelope.set_origin_epoch(replica_->id().epoch());
-    envelope.set_sequence(replica_->NextSequence());
+    envelope.set_sequence(sequence);
     envelope.set_hlc_time(replica_->Now());
+  }
+  {
+    std::lock_guard lock(sent_mu_);
+    if (envelope.kind() == pb::DELTA || envelope.kind() == pb::STATE) ++data_count_;
+    envelope.set_data_count(data_count_);
+    envelope.set_resend_from(sent_.empty() ? sequence : sent_.front().sequence);
+    if (run_start_ == 0) run_start_ = sequence;
+    envelope.set_run_start(run_start_);
   }
   Result<std::string> text = EncodeFrame(envelope, *keys_, options_.frame);
   if (!text.ok()) return text.status();
   Status s = broker_->Publish(*text);
+  std::lock_guard lock(sent_mu_);
   if (!s.ok()) {
     ++stats_.failures;
-    return s;
+  } else {
+    ++stats_.messages;
+    stats_.bytes += text->size();
+    stats_.entries += envelope.entries_size();
+    (envelope.kind() == pb::DELTA    ? stats_.delta_bytes
+     : envelope.kind() == pb::DIGEST ? stats_.digest_bytes
+                                     : stats_.repair_bytes) += text->size();
   }
-  ++stats_.messages;
-  stats_.bytes += text->size();
-  stats_.entries += envelope.entries_size();
+  sent_bytes_ += text->size();
+  sent_.push_back({sequence, std::move(text).value()});
+  while (sent_bytes_ > options_.resend_buffer_bytes && sent_.size() > 1) {
+    sent_bytes_ -= sent_.front().text.size();
+    sent_.pop_front();
+  }
+  return s;
+}
+
+Status Publisher::Resend(const std::vector<std::pair<uint64_t, uint64_t>>& ranges, uint64_t now_micros) {
+  std::vector<std::string> texts;
+  {
+    std::lock_guard lock(sent_mu_);
+    for (auto [from, to] : ranges) {
+      if (to < from) continue;
+      auto it = std::lower_bound(sent_.begin(), sent_.end(), from,
+                                 [](const Sent& s, uint64_t seq) { return s.sequence < seq; });
+      uint64_t found = 0;
+      for (; it != sent_.end() && it->sequence <= to; ++it, ++found) {
+        if (it->resent_at != 0 && now_micros < it->resent_at + options_.resend_quiet_micros) continue;
+        it->resent_at = now_micros;
+        texts.push_back(it->text);
+      }
+      stats_.resend_missed += (to - from + 1) - found;
+    }
+  }
+  for (const std::string& text : texts) {
+    Status s = broker_->Publish(text);
+    std::lock_guard lock(sent_mu_);
+    if (!s.ok()) {
+      ++stats_.failures;
+      return s;
+    }
+    ++stats_.resent;
+    stats_.bytes += text.size();
+    stats_.repair_bytes += text.size();
+  }
   return Status::Ok();
+}
+
+uint64_t Publisher::data_count() const {
+  std::lock_guard lock(sent_mu_);
+  return data_count_;
 }
 
 Status Publisher::PublishEntries(pb::EnvelopeKind kind, const std::vector<KeyedDelta>& entries) {
@@ -77,6 +135,7 @@ Status Publisher::PublishEntries(pb::EnvelopeKind kind, const std::vector<KeyedD
     const size_t overhead = kEntryOverhead + (life_bytes.empty() ? 0 : life_bytes.size() + 2);
     std::vector<std::string> pieces;
     if (bytes.size() + key.size() + overhead > budget) {
+      std::lock_guard lock(sent_mu_);
       ++stats_.split_keys;
       size_t piece_budget = budget > key.size() + overhead ? budget - key.size() - overhead : 1;
       for (const AnyCrdt& piece : SplitCrdt(delta, piece_budget)) pieces.push_back(EncodeCrdt(piece));
@@ -90,8 +149,11 @@ Status Publisher::PublishEntries(pb::EnvelopeKind kind, const std::vector<KeyedD
     size_t largest = 0;
     for (const std::string& piece : pieces) largest = std::max(largest, piece.size());
     if (largest + key.size() + overhead > budget) {
-      ++stats_.oversize_entries;
-      stats_.last_oversize_key = key;
+      {
+        std::lock_guard lock(sent_mu_);
+        ++stats_.oversize_entries;
+        stats_.last_oversize_key = key;
+      }
       if (error_sink_) {
         error_sink_("key '" + Printable(key) + "' not sent: a value of it encodes to " + std::to_string(largest) +
                     " bytes, over the " + std::to_string(budget) +
@@ -120,7 +182,10 @@ Status Publisher::Flush() {
   }();
   if (!out.ok()) return out.status();
   if (out->deltas.empty()) return Status::Ok();
-  ++stats_.flushes;
+  {
+    std::lock_guard lock(sent_mu_);
+    ++stats_.flushes;
+  }
   Status s;
   if (options_.full_state) {
     std::vector<KeyedDelta> states;

@@ -82,13 +82,17 @@ TEST_F(PublisherTest, PublishStatesNeverSendsUncommittedState) {
   ASSERT_TRUE(a_->IncrementGrowOnly("visits", 3).ok());
   EXPECT_LT(a_->committed_writes(), a_->local_writes());
   Publisher pub(a_.get(), a_broker_.get(), &keys_, {});
-  std::vector<KeyedDelta> states = a_->StatesInBucket(Replica::BucketOf("visits", 64), 64);
+  a_->TrackBuckets(64);
+  std::vector<KeyedDelta> states;
+  EXPECT_EQ(a_->StatesInBucket(Replica::BucketOf("visits", 64), 0, 1000, &states), 0u);
   EXPECT_TRUE(states.empty()) << "its repair rides in the outbox delta, which is published after a commit";
   // A key changed by a remote delta, not committed yet.
   GCounter remote;
   remote.Increment(/*actor=*/77, 5);
   ASSERT_TRUE(a_->ApplyRemote("remote", AnyCrdt(remote), "eu-west-1/a").ok());
-  ASSERT_TRUE(pub.PublishStates(a_->StatesInBucket(Replica::BucketOf("remote", 64), 64)).ok());
+  states.clear();
+  a_->StatesInBucket(Replica::BucketOf("remote", 64), 0, 1000, &states);
+  ASSERT_TRUE(pub.PublishStates(states).ok());
   EXPECT_EQ(a_->committed_writes(), a_->local_writes());
 }
 

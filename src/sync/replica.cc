@@ -1,6 +1,7 @@
 #include "regionsync/sync/replica.h"
 
-#include <openssl/sha.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include <algorithm>
 #include <cassert>
@@ -12,15 +13,20 @@
 namespace regionsync {
 namespace {
 
-uint64_t Hash64(std::string_view a, std::string_view b = {}) {
-  // Length prefix, so ("ab", "c") and ("a", "bc") differ.
-  std::string input = std::to_string(a.size()) + ":";
-  input.append(a).append(b);
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
-  uint64_t h = 0;
-  for (int i = 0; i < 8; ++i) h = (h << 8) | digest[i];
-  return h;
+// Stable across processes and machines (digests compare them): XXH3 with
+// its default seed.
+uint64_t Hash64(std::string_view bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
+
+// A committed key state's contribution to its bucket's hash: name, type and
+// encoded state (the key's length first, so ("ab", "c") and ("a", "bc") differ).
+uint64_t StateHash(std::string_view key, const StoredValue& stored) {
+  XXH3_state_t state;
+  XXH3_64bits_reset(&state);
+  const uint64_t header[2] = {key.size(), static_cast<uint64_t>(stored.type)};
+  XXH3_64bits_update(&state, header, sizeof header);
+  XXH3_64bits_update(&state, key.data(), key.size());
+  XXH3_64bits_update(&state, stored.bytes.data(), stored.bytes.size());
+  return XXH3_64bits_digest(&state);
 }
 
 Status CheckKey(std::string_view key) {
@@ -90,6 +96,7 @@ Result<std::unique_ptr<Replica>> Replica::Open(std::string_view name, Env* env, 
   if (!id.ok()) return id.status();
   std::unique_ptr<Replica> replica(new Replica(*id, env, store, options, m));
   replica->meta_dirty_ = fresh;
+  replica->started_empty_ = m.last_hlc == 0;
   RS_RETURN_IF_ERROR(replica->Restore());
   RS_RETURN_IF_ERROR(replica->Commit());  // a new epoch is durable before any dot uses it
   return replica;
@@ -102,7 +109,8 @@ Replica::Replica(ReplicaId id, Env* env, Store* store, ReplicaOptions options, S
       store_(store),
       options_(options),
       clock_(options.max_clock_drift_millis, meta.last_hlc),
-      meta_(meta) {}
+      meta_(meta),
+      sequence_bound_(meta.next_sequence) {}
 
 Status Replica::Restore() {
   Status decode_error;
@@ -119,6 +127,7 @@ Status Replica::Restore() {
     }
     it->second.life = state->life;
     it->second.stored_bytes = v.bytes.size();
+    it->second.hash = StateHash(key, v);
     IndexExpiry(*it, 0);
     IndexFieldExpiry(*it);
   }));
@@ -180,7 +189,6 @@ Result<Replica::Node*> Replica::NodeFor(std::string_view key, CrdtType type, std
 }
 
 void Replica::MarkDirty(Node& node) {
-  node.second.hash_valid = false;
   if (!node.second.dirty) {
     node.second.dirty = true;
     dirty_.push_back(&node);
@@ -540,12 +548,14 @@ Status Replica::Commit() {
     constexpr HlcTimestamp kClockLease = HlcFromMillis(1000);
     meta_.last_hlc = std::max(meta_.last_hlc, clock_.last() + kClockLease);
     batch.meta = meta_;
+    batch.meta->next_sequence = std::max(meta_.next_sequence, sequence_bound_);
   }
   for (Node* node : dirty_) {
     Entry& e = node->second;
     StoredValue& stored = batch.put_state[node->first] = ToStored(e.state, e.life);
     e.stored_bytes = stored.bytes.size();
     e.written_bytes = 0;
+    SetCommittedHash(*node, StateHash(node->first, stored));
     if (e.unsent) batch.put_outbox[{open_generation_, node->first}] = ToStored(*e.unsent, e.unsent_life);
   }
   batch.delete_outbox_generations = generations_to_delete_;
@@ -600,54 +610,55 @@ void Replica::ReturnUnpublished(uint64_t generation) {
   generations_to_delete_.insert(generation);
 }
 
-uint64_t Replica::NextSequence() {
-  meta_dirty_ = true;
+Result<uint64_t> Replica::NextSequence() {
+  if (meta_.next_sequence >= sequence_bound_) {
+    // Sequences are leased like the clock: the store holds a bound, so a
+    // restart after a crash never sends a number twice (a receiver would
+    // take the second message for a duplicate in its gap tracking).
+    sequence_bound_ = meta_.next_sequence + kSequenceLease;
+    meta_dirty_ = true;
+    RS_RETURN_IF_ERROR(Commit());
+  }
   return meta_.next_sequence++;
+}
+
+void Replica::ReleaseSequenceLease() {
+  sequence_bound_ = meta_.next_sequence;
+  meta_dirty_ = true;
 }
 
 uint32_t Replica::BucketOf(std::string_view key, uint32_t bucket_count) {
   return static_cast<uint32_t>(Hash64(key) % bucket_count);
 }
 
-uint32_t Replica::CachedBucket(Node& node, uint32_t bucket_count) {
-  Entry& e = node.second;
-  if (e.bucket_count != bucket_count) {
-    e.bucket = BucketOf(node.first, bucket_count);
-    e.bucket_count = bucket_count;
-  }
-  return e.bucket;
+void Replica::TrackBuckets(uint32_t bucket_count) {
+  assert(bucket_count > 0);
+  bucket_count_ = bucket_count;
+  bucket_hashes_.assign(bucket_count, 0);
+  for (const Node& node : keys_) bucket_hashes_[BucketOf(node.first, bucket_count)] ^= node.second.hash;
 }
 
-std::vector<uint64_t> Replica::BucketHashes(uint32_t bucket_count) {
-  std::vector<uint64_t> buckets(bucket_count, 0);
-  for (Node& node : keys_) {
-    Entry& entry = node.second;
-    if (!entry.hash_valid) {
-      StoredValue stored = ToStored(entry.state, entry.life);
-      std::string typed = std::to_string(static_cast<int>(stored.type)) + ":" + stored.bytes;
-      entry.hash = Hash64(node.first, typed);
-      entry.hash_valid = true;
-    }
-    buckets[CachedBucket(node, bucket_count)] ^= entry.hash;
-  }
-  return buckets;
+void Replica::SetCommittedHash(Node& node, uint64_t hash) {
+  if (bucket_count_ != 0) bucket_hashes_[BucketOf(node.first, bucket_count_)] ^= node.second.hash ^ hash;
+  node.second.hash = hash;
 }
 
-std::vector<KeyedDelta> Replica::StatesInBucket(uint32_t bucket, uint32_t bucket_count) {
-  std::vector<KeyedDelta> out;
-  for (Node& node : keys_) {
-    if (CachedBucket(node, bucket_count) != bucket) continue;
-    if (node.second.unsent) {
+size_t Replica::StatesInBucket(uint32_t bucket, size_t cursor, size_t max_visits, std::vector<KeyedDelta>* out) {
+  assert(bucket_count_ != 0 && "StatesInBucket: call TrackBuckets first");
+  const size_t end = std::min(key_order_.size(), cursor + max_visits);
+  for (; cursor < end; ++cursor) {
+    Node* node = const_cast<Node*>(key_order_[cursor]);
+    if (node == nullptr || BucketOf(node->first, bucket_count_) != bucket) continue;
+    if (node->second.unsent) {
       // A local write of the key is about to be published: the repair rides
       // in its delta (now the whole state), so it arrives with the rest of
       // that write and never before it (an EXEC seen in part elsewhere).
-      AddUnsent(node, node.second.state, node.second.life);
+      AddUnsent(*node, node->second.state, node->second.life);
       continue;
     }
-    out.push_back({node.first, node.second.state, node.second.life});
+    out->push_back({node->first, node->second.state, node->second.life});
   }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
-  return out;
+  return cursor < key_order_.size() ? cursor : 0;
 }
 
 Status Replica::CheckWriteSize(std::string_view key, size_t largest_unit, size_t added_bytes) {

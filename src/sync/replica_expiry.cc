@@ -243,6 +243,7 @@ void Replica::EndRevivedFields(Node& node, const std::vector<std::pair<std::stri
 void Replica::Forget(Node& node) {
   if (node.second.field_expiry != 0) field_expiry_index_.erase({node.second.field_expiry, &node});
   key_order_[node.second.order] = nullptr;
+  SetCommittedHash(node, 0);
   --tombstones_;
   forgotten_.push_back(node.first);
   keys_.erase(node.first);

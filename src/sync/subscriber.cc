@@ -63,7 +63,8 @@ bool Subscriber::Handle(const BrokerMessage& message) {
   // dropping that key's change).
   std::vector<AnyCrdt> deltas;
   std::vector<Lifetime> lives;
-  if (env.kind() != pb::DIGEST) {
+  const bool has_entries = env.kind() == pb::DELTA || env.kind() == pb::STATE;
+  if (has_entries) {
     deltas.reserve(static_cast<size_t>(env.entries_size()));  // parsed entries: backed by the input
     lives.reserve(static_cast<size_t>(env.entries_size()));
     for (const pb::Entry& entry : env.entries()) {
@@ -93,9 +94,9 @@ bool Subscriber::Handle(const BrokerMessage& message) {
   peer.lag_millis = static_cast<int64_t>(now) - static_cast<int64_t>(env.hlc_time() >> 16);
   ++peer.messages;
 
-  if (env.kind() == pb::DIGEST) {
-    ++stats_.digests;
-    if (anti_entropy_ != nullptr) anti_entropy_->OnDigest(env);
+  if (anti_entropy_ != nullptr) anti_entropy_->OnEnvelope(env);
+  if (!has_entries) {
+    if (env.kind() == pb::DIGEST) ++stats_.digests;
     return true;
   }
   for (int i = 0; i < env.entries_size(); ++i) {

@@ -7,10 +7,22 @@ namespace regionsync {
 SyncNode::SyncNode(Env* env, Store* store, Broker* broker, const KeyRing* keys, SyncOptions options)
     : env_(env), store_(store), broker_(broker), keys_(keys), options_(std::move(options)) {}
 
-SyncNode::~SyncNode() {
-  std::lock_guard gate(gate_->mu);  // waits for a running task
-  gate_->open = false;
-  for (TimerId id : {commit_timer_, flush_timer_, poll_timer_, ae_timer_, expire_timer_, renew_timer_}) env_->Cancel(id);
+SyncNode::~SyncNode() { StopTasks(); }
+
+void SyncNode::StopTasks() {
+  {
+    std::lock_guard gate(gate_->mu);  // waits for a task running on a timer
+    gate_->open = false;
+    for (Task& t : tasks_) env_->Cancel(t.timer);
+  }
+  {
+    std::lock_guard lock(threads_mu_);
+    stopping_ = true;
+  }
+  threads_cv_.notify_all();
+  for (Task& t : tasks_) {
+    if (t.thread.joinable()) t.thread.join();
+  }
   running_ = false;
 }
 
@@ -28,7 +40,7 @@ Status SyncNode::Start() {
   replica_ = std::move(r).value();
   publisher_ = std::make_unique<Publisher>(replica_.get(), broker_, keys_, options_.publisher);
   publisher_->set_replica_mutex(&mu_);
-  anti_entropy_ = std::make_unique<AntiEntropy>(replica_.get(), publisher_.get(), options_.anti_entropy);
+  anti_entropy_ = std::make_unique<AntiEntropy>(replica_.get(), publisher_.get(), env_, options_.anti_entropy);
   anti_entropy_->set_replica_mutex(&mu_);
   subscriber_ = std::make_unique<Subscriber>(replica_.get(), broker_, keys_, anti_entropy_.get(),
                                              options_.subscriber);
@@ -37,22 +49,51 @@ Status SyncNode::Start() {
   if (options_.on_publish_error) publisher_->set_error_sink(options_.on_publish_error);
   presence_ = std::make_unique<Presence>(replica_.get(), env_, options_.presence);
   running_ = true;
-  Arm(&commit_timer_, options_.commit_interval_micros, &SyncNode::CommitTask);
-  Arm(&flush_timer_, options_.flush_interval_micros, &SyncNode::FlushTask);
-  Arm(&poll_timer_, options_.poll_interval_micros, &SyncNode::PollTask);
-  Arm(&expire_timer_, options_.expire_interval_micros, &SyncNode::ExpireTask);
-  Arm(&renew_timer_, options_.presence.renewal_interval_millis * 1000, &SyncNode::RenewTask);
+  tasks_.clear();
+  tasks_.reserve(6);  // threads hold indices; never reallocated while they run
+  tasks_.push_back({options_.commit_interval_micros, &SyncNode::CommitTask});
+  tasks_.push_back({options_.flush_interval_micros, &SyncNode::FlushTask});
+  tasks_.push_back({options_.poll_interval_micros, &SyncNode::PollTask});
+  tasks_.push_back({options_.expire_interval_micros, &SyncNode::ExpireTask});
+  tasks_.push_back({options_.presence.renewal_interval_millis * 1000, &SyncNode::RenewTask});
+  tasks_.push_back({options_.anti_entropy_interval_micros, &SyncNode::AntiEntropyTask});
+  for (size_t i = 0; i + 1 < tasks_.size(); ++i) StartTask(i, tasks_[i].interval_micros);
   // Stagger the first anti-entropy round so replicas do not all send at once.
-  Arm(&ae_timer_, options_.anti_entropy_interval_micros / 2 + env_->Uniform(options_.anti_entropy_interval_micros / 2 + 1),
-      &SyncNode::AntiEntropyTask);
+  StartTask(tasks_.size() - 1, options_.anti_entropy_interval_micros / 2 +
+                                   env_->Uniform(options_.anti_entropy_interval_micros / 2 + 1));
   return Status::Ok();
 }
 
+void SyncNode::StartTask(size_t i, uint64_t first_delay_micros) {
+  if (options_.task_threads) {
+    tasks_[i].thread = std::thread([this, i, first_delay_micros] { TaskLoop(i, first_delay_micros); });
+  } else {
+    Arm(i, first_delay_micros);
+  }
+}
+
+void SyncNode::Arm(size_t i, uint64_t delay_micros) {
+  std::shared_ptr<TaskGate> gate = gate_;
+  tasks_[i].timer = env_->Schedule(delay_micros, [this, gate, i] {
+    std::lock_guard lock(gate->mu);
+    if (!gate->open) return;
+    (this->*tasks_[i].run)();
+    Arm(i, tasks_[i].interval_micros);
+  });
+}
+
+void SyncNode::TaskLoop(size_t i, uint64_t first_delay_micros) {
+  std::unique_lock lock(threads_mu_);
+  for (uint64_t delay = first_delay_micros;; delay = tasks_[i].interval_micros) {
+    if (threads_cv_.wait_for(lock, std::chrono::microseconds(delay), [this] { return stopping_; })) return;
+    lock.unlock();
+    (this->*tasks_[i].run)();
+    lock.lock();
+  }
+}
+
 Status SyncNode::Stop() {
-  std::lock_guard gate(gate_->mu);
-  gate_->open = false;
-  for (TimerId id : {commit_timer_, flush_timer_, poll_timer_, ae_timer_, expire_timer_, renew_timer_}) env_->Cancel(id);
-  running_ = false;
+  StopTasks();
   if (!replica_) return Status::Ok();
   {
     std::lock_guard lock(mu_);
@@ -61,16 +102,16 @@ Status SyncNode::Stop() {
     committed_cv_.notify_all();
     RS_RETURN_IF_ERROR(committed);
   }
-  return publisher_->Flush();
-}
-
-void SyncNode::Arm(TimerId* id, uint64_t interval, void (SyncNode::*task)()) {
-  std::shared_ptr<TaskGate> gate = gate_;
-  *id = env_->Schedule(interval, [this, gate, task] {
-    std::lock_guard lock(gate->mu);
-    if (!gate->open) return;
-    (this->*task)();
-  });
+  Status flushed = publisher_->Flush();
+  {
+    // The next run goes on with the next sequence number: peers see no gap.
+    std::lock_guard lock(mu_);
+    replica_->ReleaseSequenceLease();
+    Status committed = replica_->Commit();
+    committed_cv_.notify_all();
+    if (flushed.ok()) flushed = committed;
+  }
+  return flushed;
 }
 
 void SyncNode::CommitTask() {
@@ -79,12 +120,10 @@ void SyncNode::CommitTask() {
     // On failure the changes stay dirty and are retried next tick.
     if (replica_->Commit().ok()) committed_cv_.notify_all();
   }
-  Arm(&commit_timer_, options_.commit_interval_micros, &SyncNode::CommitTask);
 }
 
 void SyncNode::FlushTask() {
   (void)publisher_->Flush();  // Unavailable: the outbox keeps the deltas
-  Arm(&flush_timer_, options_.flush_interval_micros, &SyncNode::FlushTask);
 }
 
 void SyncNode::PollTask() {
@@ -93,12 +132,10 @@ void SyncNode::PollTask() {
     Result<size_t> n = subscriber_->PollOnce();
     if (!n.ok() || *n == 0) break;
   }
-  Arm(&poll_timer_, options_.poll_interval_micros, &SyncNode::PollTask);
 }
 
 void SyncNode::AntiEntropyTask() {
   if (anti_entropy_->SendRequested().ok()) (void)anti_entropy_->PublishDigest();
-  Arm(&ae_timer_, options_.anti_entropy_interval_micros, &SyncNode::AntiEntropyTask);
 }
 
 void SyncNode::ExpireTask() {
@@ -113,7 +150,6 @@ void SyncNode::ExpireTask() {
     }
     if (handled < kExpireBatch || env_->MonotonicMicros() - start > 2000) break;
   }
-  Arm(&expire_timer_, options_.expire_interval_micros, &SyncNode::ExpireTask);
 }
 
 void SyncNode::RenewTask() {
@@ -121,7 +157,6 @@ void SyncNode::RenewTask() {
     std::lock_guard lock(mu_);
     presence_->FlushRenewals();
   }
-  Arm(&renew_timer_, options_.presence.renewal_interval_millis * 1000, &SyncNode::RenewTask);
 }
 
 Status SyncNode::WaitForCommit(uint64_t write, uint64_t timeout_micros) {

@@ -23,7 +23,7 @@ int RunSim(int replicas, uint64_t first_seed, uint64_t seeds, const std::string&
               << fault_spec << "')\n";
     return 2;
   }
-  uint64_t converged = 0, worst = 0, bytes = 0, ops = 0;
+  uint64_t converged = 0, worst = 0, bytes = 0, ops = 0, delta = 0, repair = 0, digest = 0;
   std::vector<uint64_t> failed;
   for (uint64_t s = first_seed; s < first_seed + seeds; ++s) {
     regionsync::SimResult r = regionsync::RunSimulation(
@@ -33,6 +33,9 @@ int RunSim(int replicas, uint64_t first_seed, uint64_t seeds, const std::string&
          .duration_micros = duration_ms * 1000,
          .trace = trace ? &std::cout : nullptr});
     bytes += r.bytes_published;
+    delta += r.delta_bytes;
+    repair += r.repair_bytes;
+    digest += r.digest_bytes;
     ops += r.operations;
     if (r.ok) {
       ++converged;
@@ -44,12 +47,14 @@ int RunSim(int replicas, uint64_t first_seed, uint64_t seeds, const std::string&
     }
     if (verbose) {
       std::cout << "seed " << s << (r.ok ? " ok" : " FAILED") << " ops " << r.operations << " converged_after_ms "
-                << r.convergence_micros / 1000 << " bytes " << r.bytes_published << " trace " << std::hex
+                << r.convergence_micros / 1000 << " bytes " << r.bytes_published << " (delta " << r.delta_bytes
+                << ", repair " << r.repair_bytes << ", digest " << r.digest_bytes << ") trace " << std::hex
                 << r.trace_hash << std::dec << "\n";
     }
   }
   std::cout << "seeds run " << seeds << ", seeds converged " << converged << ", worst convergence after heal "
-            << worst / 1000 << " ms (virtual), acknowledged writes " << ops << ", bytes sent " << bytes << "\n";
+            << worst / 1000 << " ms (virtual), acknowledged writes " << ops << ", bytes sent " << bytes
+            << " (published: delta " << delta << ", repair " << repair << ", digest " << digest << ")\n";
   return failed.empty() ? 0 : 1;
 }
 

@@ -61,6 +61,12 @@ class SimCluster {
   // A canonical dump of replica i: "key type hex(encoding)" per line.
   std::string Dump(size_t i) const;
   uint64_t BytesPublished() const { return network_.stats().bytes_published; }
+  // What every replica published since the start, by purpose (crashed
+  // processes included).
+  struct Traffic {
+    uint64_t delta_bytes = 0, repair_bytes = 0, digest_bytes = 0;
+  };
+  Traffic traffic() const;
 
  private:
   // The cluster's SimEnv with one replica's wall-clock error.
@@ -91,6 +97,7 @@ class SimCluster {
   KeyRing keys_;
   SimClusterOptions options_;
   std::vector<Slot> slots_;
+  Traffic crashed_traffic_;  // of processes that crashed
 };
 
 }  // namespace regionsync

@@ -66,6 +66,9 @@ struct SimResult {
   uint64_t operations = 0;         // acknowledged writes
   uint64_t convergence_micros = 0; // virtual time from the final heal to convergence
   uint64_t bytes_published = 0;
+  uint64_t delta_bytes = 0;        // of which local writes' deltas,
+  uint64_t repair_bytes = 0;       // repairs (bucket states, resend requests, messages sent again)
+  uint64_t digest_bytes = 0;       // and digests
   uint64_t type_conflicts = 0;
   uint64_t refused_writes = 0;     // writes past a size limit, refused as they must be     // remote deltas that met a key of another type (all replicas, last incarnations)
   uint64_t expired_keys = 0;       // values reclaimed by active expiry (all replicas, last incarnations)

@@ -19,7 +19,9 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,12 +40,22 @@ struct PublisherOptions {
   // Send each changed key's full state instead of its delta: what the system
   // we replace did. Kept as a switch for the benchmarks.
   bool full_state = false;
+  // Recently published messages kept (their frames as sent, at most this
+  // many bytes) so that a receiver that missed one can have just that one
+  // again (Resend). Older ones are repaired by a bucket exchange instead.
+  size_t resend_buffer_bytes = 32 << 20;
+  // A message is published again at most once in this long, however many
+  // receivers ask for it.
+  uint64_t resend_quiet_micros = 500'000;
 };
 
 struct PublisherStats {
   uint64_t flushes = 0;
   uint64_t messages = 0;
-  uint64_t bytes = 0;      // text bytes handed to the broker
+  uint64_t bytes = 0;      // text bytes handed to the broker, of which:
+  uint64_t delta_bytes = 0;   //   DELTA envelopes (local writes)
+  uint64_t repair_bytes = 0;  //   STATE envelopes, RESEND requests and messages published again
+  uint64_t digest_bytes = 0;  //   DIGEST envelopes
   uint64_t entries = 0;
   uint64_t split_keys = 0;  // keys whose delta was split over several entries
   uint64_t failures = 0;   // publish calls that failed
@@ -52,6 +64,8 @@ struct PublisherStats {
   // of their pieces was sent.
   uint64_t oversize_entries = 0;
   std::string last_oversize_key;
+  uint64_t resent = 0;          // messages published again on request
+  uint64_t resend_missed = 0;   // requested sequences no longer (or never) buffered
 };
 
 class Publisher {
@@ -71,7 +85,8 @@ class Publisher {
 
   // With a mutex set, every access to the replica holds it and broker calls
   // do not, so local writes go on while a publish waits on the network.
-  // REQUIRES: at most one thread flushes or publishes at a time.
+  // One thread may flush while another publishes states, digests and
+  // resends (SyncNode's task threads); at most one thread flushes at a time.
   void set_replica_mutex(std::recursive_mutex* mu) { replica_mu_ = mu; }
 
   // Publishes everything committed and unsent. OK when there was nothing to send.
@@ -79,10 +94,23 @@ class Publisher {
   // Commits the replica, then publishes `entries` (full states) as STATE
   // envelopes, for anti-entropy. Never publishes uncommitted state.
   Status PublishStates(const std::vector<KeyedDelta>& entries);
-  // Frames and publishes one envelope; fills version, origin, epoch, sequence, time.
+  // Frames and publishes one envelope; fills version, origin, epoch,
+  // sequence, time, data_count and resend_from, and keeps the frame for
+  // Resend (also when publishing fails: a receiver that sees the gap asks).
   Status PublishEnvelope(pb::Envelope envelope);
+  // Publishes again the kept messages with sequences in the inclusive
+  // `ranges`, each at most once per resend_quiet_micros (`now_micros`: a
+  // monotonic clock). Sequences no longer kept are counted (resend_missed):
+  // the receiver learns from resend_from that they are gone.
+  Status Resend(const std::vector<std::pair<uint64_t, uint64_t>>& ranges, uint64_t now_micros);
+  // DELTA and STATE envelopes published in this epoch (the data_count of
+  // the last one).
+  uint64_t data_count() const;
 
-  const PublisherStats& stats() const { return stats_; }
+  PublisherStats stats() const {
+    std::lock_guard lock(sent_mu_);
+    return stats_;
+  }
 
  private:
   Status PublishEntries(pb::EnvelopeKind kind, const std::vector<KeyedDelta>& entries);
@@ -96,6 +124,17 @@ class Publisher {
   PublisherStats stats_;
   std::recursive_mutex* replica_mu_ = nullptr;
   ErrorSink error_sink_;
+
+  struct Sent {
+    uint64_t sequence;
+    std::string text;
+    uint64_t resent_at = 0;
+  };
+  mutable std::mutex sent_mu_;  // guards the members below (flush and repair may publish at once)
+  std::deque<Sent> sent_;       // by sequence
+  size_t sent_bytes_ = 0;
+  uint64_t data_count_ = 0;
+  uint64_t run_start_ = 0;  // the first sequence this publisher issued
 };
 
 }  // namespace regionsync

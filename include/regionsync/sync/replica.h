@@ -119,6 +119,9 @@ class Replica {
                                                ReplicaOptions options = {});
 
   const ReplicaId& id() const { return id_; }
+  // Opened on a store that was never used (new, or lost): it holds nothing
+  // of what its peers hold, and anti-entropy asks them for it.
+  bool started_empty() const { return started_empty_; }
 
   // ---- Local writes. Errors: InvalidArgument (empty key or field),
   // TypeMismatch (the key holds another type), ResourceExhausted (over a
@@ -316,16 +319,30 @@ class Replica {
   // Publishing failed: fold the generation back into the open one.
   void ReturnUnpublished(uint64_t generation);
   size_t outbox_keys() const { return unsent_.size() + (sealed_ ? sealed_->deltas.size() : 0); }
-  uint64_t NextSequence();
+  // The next envelope sequence number of this epoch. Every number is issued
+  // once, also across crashes: the store holds a bound kSequenceLease ahead
+  // (committing it here when the lease runs out: the only error). A clean
+  // shutdown releases the lease (ReleaseSequenceLease, then Commit), so the
+  // next run goes on without a gap.
+  Result<uint64_t> NextSequence();
+  void ReleaseSequenceLease();
+  static constexpr uint64_t kSequenceLease = 4096;
 
-  // ---- Anti-entropy support: a hash of each key's name, type and state, kept
-  // up to date lazily. `bucket_count` buckets; a key's bucket is fixed by its name.
-  std::vector<uint64_t> BucketHashes(uint32_t bucket_count);
+  // ---- Anti-entropy support. Once TrackBuckets(B) was called, the replica
+  // keeps, for each of B buckets (a key's bucket is fixed by its name), the
+  // XOR of its keys' hashes of name, type and committed state: each Commit
+  // updates the buckets of the keys it writes, so a digest costs O(B), not
+  // O(keys). TrackBuckets itself is O(keys), once.
+  void TrackBuckets(uint32_t bucket_count);
+  const std::vector<uint64_t>& BucketHashes() const { return bucket_hashes_; }
   static uint32_t BucketOf(std::string_view key, uint32_t bucket_count);
-  // The full states of the keys in `bucket`, except those with a local
-  // delta still to publish: their whole state joins that delta instead, so
-  // it travels with the write (a transaction is never seen in part).
-  std::vector<KeyedDelta> StatesInBucket(uint32_t bucket, uint32_t bucket_count);
+  // Visits up to `max_visits` keys from `cursor` (0: the first, in ScanKeys'
+  // order) and appends the full states of those in `bucket` to `out`,
+  // except for keys with a local delta still to publish: their whole state
+  // joins that delta instead, so it travels with the write (a transaction
+  // is never seen in part). Returns the cursor to go on from, 0 at the end,
+  // so the caller can let go of the lock between chunks.
+  size_t StatesInBucket(uint32_t bucket, size_t cursor, size_t max_visits, std::vector<KeyedDelta>* out);
 
   // ---- Change events.
   int Subscribe(Listener listener);
@@ -339,15 +356,12 @@ class Replica {
     std::optional<AnyCrdt> unsent;  // this key's delta in the open outbox generation
     Lifetime unsent_life;           // the lifetime `unsent` carries
     bool dirty = false;             // state (and unsent) not yet committed
-    bool hash_valid = false;
     bool conflict_reported = false;  // on_type_conflict was called for this key
     bool tombstone = false;          // expired and reclaimed: only the lifetime is left
     uint32_t order = 0;              // index in key_order_
     uint64_t forget_at = 0;          // for a tombstone: when ExpireDue forgets it (wall ms)
     uint64_t field_expiry = 0;       // a map's NextFieldExpiry as field_expiry_index_ holds it (0: none)
-    uint64_t hash = 0;
-    uint32_t bucket_count = 0;  // `bucket` is valid for this many buckets
-    uint32_t bucket = 0;
+    uint64_t hash = 0;  // StateHash of the committed state (0: never committed)
     // Size of the encoded state: `stored_bytes` is exact as of the last
     // Commit (or Restore, or a measurement by CheckWriteSize);
     // `written_bytes` is what local writes since then may have added. Their
@@ -400,7 +414,8 @@ class Replica {
   std::vector<std::pair<std::string, uint64_t>> ExpiredFieldsIn(Node& node, const AnyCrdt& delta) const;
   void EndRevivedFields(Node& node, const std::vector<std::pair<std::string, uint64_t>>& expired);
   void MarkDirty(Node& node);
-  static uint32_t CachedBucket(Node& node, uint32_t bucket_count);
+  // The node's committed state hashes to `hash` now (Commit, Forget).
+  void SetCommittedHash(Node& node, uint64_t hash);
   void AddUnsent(Node& node, const AnyCrdt& delta, const Lifetime& life);
   // Records a local delta that was already applied to the node's state,
   // with the lifetime `life` (default: the same incarnation, no expiry write).
@@ -421,7 +436,9 @@ class Replica {
   ReplicaOptions options_;
   Hlc clock_;
   StoreMeta meta_;
+  uint64_t sequence_bound_;  // the stored next_sequence: no number at or above it was issued
   bool meta_dirty_ = false;
+  bool started_empty_ = false;
 
   KeyMap keys_;
   std::vector<const Node*> key_order_;  // creation order, for ScanKeys; nullptr for a forgotten key
@@ -435,6 +452,8 @@ class Replica {
   std::vector<std::string> forgotten_;  // keys to delete from the store at the next Commit
   std::vector<Node*> dirty_;
   std::vector<Node*> unsent_;
+  uint32_t bucket_count_ = 0;  // 0 until TrackBuckets
+  std::vector<uint64_t> bucket_hashes_;
   uint64_t open_generation_ = 1;
   std::optional<Outgoing> sealed_;
   std::set<uint64_t> generations_to_delete_;

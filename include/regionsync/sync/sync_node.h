@@ -9,8 +9,11 @@
 //     batches of kExpireBatch keys under the lock, for at most ~2 ms a tick),
 //   - write the held presence renewals every presence.renewal_interval
 //     (Presence::FlushRenewals).
-// The same code runs in the simulator (SimEnv) and the daemon (RealEnv; the
-// daemon serializes access with its own lock).
+// The same code runs in the simulator (SimEnv: the Env's timers on one
+// thread, in virtual time) and the daemon (RealEnv with task_threads: each
+// task on a thread of its own, so that a slow publish, a long poll or a
+// repair never waits for another and none of them holds up a commit; they
+// share only the replica lock, which no broker call holds).
 //
 //   SyncNode node(env, store.get(), broker.get(), &keys, {.name = "us-east-1/a"});
 //   RS_RETURN_IF_ERROR(node.Start());
@@ -23,6 +26,8 @@
 #include <condition_variable>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "regionsync/broker/broker.h"
 #include "regionsync/common/env.h"
@@ -53,6 +58,9 @@ struct SyncOptions {
   // Told about every key the publisher withholds as too big for a message.
   // May be empty.
   std::function<void(const std::string&)> on_publish_error;
+  // Each task on a thread of its own (see above) instead of the Env's
+  // timers. Only with a real Env.
+  bool task_threads = false;
 };
 
 class SyncNode {
@@ -98,7 +106,19 @@ class SyncNode {
   std::recursive_mutex& mutex() { return mu_; }
 
  private:
-  void Arm(TimerId* id, uint64_t interval, void (SyncNode::*task)());
+  struct Task {
+    uint64_t interval_micros;
+    void (SyncNode::*run)();
+    TimerId timer = 0;
+    std::thread thread;
+  };
+  // Runs task `i` every interval from `first_delay_micros` on: on the Env's
+  // timers, or on its own thread (task_threads).
+  void StartTask(size_t i, uint64_t first_delay_micros);
+  void Arm(size_t i, uint64_t delay_micros);
+  void TaskLoop(size_t i, uint64_t first_delay_micros);
+  // Stops every task, waiting for one that is running.
+  void StopTasks();
   void CommitTask();
   void FlushTask();
   void PollTask();
@@ -116,10 +136,14 @@ class SyncNode {
   // Timer callbacks hold a reference to the gate: Stop() and the destructor
   // close it, after which no task starts, even one whose timer already fired.
   struct TaskGate {
-    std::mutex mu;  // held while a task runs: tasks never overlap
+    std::mutex mu;  // held while a task runs on the Env's timers: they never overlap
     bool open = true;
   };
   std::shared_ptr<TaskGate> gate_ = std::make_shared<TaskGate>();
+  std::vector<Task> tasks_;
+  std::mutex threads_mu_;  // task_threads: guards stopping_
+  std::condition_variable threads_cv_;
+  bool stopping_ = false;
   std::recursive_mutex mu_;
   std::condition_variable_any committed_cv_;
   std::atomic<bool> running_{false};
@@ -128,7 +152,6 @@ class SyncNode {
   std::unique_ptr<AntiEntropy> anti_entropy_;
   std::unique_ptr<Subscriber> subscriber_;
   std::unique_ptr<Presence> presence_;
-  TimerId commit_timer_ = 0, flush_timer_ = 0, poll_timer_ = 0, ae_timer_ = 0, expire_timer_ = 0, renew_timer_ = 0;
 };
 
 }  // namespace regionsync

@@ -150,7 +150,7 @@ Status ValidateEnvelope(const pb::Envelope& envelope) {
                            " (this replica speaks " + std::to_string(kProtocolVersion) + ")");
   }
   const int kind = envelope.kind();
-  if (kind != pb::DELTA && kind != pb::STATE && kind != pb::DIGEST) {
+  if (kind != pb::DELTA && kind != pb::STATE && kind != pb::DIGEST && kind != pb::RESEND) {
     return InvalidArgument("unknown envelope kind " + std::to_string(kind));
   }
   if (kind == pb::DIGEST &&
@@ -158,6 +158,9 @@ Status ValidateEnvelope(const pb::Envelope& envelope) {
     return InvalidArgument("digest claims " + std::to_string(envelope.digest_buckets()) +
                            " buckets but carries " + std::to_string(envelope.bucket_hashes_size()) +
                            " hashes");
+  }
+  if (kind == pb::RESEND && envelope.resend_ranges_size() % 2 != 0) {
+    return InvalidArgument("resend request with an odd number of range bounds");
   }
   return Status::Ok();
 }
