@@ -1,6 +1,7 @@
 #include "regionsync/sync/sequence_tracker.h"
 
 #include <algorithm>
+#include <iterator>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -24,7 +25,15 @@ bool SequenceTracker::Observe(const Received& r, uint64_t now_micros) {
   o.last_heard = now_micros;
   o.resend_from = std::max(o.resend_from, r.resend_from);
   if (r.sequence <= o.floor || !o.above.emplace(r.sequence, r.data_count).second) return false;
-  if (r.run_start > o.floor + 1) GiveUpTo(o, r.run_start - 1, /*count=*/false);
+  if (r.run_start > o.floor + 1) {
+    // An earlier process of the origin ended (a crash: a clean stop leaves
+    // no gap) and took its buffer with it. A sequence missing below one we
+    // received from it was sent and lost: a loss. Above the last one
+    // received it was most likely never sent (the unused lease).
+    auto last = o.above.lower_bound(r.run_start);
+    if (last != o.above.begin()) GiveUpTo(o, std::prev(last)->first);
+    GiveUpTo(o, r.run_start - 1, /*count=*/false);
+  }
   Advance(o, now_micros);
   return true;
 }

@@ -88,6 +88,17 @@ TEST(SequenceTrackerTest, ARestartedOriginsSkippedSequencesAreNotLosses) {
   EXPECT_EQ(t.TakeLosses(), 0u);
 }
 
+// ... but one missing below a sequence received from the crashed process
+// was sent and lost, and that process cannot send it again.
+TEST(SequenceTrackerTest, ALossBeforeAnOriginsCrashIsCounted) {
+  SequenceTracker t;
+  t.Observe(Msg(kA, 1), 0);
+  t.Observe(Msg(kA, 3), 0);  // 2 lost
+  t.Observe(Msg(kA, 4097, 0, /*resend_from=*/4097, 7, /*run_start=*/4097), 0);
+  EXPECT_FALSE(t.has_gaps());
+  EXPECT_EQ(t.TakeLosses(), 1u);
+}
+
 TEST(SequenceTrackerTest, ANewEpochStartsAtOne) {
   SequenceTracker t;
   t.Observe(Msg(kA, 40), 0);

@@ -66,8 +66,9 @@ class SequenceTracker {
 
   bool has_gaps() const;
   // Sequences given up since the start, and since the last call of TakeLosses.
-  // Those below an origin's run_start are not counted: most of them were
-  // never sent (the sequence lease of the crashed process, Replica::
+  // Below an origin's run_start (an earlier process of it crashed) only
+  // those below the last one received from that process count: the rest
+  // were most likely never sent (its unused sequence lease, Replica::
   // NextSequence), and a loss among them cannot be told apart.
   uint64_t given_up() const { return given_up_; }
   uint64_t TakeLosses() { return std::exchange(new_losses_, 0); }
