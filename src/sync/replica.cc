@@ -201,10 +201,9 @@ void Replica::AddUnsent(Node& node, const AnyCrdt& delta, const Lifetime& life) 
     // Another type only within the string family (a register or counter key
     // written as a string): the pending delta becomes a string too. A delta
     // of the next incarnation replaces the pending one of the expired one.
-    JoinKeyState(*e.unsent, e.unsent_life, delta, life);
+    JoinKeyState(e.unsent->delta, e.unsent->life, delta, life);
   } else {
-    e.unsent = delta;
-    e.unsent_life = life;
+    e.unsent = std::make_unique<KeyedState>(KeyedState{delta, life});
     unsent_.push_back(&node);
   }
   MarkDirty(node);
@@ -513,14 +512,14 @@ bool Replica::JoinInto(Node& node, const AnyCrdt& delta, const Lifetime& life, s
   if (e.life.incarnation() != old_incarnation) {
     // The key expired and was written again elsewhere: what this replica
     // had pending for the old incarnation is dead everywhere.
-    if (e.unsent && e.unsent_life.incarnation() < e.life.incarnation()) e.unsent.reset();
+    if (e.unsent && e.unsent->life.incarnation() < e.life.incarnation()) e.unsent.reset();
   }
   IndexExpiry(node, old_expiry);
   IndexFieldExpiry(node);
   if (!j.conflict) return j.changed;
   ++type_conflicts_;
   // A pending local delta that lost is dropped: every peer would drop it too.
-  if (e.unsent && !SameFamily(e.state, *e.unsent)) e.unsent.reset();
+  if (e.unsent && !SameFamily(e.state, e.unsent->delta)) e.unsent.reset();
   if (!e.conflict_reported && options_.on_type_conflict) {
     e.conflict_reported = true;
     CrdtType kept = TypeOf(e.state);
@@ -556,7 +555,7 @@ Status Replica::Commit() {
     e.stored_bytes = stored.bytes.size();
     e.written_bytes = 0;
     SetCommittedHash(*node, StateHash(node->first, stored));
-    if (e.unsent) batch.put_outbox[{open_generation_, node->first}] = ToStored(*e.unsent, e.unsent_life);
+    if (e.unsent) batch.put_outbox[{open_generation_, node->first}] = ToStored(e.unsent->delta, e.unsent->life);
   }
   batch.delete_outbox_generations = generations_to_delete_;
   batch.delete_state.insert(forgotten_.begin(), forgotten_.end());
@@ -579,7 +578,7 @@ Result<Replica::Outgoing> Replica::SealOutbox() {
   out.deltas.reserve(unsent_.size());
   for (Node* node : unsent_) {
     if (!node->second.unsent) continue;  // dropped by a type conflict (JoinInto)
-    out.deltas.push_back(KeyedDelta{node->first, std::move(*node->second.unsent), node->second.unsent_life});
+    out.deltas.push_back(KeyedDelta{node->first, std::move(node->second.unsent->delta), node->second.unsent->life});
     node->second.unsent.reset();
   }
   unsent_.clear();

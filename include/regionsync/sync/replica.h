@@ -349,12 +349,17 @@ class Replica {
   void Unsubscribe(int token);
 
  private:
+  struct KeyedState {
+    AnyCrdt delta;
+    Lifetime life;
+  };
   struct Entry {
     explicit Entry(AnyCrdt s) : state(std::move(s)) {}
     AnyCrdt state;
     Lifetime life;
-    std::optional<AnyCrdt> unsent;  // this key's delta in the open outbox generation
-    Lifetime unsent_life;           // the lifetime `unsent` carries
+    // This key's delta in the open outbox generation, with the lifetime it
+    // carries; on the heap, so that a key without one costs a pointer.
+    std::unique_ptr<KeyedState> unsent;
     bool dirty = false;             // state (and unsent) not yet committed
     bool conflict_reported = false;  // on_type_conflict was called for this key
     bool tombstone = false;          // expired and reclaimed: only the lifetime is left
