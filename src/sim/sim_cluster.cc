@@ -1,6 +1,7 @@
 #include "regionsync/sim/sim_cluster.h"
 
 #include <cassert>
+#include <set>
 
 namespace regionsync {
 
@@ -9,6 +10,7 @@ SimCluster::SimCluster(uint64_t seed, std::vector<std::string> names, SimCluster
   Status s = keys_.Add({"sim", "simulation-secret-0123456789"});
   assert(s.ok());
   (void)s;
+  assert(std::set<std::string>(names.begin(), names.end()).size() == names.size() && "SimCluster: names must be unique");
   for (std::string& name : names) {
     Slot slot;
     slot.name = std::move(name);

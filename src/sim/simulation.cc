@@ -29,9 +29,11 @@ std::vector<std::string> ReplicaNames(int n) {
                                    "ap-northeast-1", "eu-central-1", "ca-central-1"};
   std::vector<std::string> names;
   for (int i = 0; i < n; ++i) {
-    // Replicas 0 and 1 share a region: two processes of one region must not share a slot.
+    // Replicas 0 and 1 share a region: two processes of one region must not
+    // share a slot. Names are unique (two replicas of one name would share
+    // a queue): us-east-1 goes on with c, d, ... where the others start at a.
     int region = i == 0 ? 0 : (i - 1) % 8;
-    int instance = i == 1 ? 1 : (i == 0 ? 0 : (i - 1) / 8);
+    int instance = i == 0 ? 0 : (i - 1) / 8 + (region == 0 ? 1 : 0);
     names.push_back(std::string(kRegions[region]) + "/" + static_cast<char>('a' + instance % 26) +
                     (instance >= 26 ? std::to_string(instance) : ""));
   }

@@ -34,6 +34,15 @@ TEST(SimulationTest, FiveReplicasTwoPerRegion) {
   }
 }
 
+// Beyond nine replicas the names wrap around the regions (us-east-1/c, ...);
+// each is unique (two of one name shared a queue and never converged).
+TEST(SimulationTest, SixteenReplicas) {
+  for (uint64_t seed = 3000; seed < 3003; ++seed) {
+    SimResult r = RunSimulation({.seed = seed, .replicas = 16, .faults = kAllFaults, .duration_micros = 10'000'000});
+    EXPECT_TRUE(r.ok) << "seed " << seed << ": " << r.failure;
+  }
+}
+
 // Clocks further apart than the HLC's drift bound: remote timestamps are
 // clamped, expiries still agree within the skew and replicas converge.
 TEST(SimulationTest, ClocksSkewedBeyondTheDriftBound) {

@@ -46,7 +46,7 @@ struct PublisherOptions {
   size_t resend_buffer_bytes = 32 << 20;
   // A message is published again at most once in this long, however many
   // receivers ask for it.
-  uint64_t resend_quiet_micros = 500'000;
+  uint64_t resend_quiet_micros = 900'000;
 };
 
 struct PublisherStats {
