@@ -51,7 +51,10 @@ Status Publisher::PublishEnvelope(pb::Envelope envelope) {
   }
   {
     std::lock_guard lock(sent_mu_);
-    if (envelope.kind() == pb::DELTA || envelope.kind() == pb::STATE) ++data_count_;
+    // Repair states are not counted: a repair in progress must not keep the
+    // replicas it repairs from comparing (they would each be one STATE
+    // behind the other's digest, round after round).
+    if (envelope.kind() == pb::DELTA) ++data_count_;
     envelope.set_data_count(data_count_);
     envelope.set_resend_from(sent_.empty() ? sequence : sent_.front().sequence);
     if (run_start_ == 0) run_start_ = sequence;

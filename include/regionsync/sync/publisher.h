@@ -103,8 +103,8 @@ class Publisher {
   // monotonic clock). Sequences no longer kept are counted (resend_missed):
   // the receiver learns from resend_from that they are gone.
   Status Resend(const std::vector<std::pair<uint64_t, uint64_t>>& ranges, uint64_t now_micros);
-  // DELTA and STATE envelopes published in this epoch (the data_count of
-  // the last one).
+  // DELTA envelopes published by this process (the data_count of the last
+  // one).
   uint64_t data_count() const;
 
   PublisherStats stats() const {

@@ -45,7 +45,7 @@ class SequenceTracker {
     const std::string& origin;
     uint64_t epoch = 0;
     uint64_t sequence = 0;
-    uint64_t data_count = 0;   // DELTA/STATE envelopes the origin published up to this one
+    uint64_t data_count = 0;   // DELTA envelopes the origin's process published up to this one
     uint64_t resend_from = 0;  // the lowest sequence the origin can still send again
     uint64_t run_start = 0;    // the first sequence of the origin's current process
   };
@@ -77,8 +77,9 @@ class SequenceTracker {
   // A hash of (origin, epoch, data_count at its floor) for every origin
   // heard from within live_micros that published data, with this replica's
   // own (self, self_epoch, self_data_count) among them: two replicas with
-  // equal hashes applied the same DELTA and STATE messages from every live
-  // origin. 0 while anything is missing or arrived out of order.
+  // equal hashes applied the same DELTA messages from every live origin
+  // (repair STATEs are not counted). 0 while anything is missing or arrived
+  // out of order.
   uint64_t SettledHash(const std::string& self, uint64_t self_epoch, uint64_t self_data_count,
                        uint64_t now_micros) const;
   // Origins heard from within live_micros.
