@@ -30,12 +30,7 @@ SimCluster::~SimCluster() {
 }
 
 void SimCluster::Crash(size_t i) {
-  if (slots_[i].node) {
-    const PublisherStats& p = slots_[i].node->publisher().stats();
-    crashed_traffic_.delta_bytes += p.delta_bytes;
-    crashed_traffic_.repair_bytes += p.repair_bytes;
-    crashed_traffic_.digest_bytes += p.digest_bytes;
-  }
+  if (slots_[i].node) crashed_traffic_.Add(slots_[i].node->publisher().stats());
   slots_[i].node.reset();  // no commit, no flush: what was not committed is gone
   slots_[i].broker.reset();
 }
@@ -88,10 +83,7 @@ SimCluster::Traffic SimCluster::traffic() const {
   Traffic t = crashed_traffic_;
   for (const Slot& s : slots_) {
     if (!s.node || !s.node->running()) continue;
-    const PublisherStats& p = s.node->publisher().stats();
-    t.delta_bytes += p.delta_bytes;
-    t.repair_bytes += p.repair_bytes;
-    t.digest_bytes += p.digest_bytes;
+    t.Add(s.node->publisher().stats());
   }
   return t;
 }

@@ -1,8 +1,5 @@
 #include "regionsync/sync/replica.h"
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
-
 #include <algorithm>
 #include <cassert>
 #include <utility>
@@ -12,22 +9,6 @@
 
 namespace regionsync {
 namespace {
-
-// Stable across processes and machines (digests compare them): XXH3 with
-// its default seed.
-uint64_t Hash64(std::string_view bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
-
-// A committed key state's contribution to its bucket's hash: name, type and
-// encoded state (the key's length first, so ("ab", "c") and ("a", "bc") differ).
-uint64_t StateHash(std::string_view key, const StoredValue& stored) {
-  XXH3_state_t state;
-  XXH3_64bits_reset(&state);
-  const uint64_t header[2] = {key.size(), static_cast<uint64_t>(stored.type)};
-  XXH3_64bits_update(&state, header, sizeof header);
-  XXH3_64bits_update(&state, key.data(), key.size());
-  XXH3_64bits_update(&state, stored.bytes.data(), stored.bytes.size());
-  return XXH3_64bits_digest(&state);
-}
 
 Status CheckKey(std::string_view key) {
   if (key.empty()) return InvalidArgument("key must not be empty");
@@ -624,40 +605,6 @@ Result<uint64_t> Replica::NextSequence() {
 void Replica::ReleaseSequenceLease() {
   sequence_bound_ = meta_.next_sequence;
   meta_dirty_ = true;
-}
-
-uint32_t Replica::BucketOf(std::string_view key, uint32_t bucket_count) {
-  return static_cast<uint32_t>(Hash64(key) % bucket_count);
-}
-
-void Replica::TrackBuckets(uint32_t bucket_count) {
-  assert(bucket_count > 0);
-  bucket_count_ = bucket_count;
-  bucket_hashes_.assign(bucket_count, 0);
-  for (const Node& node : keys_) bucket_hashes_[BucketOf(node.first, bucket_count)] ^= node.second.hash;
-}
-
-void Replica::SetCommittedHash(Node& node, uint64_t hash) {
-  if (bucket_count_ != 0) bucket_hashes_[BucketOf(node.first, bucket_count_)] ^= node.second.hash ^ hash;
-  node.second.hash = hash;
-}
-
-size_t Replica::StatesInBucket(uint32_t bucket, size_t cursor, size_t max_visits, std::vector<KeyedDelta>* out) {
-  assert(bucket_count_ != 0 && "StatesInBucket: call TrackBuckets first");
-  const size_t end = std::min(key_order_.size(), cursor + max_visits);
-  for (; cursor < end; ++cursor) {
-    Node* node = const_cast<Node*>(key_order_[cursor]);
-    if (node == nullptr || BucketOf(node->first, bucket_count_) != bucket) continue;
-    if (node->second.unsent) {
-      // A local write of the key is about to be published: the repair rides
-      // in its delta (now the whole state), so it arrives with the rest of
-      // that write and never before it (an EXEC seen in part elsewhere).
-      AddUnsent(*node, node->second.state, node->second.life);
-      continue;
-    }
-    out->push_back({node->first, node->second.state, node->second.life});
-  }
-  return cursor < key_order_.size() ? cursor : 0;
 }
 
 Status Replica::CheckWriteSize(std::string_view key, size_t largest_unit, size_t added_bytes) {

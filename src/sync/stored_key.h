@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <string_view>
 
 #include "regionsync/crdt/key_state.h"
 #include "regionsync/store/store.h"
@@ -18,5 +20,9 @@ inline constexpr int kLifetimeFlag = 1 << 16;
 StoredValue ToStored(const AnyCrdt& value, const Lifetime& life);
 // DataLoss-worthy input gives InvalidArgument (the caller names the key).
 Result<KeyState> FromStored(const StoredValue& stored, size_t max_bytes);
+// A committed key state's contribution to its anti-entropy bucket: XXH3 of
+// name, type and encoded bytes (the key's length first, so ("ab", "c") and
+// ("a", "bc") differ); the same in every process (replica_buckets.cc).
+uint64_t StateHash(std::string_view key, const StoredValue& stored);
 
 }  // namespace regionsync

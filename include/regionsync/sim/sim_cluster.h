@@ -65,6 +65,11 @@ class SimCluster {
   // processes included).
   struct Traffic {
     uint64_t delta_bytes = 0, repair_bytes = 0, digest_bytes = 0;
+    void Add(const PublisherStats& p) {
+      delta_bytes += p.delta_bytes;
+      repair_bytes += p.repair_bytes;
+      digest_bytes += p.digest_bytes;
+    }
   };
   Traffic traffic() const;
 
