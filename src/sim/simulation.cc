@@ -63,6 +63,8 @@ class Run {
     if (o.max_clock_drift_millis != 0) options.sync.replica.max_clock_drift_millis = o.max_clock_drift_millis;
     // Tombstones are forgotten within the run, so that path is exercised too.
     options.sync.replica.expired_retention_millis = 3000;
+    // Most keys big enough to commit deltas, so crashes restore from them.
+    options.sync.replica.delta_commit_min_bytes = 256;
     // Short enough that leases of up to 1.5 s have renewals held and batched.
     options.sync.presence = {.renewal_interval_millis = 100, .renewal_margin_millis = 200};
     return options;

@@ -7,7 +7,8 @@
 namespace regionsync::log_record {
 namespace {
 
-constexpr uint64_t kFormatVersion = 1;
+constexpr uint64_t kFormatVersion = 2;
+constexpr uint64_t kOldestFormatVersion = 1;  // no append_delta
 constexpr uint32_t kMaskDelta = 0xa282ead8u;
 
 uint32_t Crc(const char* data, size_t size) {
@@ -119,6 +120,15 @@ bool EncodeRecord(const StoreBatch& batch, std::string* out) {
     PutType(out, value.type);
     PutString(out, value.bytes);
   }
+  PutVarint(out, batch.append_delta.size());
+  for (const auto& [key, deltas] : batch.append_delta) {
+    PutString(out, key);
+    PutVarint(out, deltas.size());
+    for (const StoredValue& delta : deltas) {
+      PutType(out, delta.type);
+      PutString(out, delta.bytes);
+    }
+  }
   char* header = out->data() + start;
   size_t payload_size = out->size() - start - kHeaderSize;
   if (payload_size > UINT32_MAX) return false;
@@ -131,9 +141,9 @@ bool EncodeRecord(const StoreBatch& batch, std::string* out) {
 Result<StoreBatch> DecodePayload(std::string_view payload) {
   PayloadReader in(payload);
   uint64_t version = in.Varint();
-  if (in.ok() && version != kFormatVersion) {
+  if (in.ok() && (version < kOldestFormatVersion || version > kFormatVersion)) {
     return DataLoss("log record has format version " + std::to_string(version) + ", this build reads " +
-                    std::to_string(kFormatVersion));
+                    std::to_string(kOldestFormatVersion) + " to " + std::to_string(kFormatVersion));
   }
   StoreBatch batch;
   uint64_t has_meta = in.Varint();
@@ -156,6 +166,12 @@ Result<StoreBatch> DecodePayload(std::string_view payload) {
     uint64_t generation = in.Varint();
     std::string key = in.String();
     batch.put_outbox[{generation, std::move(key)}] = in.Value();
+  }
+  if (version >= 2) {
+    for (uint64_t n = in.Count(); n > 0 && in.ok(); --n) {
+      std::vector<StoredValue>& deltas = batch.append_delta[in.String()];
+      for (uint64_t m = in.Count(); m > 0 && in.ok(); --m) deltas.push_back(in.Value());
+    }
   }
   if (!in.ok() || !in.done()) return DataLoss("log record is malformed");
   return batch;

@@ -1,7 +1,8 @@
-// The record format of LogStore's write-ahead log (version 1), and how
+// The record format of LogStore's write-ahead log (version 2), and how
 // logged batches merge. Internal to src/store.
 //
-// File format of the log (version 1).
+// File format of the log (version 2; version 1 records, which have no
+// append_delta list, are read too).
 //
 // The log is a sequence of files `<prefix>.<seq>`, seq a decimal number
 // (written with at least 8 digits) that grows by one per file; the files of
@@ -10,12 +11,13 @@
 //
 //   record  := length:u32le  payload_crc:u32le  header_crc:u32le  payload
 //   payload_crc = Mask(crc32(payload)), header_crc = Mask(crc32(first 8 bytes))
-//   payload := version:varint(=1) has_meta:u8
+//   payload := version:varint(=2) has_meta:u8
 //              [epoch:varint last_hlc:varint next_sequence:varint boot_id:str]
 //              n:varint { delete_state key:str }
 //              n:varint { put_state key:str type:varint bytes:str }
 //              n:varint { delete_outbox generation:varint }
 //              n:varint { put_outbox generation:varint key:str type:varint bytes:str }
+//              n:varint { append_delta key:str m:varint { type:varint bytes:str } }
 //   str     := length:varint bytes
 //
 // The header has its own checksum so that a scan for "is anything valid after
@@ -59,11 +61,19 @@ void MergeBatch(StoreBatch& into, Batch&& later) {
   // A batch deletes before it puts, so its deletes merge first.
   for (const std::string& key : later.delete_state) {
     into.put_state.erase(key);
+    into.append_delta.erase(key);
     into.delete_state.insert(key);
   }
   for (auto& [key, value] : later.put_state) {
     into.delete_state.erase(key);
+    into.append_delta.erase(key);
     into.put_state.insert_or_assign(key, take(value));
+  }
+  // A delta joins into whatever `into` leaves for the key (a put, a delete,
+  // or the inner store's row), so it merges as one more delta.
+  for (auto& [key, deltas] : later.append_delta) {
+    auto& merged = into.append_delta[key];
+    for (auto& delta : deltas) merged.push_back(take(delta));
   }
   for (uint64_t generation : later.delete_outbox_generations) {
     // Stays a deletion too: the inner store may hold rows of it.

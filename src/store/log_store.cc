@@ -128,6 +128,7 @@ class LogStoreImpl final : public LogStore {
 
   Result<StoreMeta> LoadMeta() override;
   Status ForEachState(const std::function<void(const std::string&, const StoredValue&)>& fn) override;
+  Status ForEachDelta(const std::function<void(const std::string&, const StoredValue&)>& fn) override;
   Status ForEachOutbox(const std::function<void(uint64_t, const std::string&, const StoredValue&)>& fn) override;
   Status Commit(const StoreBatch& batch) override;
   Status ApplyNow() override { return ApplyPending(/*rotate=*/true); }
@@ -525,6 +526,11 @@ Result<StoreMeta> LogStoreImpl::LoadMeta() {
 Status LogStoreImpl::ForEachState(const std::function<void(const std::string&, const StoredValue&)>& fn) {
   RS_RETURN_IF_ERROR(ApplyPending(/*rotate=*/true));
   return inner_->ForEachState(fn);
+}
+
+Status LogStoreImpl::ForEachDelta(const std::function<void(const std::string&, const StoredValue&)>& fn) {
+  RS_RETURN_IF_ERROR(ApplyPending(/*rotate=*/true));
+  return inner_->ForEachDelta(fn);
 }
 
 Status LogStoreImpl::ForEachOutbox(const std::function<void(uint64_t, const std::string&, const StoredValue&)>& fn) {

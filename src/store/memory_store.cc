@@ -18,6 +18,14 @@ class MemoryStore final : public Store {
     return Status::Ok();
   }
 
+  Status ForEachDelta(const std::function<void(const std::string&, const StoredValue&)>& fn) override {
+    std::lock_guard lock(mu_);
+    for (const auto& [key, deltas] : deltas_) {
+      for (const StoredValue& delta : deltas) fn(key, delta);
+    }
+    return Status::Ok();
+  }
+
   Status ForEachOutbox(const std::function<void(uint64_t, const std::string&, const StoredValue&)>& fn) override {
     std::lock_guard lock(mu_);
     for (const auto& [gk, value] : outbox_) fn(gk.first, gk.second, value);
@@ -27,8 +35,18 @@ class MemoryStore final : public Store {
   Status Commit(const StoreBatch& batch) override {
     std::lock_guard lock(mu_);
     if (batch.meta) meta_ = *batch.meta;
-    for (const std::string& key : batch.delete_state) state_.erase(key);
-    for (const auto& [key, value] : batch.put_state) state_[key] = value;
+    for (const std::string& key : batch.delete_state) {
+      state_.erase(key);
+      deltas_.erase(key);
+    }
+    for (const auto& [key, value] : batch.put_state) {
+      state_[key] = value;
+      deltas_.erase(key);
+    }
+    for (const auto& [key, deltas] : batch.append_delta) {
+      auto& logged = deltas_[key];
+      logged.insert(logged.end(), deltas.begin(), deltas.end());
+    }
     for (uint64_t gen : batch.delete_outbox_generations) {
       outbox_.erase(outbox_.lower_bound({gen, std::string()}), outbox_.lower_bound({gen + 1, std::string()}));
     }
@@ -40,6 +58,7 @@ class MemoryStore final : public Store {
   std::mutex mu_;
   StoreMeta meta_;
   std::map<std::string, StoredValue> state_;
+  std::map<std::string, std::vector<StoredValue>> deltas_;
   std::map<std::pair<uint64_t, std::string>, StoredValue> outbox_;
 };
 

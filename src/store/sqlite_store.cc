@@ -6,14 +6,17 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 namespace regionsync {
 namespace {
 
 // Bump when the schema changes, and teach InitSchema to migrate older files.
-constexpr int64_t kSchemaVersion = 1;
+// Version 2 added the delta table (version 1 files are migrated at open).
+constexpr int64_t kSchemaVersion = 2;
 
 // STRICT makes SQLite itself refuse a value of the wrong type, so a row we
 // read back can only be malformed through corruption or outside edits.
@@ -35,6 +38,17 @@ CREATE TABLE outbox (
   type INTEGER NOT NULL,
   bytes BLOB NOT NULL,
   PRIMARY KEY (generation, key)) STRICT, WITHOUT ROWID;
+)sql";
+
+// Deltas logged for a key since its state row was last written; seq orders
+// a key's deltas (the Replica joins them into the state at restore).
+constexpr const char* kCreateDeltaTable = R"sql(
+CREATE TABLE delta (
+  key TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  type INTEGER NOT NULL,
+  bytes BLOB NOT NULL,
+  PRIMARY KEY (key, seq)) STRICT, WITHOUT ROWID;
 )sql";
 
 // SQLite integers are signed; uint64 values (random epochs) keep their bits.
@@ -115,6 +129,7 @@ class SqliteStore final : public Store {
   Result<StoreMeta> LoadMeta() override;
   Status ForEachState(const std::function<void(const std::string&, const StoredValue&)>& fn) override;
   Status ForEachOutbox(const std::function<void(uint64_t, const std::string&, const StoredValue&)>& fn) override;
+  Status ForEachDelta(const std::function<void(const std::string&, const StoredValue&)>& fn) override;
   Status Commit(const StoreBatch& batch) override;
 
  private:
@@ -130,6 +145,10 @@ class SqliteStore final : public Store {
     kSelectOutbox,
     kPutOutbox,
     kDeleteOutboxGeneration,
+    kSelectDelta,
+    kAppendDelta,
+    kDeleteDeltas,
+    kSelectDeltaKeys,
     kStatementCount,
   };
 
@@ -139,9 +158,11 @@ class SqliteStore final : public Store {
   Status InitSchema();
   Status Exec(const char* sql, std::string_view what);
   Status Prepare();
+  Status LoadDeltaKeys();
   // Steps `stmt` to completion, expecting no rows.
   Status StepDone(sqlite3_stmt* stmt, std::string_view what);
-  Status ApplyLocked(const StoreBatch& batch);
+  // Adds the keys whose deltas it deleted to `dropped`.
+  Status ApplyLocked(const StoreBatch& batch, std::vector<std::string>* dropped);
   Status BindValue(sqlite3_stmt* stmt, int type_index, const StoredValue& value);
   void SyncLoop();
   void SyncLocked();
@@ -152,6 +173,10 @@ class SqliteStore final : public Store {
   std::mutex mu_;
   sqlite3* db_ = nullptr;
   sqlite3_stmt* statements_[kStatementCount] = {};
+  // A superset of the keys with delta rows, so that writing a state (almost
+  // always of a key without deltas) costs no lookup in the delta table.
+  // Keys are added before a transaction and removed only after it committed.
+  std::set<std::string> delta_keys_;
 
   // kEveryInterval: commits since the last sync wait for the sync thread.
   std::condition_variable sync_cv_;
@@ -204,6 +229,7 @@ Status SqliteStore::Init() {
   }
   RS_RETURN_IF_ERROR(InitSchema());
   RS_RETURN_IF_ERROR(Prepare());
+  RS_RETURN_IF_ERROR(LoadDeltaKeys());
   if (options_.fsync == FsyncPolicy::kEveryInterval) {
     last_sync_ = std::chrono::steady_clock::now();
     sync_thread_ = std::thread([this] { SyncLoop(); });
@@ -229,7 +255,8 @@ Status SqliteStore::InitSchema() {
     RS_RETURN_IF_ERROR(status);
     if (tables == 0) {
       RS_RETURN_IF_ERROR(Exec(kCreateSchema, "creating the schema of " + path_));
-      return Exec("INSERT INTO schema_version (version) VALUES (1)", "creating the schema of " + path_);
+      RS_RETURN_IF_ERROR(Exec(kCreateDeltaTable, "creating the schema of " + path_));
+      return Exec("INSERT INTO schema_version (version) VALUES (2)", "creating the schema of " + path_);
     }
     if (has_version == 0) return DataLoss(path_ + " is a SQLite database but not a regionsync store");
 
@@ -247,6 +274,10 @@ Status SqliteStore::InitSchema() {
                              "); run a newer regionsync");
     }
     if (version < 1) return DataLoss(path_ + ": invalid schema version " + std::to_string(version));
+    if (version == 1) {
+      RS_RETURN_IF_ERROR(Exec(kCreateDeltaTable, "migrating " + path_ + " to schema version 2"));
+      RS_RETURN_IF_ERROR(Exec("UPDATE schema_version SET version = 2", "migrating " + path_ + " to schema version 2"));
+    }
     return Status::Ok();
   };
   Status status = check();
@@ -283,6 +314,12 @@ Status SqliteStore::Prepare() {
       /*kSelectOutbox=*/"SELECT generation, key, type, bytes FROM outbox ORDER BY generation < 0, generation, key",
       /*kPutOutbox=*/"INSERT OR REPLACE INTO outbox (generation, key, type, bytes) VALUES (?, ?, ?, ?)",
       /*kDeleteOutboxGeneration=*/"DELETE FROM outbox WHERE generation = ?",
+      /*kSelectDelta=*/"SELECT key, type, bytes FROM delta ORDER BY key, seq",
+      /*kAppendDelta=*/
+      "INSERT INTO delta (key, seq, type, bytes) "
+      "VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM delta WHERE key = ?1), ?2, ?3)",
+      /*kDeleteDeltas=*/"DELETE FROM delta WHERE key = ?",
+      /*kSelectDeltaKeys=*/"SELECT DISTINCT key FROM delta",
   };
   for (int i = 0; i < kStatementCount; ++i) {
     int rc = sqlite3_prepare_v3(db_, kSql[i], -1, SQLITE_PREPARE_PERSISTENT, &statements_[i], nullptr);
@@ -367,6 +404,33 @@ Status SqliteStore::ForEachOutbox(
   return rc == SQLITE_DONE ? Status::Ok() : SqliteStatus(rc, db_, "reading the outbox");
 }
 
+Status SqliteStore::ForEachDelta(const std::function<void(const std::string&, const StoredValue&)>& fn) {
+  std::lock_guard lock(mu_);
+  sqlite3_stmt* stmt = statements_[kSelectDelta];
+  StatementUse use(stmt);
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    Result<std::string> key = ReadKey(stmt, 0, "stored delta");
+    if (!key.ok()) return key.status();
+    Result<StoredValue> value = ReadValue(stmt, 1, 2, "stored delta of key '" + *key + "'");
+    if (!value.ok()) return value.status();
+    fn(*key, *value);
+  }
+  return rc == SQLITE_DONE ? Status::Ok() : SqliteStatus(rc, db_, "reading deltas");
+}
+
+Status SqliteStore::LoadDeltaKeys() {
+  sqlite3_stmt* stmt = statements_[kSelectDeltaKeys];
+  StatementUse use(stmt);
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    Result<std::string> key = ReadKey(stmt, 0, "stored delta");
+    if (!key.ok()) return key.status();
+    delta_keys_.insert(std::move(key).value());
+  }
+  return rc == SQLITE_DONE ? Status::Ok() : SqliteStatus(rc, db_, "reading deltas");
+}
+
 Status SqliteStore::BindValue(sqlite3_stmt* stmt, int type_index, const StoredValue& value) {
   int rc = sqlite3_bind_int64(stmt, type_index, value.type);
   // data() is never null, so an empty value binds as an empty blob, not NULL.
@@ -375,7 +439,7 @@ Status SqliteStore::BindValue(sqlite3_stmt* stmt, int type_index, const StoredVa
   return rc == SQLITE_OK ? Status::Ok() : SqliteStatus(rc, db_, "binding a value");
 }
 
-Status SqliteStore::ApplyLocked(const StoreBatch& batch) {
+Status SqliteStore::ApplyLocked(const StoreBatch& batch, std::vector<std::string>* dropped) {
   auto bind_key = [&](sqlite3_stmt* stmt, int index, const std::string& key) {
     int rc = sqlite3_bind_text64(stmt, index, key.data(), key.size(), SQLITE_STATIC, SQLITE_UTF8);
     return rc == SQLITE_OK ? Status::Ok() : SqliteStatus(rc, db_, "binding key '" + key + "'");
@@ -390,16 +454,37 @@ Status SqliteStore::ApplyLocked(const StoreBatch& batch) {
                       SQLITE_TRANSIENT);
     RS_RETURN_IF_ERROR(StepDone(stmt, "writing meta"));
   }
+  // A state written or deleted supersedes the key's deltas.
+  auto drop_deltas = [&](const std::string& key) -> Status {
+    if (delta_keys_.count(key) == 0) return Status::Ok();
+    sqlite3_stmt* stmt = statements_[kDeleteDeltas];
+    RS_RETURN_IF_ERROR(bind_key(stmt, 1, key));
+    RS_RETURN_IF_ERROR(StepDone(stmt, "deleting the deltas of key '" + key + "'"));
+    dropped->push_back(key);
+    return Status::Ok();
+  };
   for (const std::string& key : batch.delete_state) {
     sqlite3_stmt* stmt = statements_[kDeleteState];
     RS_RETURN_IF_ERROR(bind_key(stmt, 1, key));
     RS_RETURN_IF_ERROR(StepDone(stmt, "deleting the state of key '" + key + "'"));
+    RS_RETURN_IF_ERROR(drop_deltas(key));
   }
   for (const auto& [key, value] : batch.put_state) {
     sqlite3_stmt* stmt = statements_[kPutState];
     RS_RETURN_IF_ERROR(bind_key(stmt, 1, key));
     RS_RETURN_IF_ERROR(BindValue(stmt, 2, value));
     RS_RETURN_IF_ERROR(StepDone(stmt, "writing the state of key '" + key + "'"));
+    RS_RETURN_IF_ERROR(drop_deltas(key));
+  }
+  for (const auto& [key, deltas] : batch.append_delta) {
+    if (deltas.empty()) continue;
+    delta_keys_.insert(key);
+    for (const StoredValue& delta : deltas) {
+      sqlite3_stmt* stmt = statements_[kAppendDelta];
+      RS_RETURN_IF_ERROR(bind_key(stmt, 1, key));
+      RS_RETURN_IF_ERROR(BindValue(stmt, 2, delta));
+      RS_RETURN_IF_ERROR(StepDone(stmt, "logging a delta of key '" + key + "'"));
+    }
   }
   for (uint64_t generation : batch.delete_outbox_generations) {
     sqlite3_stmt* stmt = statements_[kDeleteOutboxGeneration];
@@ -422,7 +507,8 @@ Status SqliteStore::Commit(const StoreBatch& batch) {
   if (!sync_error_.ok()) return sync_error_;
   if (batch.empty()) return Status::Ok();  // no transaction, so no fsync
   RS_RETURN_IF_ERROR(StepDone(statements_[kBegin], "beginning a transaction"));
-  Status status = ApplyLocked(batch);
+  std::vector<std::string> dropped;
+  Status status = ApplyLocked(batch, &dropped);
   if (status.ok()) status = StepDone(statements_[kCommit], "committing");
   if (!status.ok()) {
     // SQLite already rolled back on some errors (IOERR, FULL, NOMEM, ...).
@@ -432,6 +518,7 @@ Status SqliteStore::Commit(const StoreBatch& batch) {
     }
     return status;
   }
+  for (const std::string& key : dropped) delta_keys_.erase(key);
   if (options_.fsync == FsyncPolicy::kEveryInterval && !unsynced_) {
     unsynced_ = true;
     sync_cv_.notify_all();

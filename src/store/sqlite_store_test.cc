@@ -240,11 +240,74 @@ TEST_F(SqliteStoreTest, SecondOpenOfTheSameFileIsUnavailable) {
 
 TEST_F(SqliteStoreTest, RefusesANewerSchemaVersion) {
   MustOpen().reset();
-  RawExec(path_, "UPDATE schema_version SET version = 2");
+  RawExec(path_, "UPDATE schema_version SET version = 3");
   Result<std::unique_ptr<Store>> store = OpenSqliteStore(path_);
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(store.status().message().find("schema version 2"), std::string::npos) << store.status().ToString();
+  EXPECT_NE(store.status().message().find("schema version 3"), std::string::npos) << store.status().ToString();
+}
+
+std::map<std::string, std::vector<StoredValue>> AllDeltas(Store& store) {
+  std::map<std::string, std::vector<StoredValue>> out;
+  Status s = store.ForEachDelta([&](const std::string& k, const StoredValue& v) { out[k].push_back(v); });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return out;
+}
+
+TEST_F(SqliteStoreTest, DeltasAccumulateInOrderUntilTheStateIsWrittenOrDeleted) {
+  {
+    auto store = MustOpen();
+    ASSERT_NE(store, nullptr);
+    StoreBatch b;
+    b.put_state["s"] = {pb::OR_SET, "base"};
+    b.put_state["t"] = {pb::OR_SET, "base"};
+    ASSERT_TRUE(store->Commit(b).ok());
+    for (const char* d : {"d1", "d2"}) {
+      StoreBatch delta;
+      delta.append_delta["s"].push_back({pb::OR_SET, d});
+      delta.append_delta["t"].push_back({pb::OR_SET, d});
+      ASSERT_TRUE(store->Commit(delta).ok());
+    }
+    std::vector<StoredValue> expected = {{pb::OR_SET, "d1"}, {pb::OR_SET, "d2"}};
+    EXPECT_EQ(AllDeltas(*store)["s"], expected);
+  }
+  auto store = MustOpen();  // deltas survive a reopen, and the set of keys with deltas is reloaded
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(AllDeltas(*store).size(), 2u);
+  StoreBatch b;
+  b.put_state["s"] = {pb::OR_SET, "compacted"};
+  b.delete_state.insert("t");
+  ASSERT_TRUE(store->Commit(b).ok());
+  EXPECT_TRUE(AllDeltas(*store).empty());
+  EXPECT_EQ(AllState(*store)["s"], (StoredValue{pb::OR_SET, "compacted"}));
+  // In one batch a put comes first, then the deltas logged after it.
+  StoreBatch both;
+  both.put_state["s"] = {pb::OR_SET, "again"};
+  both.append_delta["s"].push_back({pb::OR_SET, "d3"});
+  ASSERT_TRUE(store->Commit(both).ok());
+  EXPECT_EQ(AllDeltas(*store)["s"], (std::vector<StoredValue>{{pb::OR_SET, "d3"}}));
+}
+
+TEST_F(SqliteStoreTest, MigratesASchemaVersion1File) {
+  {
+    auto store = MustOpen();
+    StoreBatch b;
+    b.put_state["k"] = {pb::G_COUNTER, "v"};
+    ASSERT_TRUE(store->Commit(b).ok());
+  }
+  // What a build before the delta table wrote.
+  RawExec(path_, "DROP TABLE delta; UPDATE schema_version SET version = 1");
+  {
+    auto store = MustOpen();
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(AllState(*store)["k"], (StoredValue{pb::G_COUNTER, "v"}));
+    StoreBatch b;
+    b.append_delta["k"].push_back({pb::G_COUNTER, "d"});
+    ASSERT_TRUE(store->Commit(b).ok());
+  }
+  auto store = MustOpen();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(AllDeltas(*store)["k"].size(), 1u);
 }
 
 TEST_F(SqliteStoreTest, RefusesFilesThatAreNotRegionsyncStores) {

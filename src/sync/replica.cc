@@ -113,6 +113,23 @@ Status Replica::Restore() {
     IndexFieldExpiry(*it);
   }));
   RS_RETURN_IF_ERROR(decode_error);
+  // Deltas logged since a key's state was written (delta commits).
+  RS_RETURN_IF_ERROR(store_->ForEachDelta([&](const std::string& key, const StoredValue& v) {
+    Result<KeyState> delta = FromStored(v, kMaxStoredStateBytes);
+    if (!delta.ok()) {
+      decode_error = DataLoss("stored delta of key '" + key + "': " + delta.status().ToString());
+      return;
+    }
+    Node& node = GetOrCreate(key, TypeOf(delta->value));
+    uint64_t old_expiry = node.second.life.expires_at_millis();
+    JoinKeyState(node.second.state, node.second.life, delta->value, delta->life);
+    IndexExpiry(node, old_expiry);
+    IndexFieldExpiry(node);
+    logged_delta_bytes_[&node] += v.bytes.size();
+    node.second.written_bytes += v.bytes.size();
+    MarkHashStale(node);
+  }));
+  RS_RETURN_IF_ERROR(decode_error);
   // Every stored generation folds into one open generation: all of it is unsent.
   uint64_t max_generation = 0;
   RS_RETURN_IF_ERROR(store_->ForEachOutbox([&](uint64_t gen, const std::string& key, const StoredValue& v) {
@@ -128,10 +145,14 @@ Status Replica::Restore() {
     // type conflict after it was logged (or is a string-family member), or
     // of an older incarnation: the same join as for remote deltas decides,
     // so restore never fails on it.
-    uint64_t old_expiry = node.second.life.expires_at_millis();
-    JoinKeyState(node.second.state, node.second.life, delta->value, delta->life);
-    IndexExpiry(node, old_expiry);
-    IndexFieldExpiry(node);
+    // Nor into a key of the delta's incarnation that expired: its value may
+    // have been reclaimed after the delta was logged, and stays so.
+    if (delta->life.incarnation() != node.second.life.incarnation() || !Expired(node.second)) {
+      uint64_t old_expiry = node.second.life.expires_at_millis();
+      JoinKeyState(node.second.state, node.second.life, delta->value, delta->life);
+      IndexExpiry(node, old_expiry);
+      IndexFieldExpiry(node);
+    }
     if (SameFamily(node.second.state, delta->value) && delta->life.incarnation() == node.second.life.incarnation()) {
       AddUnsent(node, delta->value, delta->life);
     }
@@ -173,6 +194,31 @@ void Replica::MarkDirty(Node& node) {
   if (!node.second.dirty) {
     node.second.dirty = true;
     dirty_.push_back(&node);
+  } else {
+    uncommitted_.erase(&node);
+  }
+}
+
+void Replica::MarkDirtyBy(Node& node, const AnyCrdt& delta, const Lifetime& life) {
+  Entry& e = node.second;
+  if (!e.dirty) {
+    e.dirty = true;
+    dirty_.push_back(&node);
+    if (e.stored_bytes >= options_.delta_commit_min_bytes && e.stored_bytes > 0) {
+      uncommitted_.emplace(&node, KeyedState{delta, life});
+    }
+    return;
+  }
+  // Already dirty: by deltas (join this one in), or wholly (nothing to do).
+  if (auto it = uncommitted_.find(&node); it != uncommitted_.end()) {
+    JoinKeyState(it->second.delta, it->second.life, delta, life);
+  }
+}
+
+void Replica::MarkHashStale(Node& node) {
+  if (!node.second.hash_stale) {
+    node.second.hash_stale = true;
+    stale_hashes_.push_back(&node);
   }
 }
 
@@ -187,7 +233,7 @@ void Replica::AddUnsent(Node& node, const AnyCrdt& delta, const Lifetime& life) 
     e.unsent = std::make_unique<KeyedState>(KeyedState{delta, life});
     unsent_.push_back(&node);
   }
-  MarkDirty(node);
+  MarkDirtyBy(node, delta, life);
 }
 
 void Replica::RecordLocal(Node& node, AnyCrdt delta, bool value_changed, std::optional<Lifetime> life) {
@@ -489,7 +535,7 @@ bool Replica::JoinInto(Node& node, const AnyCrdt& delta, const Lifetime& life, s
   CrdtType had = TypeOf(e.state);
   uint64_t old_expiry = e.life.expires_at_millis(), old_incarnation = e.life.incarnation();
   TypedJoin j = JoinKeyState(e.state, e.life, delta, life);
-  MarkDirty(node);
+  MarkDirtyBy(node, delta, life);
   if (e.life.incarnation() != old_incarnation) {
     // The key expired and was written again elsewhere: what this replica
     // had pending for the old incarnation is dead everywhere.
@@ -532,10 +578,14 @@ Status Replica::Commit() {
   }
   for (Node* node : dirty_) {
     Entry& e = node->second;
-    StoredValue& stored = batch.put_state[node->first] = ToStored(e.state, e.life);
-    e.stored_bytes = stored.bytes.size();
-    e.written_bytes = 0;
-    SetCommittedHash(*node, StateHash(node->first, stored));
+    if (!LogDelta(*node, &batch)) {
+      StoredValue& stored = batch.put_state[node->first] = ToStored(e.state, e.life);
+      e.stored_bytes = stored.bytes.size();
+      e.written_bytes = 0;
+      e.hash_stale = false;
+      logged_delta_bytes_.erase(node);
+      SetCommittedHash(*node, StateHash(node->first, stored));
+    }
     if (e.unsent) batch.put_outbox[{open_generation_, node->first}] = ToStored(e.unsent->delta, e.unsent->life);
   }
   batch.delete_outbox_generations = generations_to_delete_;
@@ -543,11 +593,27 @@ Status Replica::Commit() {
   RS_RETURN_IF_ERROR(store_->Commit(batch));
   for (Node* node : dirty_) node->second.dirty = false;
   dirty_.clear();
+  uncommitted_.clear();
   generations_to_delete_.clear();
   forgotten_.clear();
   meta_dirty_ = false;
   committed_writes_ = local_writes_;
   return Status::Ok();
+}
+
+bool Replica::LogDelta(Node& node, StoreBatch* batch) {
+  auto it = uncommitted_.find(&node);
+  if (it == uncommitted_.end()) return false;
+  StoredValue delta = ToStored(it->second.delta, it->second.life);
+  size_t& logged = logged_delta_bytes_[&node];
+  if (logged + delta.bytes.size() > node.second.stored_bytes / 2) return false;  // rewrite the state instead
+  logged += delta.bytes.size();
+  // stored_bytes + written_bytes stays an upper bound of the state's size
+  // (CheckWriteSize), also for deltas received.
+  node.second.written_bytes += delta.bytes.size();
+  MarkHashStale(node);
+  batch->append_delta[node.first].push_back(std::move(delta));
+  return true;
 }
 
 Result<Replica::Outgoing> Replica::SealOutbox() {

@@ -33,6 +33,25 @@ void Replica::TrackBuckets(uint32_t bucket_count) {
   for (const Node& node : keys_) bucket_hashes_[BucketOf(node.first, bucket_count)] ^= node.second.hash;
 }
 
+const std::vector<uint64_t>& Replica::BucketHashes() {
+  // A key committed by a delta hashes its whole state now (the same bytes
+  // a whole-state commit would have written), unless it changed since its
+  // commit: then the next commit decides.
+  std::vector<Node*> still_stale;
+  for (Node* node : stale_hashes_) {
+    Entry& e = node->second;
+    if (!e.hash_stale) continue;
+    if (e.dirty) {
+      still_stale.push_back(node);
+      continue;
+    }
+    e.hash_stale = false;
+    SetCommittedHash(*node, StateHash(node->first, ToStored(e.state, e.life)));
+  }
+  stale_hashes_ = std::move(still_stale);
+  return bucket_hashes_;
+}
+
 void Replica::SetCommittedHash(Node& node, uint64_t hash) {
   if (bucket_count_ != 0) bucket_hashes_[BucketOf(node.first, bucket_count_)] ^= node.second.hash ^ hash;
   node.second.hash = hash;

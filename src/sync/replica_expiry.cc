@@ -244,6 +244,9 @@ void Replica::Forget(Node& node) {
   if (node.second.field_expiry != 0) field_expiry_index_.erase({node.second.field_expiry, &node});
   key_order_[node.second.order] = nullptr;
   SetCommittedHash(node, 0);
+  if (node.second.hash_stale) std::erase(stale_hashes_, &node);
+  uncommitted_.erase(&node);
+  logged_delta_bytes_.erase(&node);
   --tombstones_;
   forgotten_.push_back(node.first);
   keys_.erase(node.first);

@@ -1,6 +1,10 @@
 // Store: the durable half of a replica. It holds
 //   - the replica's identity (epoch) and clock (last HLC, next sequence),
-//   - a snapshot of every key's CRDT state,
+//   - a snapshot of every key's CRDT state, plus deltas logged since: a
+//     big key's commit may log just what changed (append_delta), and its
+//     state is the join of the snapshot and those deltas, which the Replica
+//     computes at restore (stores do not know CRDTs). A put or delete of
+//     the key's state supersedes its deltas;
 //   - the outbox: deltas not yet confirmed published, grouped in generations
 //     (a generation is sealed when a flush starts and deleted once every
 //     message of it was published).
@@ -22,6 +26,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "regionsync/common/status.h"
 #include "regionsync/crdt/crdt.h"
@@ -47,12 +52,16 @@ struct StoreBatch {
   std::optional<StoreMeta> meta;
   std::map<std::string, StoredValue> put_state;
   std::set<std::string> delete_state;
+  // Deltas to join into a key's stored state, applied after this batch's
+  // put_state and delete_state (so a merged batch may put a key and then
+  // log deltas of it).
+  std::map<std::string, std::vector<StoredValue>> append_delta;
   // (generation, key) -> coalesced delta of that key in that generation.
   std::map<std::pair<uint64_t, std::string>, StoredValue> put_outbox;
   std::set<uint64_t> delete_outbox_generations;
 
   bool empty() const {
-    return !meta && put_state.empty() && delete_state.empty() && put_outbox.empty() &&
+    return !meta && put_state.empty() && delete_state.empty() && append_delta.empty() && put_outbox.empty() &&
            delete_outbox_generations.empty();
   }
 };
@@ -65,6 +74,9 @@ class Store {
   virtual Result<StoreMeta> LoadMeta() = 0;
   // Calls fn for every key's state, in key order.
   virtual Status ForEachState(const std::function<void(const std::string& key, const StoredValue&)>& fn) = 0;
+  // Calls fn for every delta logged since the key's state was last put
+  // (the key may have no state row), each key's in the order appended.
+  virtual Status ForEachDelta(const std::function<void(const std::string& key, const StoredValue&)>& fn) = 0;
   // Calls fn for every outbox row, by generation then key.
   virtual Status ForEachOutbox(
       const std::function<void(uint64_t generation, const std::string& key, const StoredValue&)>& fn) = 0;

@@ -84,6 +84,14 @@ struct ReplicaOptions {
   // own contents back (docs/redis.md, "Expiry"). The daemon's
   // --expired-retention-ms.
   uint64_t expired_retention_millis = 10 * 60 * 1000;
+  // A key whose stored state is at least this big commits what changed
+  // (the joined deltas of its writes and received deltas since the last
+  // commit) instead of its whole state, until the deltas logged since its
+  // state was last written reach half its size: then the whole state is
+  // written again, which drops them. So a write to a big set costs a
+  // commit in proportion to the write, and rewriting the state is spread
+  // over the writes that grew it (docs/durability.md, "Delta commits").
+  size_t delta_commit_min_bytes = 1024;
 };
 
 // One key's delta (or state) with its lifetime, as the outbox and
@@ -334,7 +342,9 @@ class Replica {
   // updates the buckets of the keys it writes, so a digest costs O(B), not
   // O(keys). TrackBuckets itself is O(keys), once.
   void TrackBuckets(uint32_t bucket_count);
-  const std::vector<uint64_t>& BucketHashes() const { return bucket_hashes_; }
+  // Hashes keys whose last commit logged a delta first (their state is
+  // encoded once per digest, not once per commit).
+  const std::vector<uint64_t>& BucketHashes();
   static uint32_t BucketOf(std::string_view key, uint32_t bucket_count);
   // Visits up to `max_visits` keys from `cursor` (0: the first, in ScanKeys'
   // order) and appends the full states of those in `bucket` to `out`,
@@ -363,15 +373,17 @@ class Replica {
     bool dirty = false;             // state (and unsent) not yet committed
     bool conflict_reported = false;  // on_type_conflict was called for this key
     bool tombstone = false;          // expired and reclaimed: only the lifetime is left
+    bool hash_stale = false;         // committed by a delta: `hash` is older (stale_hashes_)
     uint32_t order = 0;              // index in key_order_
     uint64_t forget_at = 0;          // for a tombstone: when ExpireDue forgets it (wall ms)
     uint64_t field_expiry = 0;       // a map's NextFieldExpiry as field_expiry_index_ holds it (0: none)
     uint64_t hash = 0;  // StateHash of the committed state (0: never committed)
     // Size of the encoded state: `stored_bytes` is exact as of the last
-    // Commit (or Restore, or a measurement by CheckWriteSize);
-    // `written_bytes` is what local writes since then may have added. Their
-    // sum bounds the state from above, except for remote joins since the
-    // last commit (the subscriber commits those before acking them).
+    // whole-state Commit (or Restore, or a measurement by CheckWriteSize);
+    // `written_bytes` is what local writes and logged deltas since then may
+    // have added. Their sum bounds the state from above, except for remote
+    // joins since the last commit (the subscriber commits those before
+    // acking them).
     size_t stored_bytes = 0;
     size_t written_bytes = 0;
   };
@@ -418,7 +430,16 @@ class Replica {
   // incarnation), before it is joined; then ends those the join revived.
   std::vector<std::pair<std::string, uint64_t>> ExpiredFieldsIn(Node& node, const AnyCrdt& delta) const;
   void EndRevivedFields(Node& node, const std::vector<std::pair<std::string, uint64_t>>& expired);
+  // The node's whole state is written at the next Commit.
   void MarkDirty(Node& node);
+  // The node changed by joining (delta, life) into it: a big key's next
+  // Commit may log just the joined deltas (ReplicaOptions::delta_commit_min_bytes).
+  void MarkDirtyBy(Node& node, const AnyCrdt& delta, const Lifetime& life);
+  void MarkHashStale(Node& node);
+  // Commit of a node dirty by deltas only: adds the joined deltas to the
+  // batch, unless the key's logged deltas would reach half its size (then
+  // false: the caller writes the whole state).
+  bool LogDelta(Node& node, StoreBatch* batch);
   // The node's committed state hashes to `hash` now (Commit, Forget).
   void SetCommittedHash(Node& node, uint64_t hash);
   void AddUnsent(Node& node, const AnyCrdt& delta, const Lifetime& life);
@@ -456,6 +477,13 @@ class Replica {
   size_t tombstones_ = 0;
   std::vector<std::string> forgotten_;  // keys to delete from the store at the next Commit
   std::vector<Node*> dirty_;
+  // Of the dirty keys, those whose changes since the last commit are all
+  // joins: the join of those deltas (MarkDirtyBy).
+  std::unordered_map<Node*, KeyedState> uncommitted_;
+  // Bytes of deltas logged for a key since its whole state was last
+  // written (only keys that have some).
+  std::unordered_map<Node*, size_t> logged_delta_bytes_;
+  std::vector<Node*> stale_hashes_;  // nodes with hash_stale set (or once set)
   std::vector<Node*> unsent_;
   uint32_t bucket_count_ = 0;  // 0 until TrackBuckets
   std::vector<uint64_t> bucket_hashes_;

@@ -1,0 +1,101 @@
+// What one SADD costs, commit included, by the size of the set it adds to:
+// a Replica on the daemon's store (LogStore over SQLite, fsync every 1000 ms,
+// as `--fsync every:1000`). Each iteration adds a new member and commits,
+// then removes it and commits (so the set keeps its size); every 100
+// iterations the outbox is sealed and confirmed, as the publisher does.
+// Arguments: members in the set, and whether big keys commit deltas (1, the
+// default) or their whole state (0, as before delta commits).
+// time per iteration = one SADD and one SREM, each with its commit.
+//
+//   build/bin/commit_bench --benchmark_min_time=2
+#include <benchmark/benchmark.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "regionsync/common/env.h"
+#include "regionsync/store/log_store.h"
+#include "regionsync/store/sqlite_store.h"
+#include "regionsync/sync/replica.h"
+
+namespace regionsync {
+namespace {
+
+void BM_SaddCommit(benchmark::State& state) {
+  const auto members = static_cast<size_t>(state.range(0));
+  const bool delta_commits = state.range(1) != 0;
+  std::string pattern = std::filesystem::temp_directory_path().string() + "/regionsync_commit_bench_XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    state.SkipWithError("mkdtemp failed");
+    return;
+  }
+  const std::string dir = pattern;
+  {
+    std::unique_ptr<Env> env = NewRealEnv();
+    SqliteStoreOptions sqlite_options;  // kAlways: the log's inner store
+    Result<std::unique_ptr<Store>> sqlite = OpenSqliteStore(dir + "/store.db", sqlite_options);
+    LogStoreOptions log_options;
+    log_options.fsync = FsyncPolicy::kEveryInterval;
+    log_options.fsync_interval_millis = 1000;
+    Result<std::unique_ptr<Store>> store =
+        sqlite.ok() ? OpenLogStore(std::move(sqlite).value(), dir + "/store.db.log", log_options) : sqlite.status();
+    if (!store.ok()) {
+      state.SkipWithError(store.status().ToString().c_str());
+      return;
+    }
+    ReplicaOptions options;
+    if (!delta_commits) options.delta_commit_min_bytes = SIZE_MAX;
+    Result<std::unique_ptr<Replica>> replica = Replica::Open("us-east-1/a", env.get(), store->get(), options);
+    if (!replica.ok()) {
+      state.SkipWithError(replica.status().ToString().c_str());
+      return;
+    }
+    Replica& r = **replica;
+    auto seal = [&] {
+      Result<Replica::Outgoing> out = r.SealOutbox();
+      if (out.ok()) r.ConfirmPublished(out->generation);
+    };
+    // Filled in batches of 10 000 members, as SADDs of many members would.
+    for (size_t done = 0; done < members;) {
+      std::vector<std::string> batch;
+      for (; batch.size() < 10'000 && done < members; ++done) batch.push_back(std::to_string(done));
+      std::vector<std::string_view> views(batch.begin(), batch.end());
+      (void)r.AddAll("room", views);
+      seal();
+    }
+    (void)r.Commit();
+    uint64_t i = 0;
+    for (auto _ : state) {
+      const std::string member = "new:" + std::to_string(i);
+      Result<bool> added = r.Add("room", member);
+      Status s = added.ok() ? r.Commit() : added.status();
+      if (s.ok()) {
+        Result<bool> removed = r.Remove("room", member);
+        s = removed.ok() ? r.Commit() : removed.status();
+      }
+      if (!s.ok()) {
+        state.SkipWithError(s.ToString().c_str());
+        break;
+      }
+      if (++i % 100 == 0) seal();
+    }
+    state.SetItemsProcessed(static_cast<int64_t>(i));
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+BENCHMARK(BM_SaddCommit)
+    ->ArgNames({"members", "delta_commits"})
+    ->Args({10, 1})
+    ->Args({1'000'000, 1})
+    ->Args({10, 0})
+    ->Args({100'000, 0})
+    ->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace regionsync
+
+BENCHMARK_MAIN();
