@@ -120,6 +120,21 @@ Result<std::vector<LogFile>> ListLogFiles(const std::string& dir, const std::str
   return files;
 }
 
+// Merges the records of `records` (valid ones, as Commit appended them)
+// into `into`.
+Status MergeRecords(std::string_view records, StoreBatch* into) {
+  size_t offset = 0;
+  std::string_view payload;
+  while (size_t size = ValidRecordAt(records, offset, &payload)) {
+    Result<StoreBatch> batch = DecodePayload(payload);
+    if (!batch.ok()) return Internal("log store: a pending record does not decode: " + batch.status().ToString());
+    MergeBatch(*into, std::move(batch).value());
+    offset += size;
+  }
+  if (offset != records.size()) return Internal("log store: a pending record is not valid");
+  return Status::Ok();
+}
+
 class LogStoreImpl final : public LogStore {
  public:
   LogStoreImpl(std::unique_ptr<Store> inner, std::string prefix, LogStoreOptions options);
@@ -174,8 +189,10 @@ class LogStoreImpl final : public LogStore {
   std::condition_variable applied_cv_;  // an apply finished
   LogFile current_;                     // written under mu_; swapped under apply_mu_ too
   std::string record_;                  // encode buffer, reused
-  StoreBatch pending_;
-  size_t pending_bytes_ = 0;    // log bytes of pending_
+  // The records appended since the last apply took them, as written to the
+  // log: merged into one batch by the apply (off the commit path).
+  std::string pending_;
+  size_t pending_bytes_ = 0;    // == pending_.size()
   size_t in_flight_bytes_ = 0;  // log bytes taken by an apply, not yet applied
   bool unsynced_ = false;       // kEveryInterval: appends since the last fdatasync
   bool apply_requested_ = false;
@@ -363,7 +380,7 @@ Status LogStoreImpl::Commit(const StoreBatch& batch) {
     unsynced_ = true;
     wake = true;
   }
-  MergeBatch(pending_, batch);
+  pending_ += record_;
   pending_bytes_ += record_.size();
   ++stats_.appended_records;
   // A huge batch should not pin its buffer for the life of the store.
@@ -394,7 +411,7 @@ Status LogStoreImpl::ApplyPending(bool rotate) {
       ++stats_.rotation_failures;
     }
   }
-  StoreBatch taken;
+  std::string taken_records;
   LogFile old;
   bool old_unsynced = false;
   {
@@ -404,7 +421,7 @@ Status LogStoreImpl::ApplyPending(bool rotate) {
       old_unsynced = unsynced_;
       unsynced_ = false;
     }
-    std::swap(taken, pending_);
+    std::swap(taken_records, pending_);
     in_flight_bytes_ += pending_bytes_;
     pending_bytes_ = 0;
   }
@@ -419,12 +436,15 @@ Status LogStoreImpl::ApplyPending(bool rotate) {
     old.fd = -1;
     retired_.push_back(std::move(old));
   }
+  StoreBatch taken;
+  Status status = MergeRecords(taken_records, &taken);
+  std::string().swap(taken_records);
   if (!retained_.empty()) {
     MergeBatch(retained_, std::move(taken));
     taken = std::move(retained_);
     retained_ = StoreBatch();
   }
-  Status status = taken.empty() ? Status::Ok() : inner_->Commit(taken);
+  if (status.ok() && !taken.empty()) status = inner_->Commit(taken);
   {
     std::lock_guard lock(mu_);
     if (status.ok()) {
