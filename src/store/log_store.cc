@@ -143,6 +143,7 @@ class LogStoreImpl final : public LogStore {
 
   Result<StoreMeta> LoadMeta() override;
   Status ForEachState(const std::function<void(const std::string&, const StoredValue&)>& fn) override;
+  size_t StateCountHint() override;
   Status ForEachDelta(const std::function<void(const std::string&, const StoredValue&)>& fn) override;
   Status ForEachOutbox(const std::function<void(uint64_t, const std::string&, const StoredValue&)>& fn) override;
   Status Commit(const StoreBatch& batch) override;
@@ -546,6 +547,11 @@ Result<StoreMeta> LogStoreImpl::LoadMeta() {
 Status LogStoreImpl::ForEachState(const std::function<void(const std::string&, const StoredValue&)>& fn) {
   RS_RETURN_IF_ERROR(ApplyPending(/*rotate=*/true));
   return inner_->ForEachState(fn);
+}
+
+size_t LogStoreImpl::StateCountHint() {
+  (void)ApplyPending(/*rotate=*/true);  // a failure shows again in ForEachState
+  return inner_->StateCountHint();
 }
 
 Status LogStoreImpl::ForEachDelta(const std::function<void(const std::string&, const StoredValue&)>& fn) {

@@ -18,6 +18,11 @@ class MemoryStore final : public Store {
     return Status::Ok();
   }
 
+  size_t StateCountHint() override {
+    std::lock_guard lock(mu_);
+    return state_.size();
+  }
+
   Status ForEachDelta(const std::function<void(const std::string&, const StoredValue&)>& fn) override {
     std::lock_guard lock(mu_);
     for (const auto& [key, deltas] : deltas_) {

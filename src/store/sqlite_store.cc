@@ -130,6 +130,7 @@ class SqliteStore final : public Store {
   Status ForEachState(const std::function<void(const std::string&, const StoredValue&)>& fn) override;
   Status ForEachOutbox(const std::function<void(uint64_t, const std::string&, const StoredValue&)>& fn) override;
   Status ForEachDelta(const std::function<void(const std::string&, const StoredValue&)>& fn) override;
+  size_t StateCountHint() override;
   Status Commit(const StoreBatch& batch) override;
 
  private:
@@ -149,6 +150,7 @@ class SqliteStore final : public Store {
     kAppendDelta,
     kDeleteDeltas,
     kSelectDeltaKeys,
+    kCountState,
     kStatementCount,
   };
 
@@ -320,6 +322,7 @@ Status SqliteStore::Prepare() {
       "VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM delta WHERE key = ?1), ?2, ?3)",
       /*kDeleteDeltas=*/"DELETE FROM delta WHERE key = ?",
       /*kSelectDeltaKeys=*/"SELECT DISTINCT key FROM delta",
+      /*kCountState=*/"SELECT count(*) FROM state",
   };
   for (int i = 0; i < kStatementCount; ++i) {
     int rc = sqlite3_prepare_v3(db_, kSql[i], -1, SQLITE_PREPARE_PERSISTENT, &statements_[i], nullptr);
@@ -417,6 +420,13 @@ Status SqliteStore::ForEachDelta(const std::function<void(const std::string&, co
     fn(*key, *value);
   }
   return rc == SQLITE_DONE ? Status::Ok() : SqliteStatus(rc, db_, "reading deltas");
+}
+
+size_t SqliteStore::StateCountHint() {
+  std::lock_guard lock(mu_);
+  sqlite3_stmt* stmt = statements_[kCountState];
+  StatementUse use(stmt);
+  return sqlite3_step(stmt) == SQLITE_ROW ? static_cast<size_t>(sqlite3_column_int64(stmt, 0)) : 0;
 }
 
 Status SqliteStore::LoadDeltaKeys() {

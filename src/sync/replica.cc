@@ -94,6 +94,10 @@ Replica::Replica(ReplicaId id, Env* env, Store* store, ReplicaOptions options, S
       sequence_bound_(meta.next_sequence) {}
 
 Status Replica::Restore() {
+  if (size_t hint = store_->StateCountHint(); hint > 0) {
+    keys_.reserve(hint);
+    key_order_.reserve(hint);
+  }
   Status decode_error;
   RS_RETURN_IF_ERROR(store_->ForEachState([&](const std::string& key, const StoredValue& v) {
     Result<KeyState> state = FromStored(v, kMaxStoredStateBytes);

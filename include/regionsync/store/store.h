@@ -72,6 +72,9 @@ class Store {
 
   // Meta as last committed; a fresh store returns StoreMeta{} (epoch 0).
   virtual Result<StoreMeta> LoadMeta() = 0;
+  // About how many keys have a state (to size tables before ForEachState);
+  // 0 when the store cannot tell cheaply.
+  virtual size_t StateCountHint() { return 0; }
   // Calls fn for every key's state, in key order.
   virtual Status ForEachState(const std::function<void(const std::string& key, const StoredValue&)>& fn) = 0;
   // Calls fn for every delta logged since the key's state was last put
