@@ -303,7 +303,10 @@ class Replica {
   HlcTimestamp Now() { return clock_.Now(env_->WallMillis()); }
 
   // ---- Durability. Writes everything changed since the last Commit in one
-  // store batch. On error nothing is acknowledged and the changes stay dirty.
+  // store batch: a key's whole state, or for a key of delta_commit_min_bytes
+  // or more the join of its changes since the last commit (until those
+  // reach half its size). Cost: in proportion to the changes, amortized.
+  // On error nothing is acknowledged and the changes stay dirty.
   Status Commit();
   uint64_t local_writes() const { return local_writes_; }
   // Remote deltas that met a key of another type (see on_type_conflict).
