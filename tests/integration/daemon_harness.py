@@ -260,8 +260,31 @@ class Daemon:
         self.env.update(env or {})
         self.proc = None
         self.log_path = os.path.join(data_dir, "daemon.log")
+        # Ports this object chose itself may be taken by another test between
+        # free_ports() and the daemon's bind: the first start then moves.
+        self.ports_chosen_here = not base_port and own_resp is None
+        self.started = False
+
+    def _move_ports(self):
+        n = len(self.ports)
+        self.port = free_ports(2 * n)
+        self.ports = list(range(self.port, self.port + n))
+        self.resp_ports = list(range(self.port + n, self.port + 2 * n))
+        self.resp_port = self.resp_ports[0]
+        self.args[self.args.index("--resp-port") + 1] = str(self.port + n)
 
     def start(self, wait=True):
+        for attempt in range(3):
+            try:
+                return self._start(wait)
+            except AssertionError as e:
+                lost_race = "cannot listen" in str(e) and self.ports_chosen_here and not self.started
+                if not lost_race or attempt == 2:
+                    raise
+                self.log.close()
+                self._move_ports()
+
+    def _start(self, wait):
         cmd = [self.binary, "--data-dir", self.data_dir, "--http-port", str(self.port)] + self.args
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
@@ -272,6 +295,7 @@ class Daemon:
             for p in self.resp_ports:
                 wait_until(lambda: self.alive() and port_open(p),
                            timeout=20, what="regionsyncd RESP on port %d (log %s)" % (p, self.log_path))
+            self.started = True
         return self
 
     def alive(self):
