@@ -161,6 +161,9 @@ class SqliteStore final : public Store {
   Status Exec(const char* sql, std::string_view what);
   Status Prepare();
   Status LoadDeltaKeys();
+  // Steps a `SELECT key, type, bytes` statement, calling fn for each row.
+  Status ForEachKeyed(StatementId id, std::string_view what,
+                      const std::function<void(const std::string&, const StoredValue&)>& fn);
   // Steps `stmt` to completion, expecting no rows.
   Status StepDone(sqlite3_stmt* stmt, std::string_view what);
   // Adds the keys whose deltas it deleted to `dropped`.
@@ -374,19 +377,28 @@ Result<StoreMeta> SqliteStore::LoadMeta() {
   return meta;
 }
 
-Status SqliteStore::ForEachState(const std::function<void(const std::string&, const StoredValue&)>& fn) {
+Status SqliteStore::ForEachKeyed(StatementId id, std::string_view what,
+                                 const std::function<void(const std::string&, const StoredValue&)>& fn) {
   std::lock_guard lock(mu_);
-  sqlite3_stmt* stmt = statements_[kSelectState];
+  sqlite3_stmt* stmt = statements_[id];
   StatementUse use(stmt);
   int rc;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    Result<std::string> key = ReadKey(stmt, 0, "stored state");
+    Result<std::string> key = ReadKey(stmt, 0, "stored " + std::string(what));
     if (!key.ok()) return key.status();
-    Result<StoredValue> value = ReadValue(stmt, 1, 2, "stored state of key '" + *key + "'");
+    Result<StoredValue> value = ReadValue(stmt, 1, 2, "stored " + std::string(what) + " of key '" + *key + "'");
     if (!value.ok()) return value.status();
     fn(*key, *value);
   }
-  return rc == SQLITE_DONE ? Status::Ok() : SqliteStatus(rc, db_, "reading state");
+  return rc == SQLITE_DONE ? Status::Ok() : SqliteStatus(rc, db_, "reading " + std::string(what));
+}
+
+Status SqliteStore::ForEachState(const std::function<void(const std::string&, const StoredValue&)>& fn) {
+  return ForEachKeyed(kSelectState, "state", fn);
+}
+
+Status SqliteStore::ForEachDelta(const std::function<void(const std::string&, const StoredValue&)>& fn) {
+  return ForEachKeyed(kSelectDelta, "delta", fn);
 }
 
 Status SqliteStore::ForEachOutbox(
@@ -405,21 +417,6 @@ Status SqliteStore::ForEachOutbox(
     fn(generation, *key, *value);
   }
   return rc == SQLITE_DONE ? Status::Ok() : SqliteStatus(rc, db_, "reading the outbox");
-}
-
-Status SqliteStore::ForEachDelta(const std::function<void(const std::string&, const StoredValue&)>& fn) {
-  std::lock_guard lock(mu_);
-  sqlite3_stmt* stmt = statements_[kSelectDelta];
-  StatementUse use(stmt);
-  int rc;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    Result<std::string> key = ReadKey(stmt, 0, "stored delta");
-    if (!key.ok()) return key.status();
-    Result<StoredValue> value = ReadValue(stmt, 1, 2, "stored delta of key '" + *key + "'");
-    if (!value.ok()) return value.status();
-    fn(*key, *value);
-  }
-  return rc == SQLITE_DONE ? Status::Ok() : SqliteStatus(rc, db_, "reading deltas");
 }
 
 size_t SqliteStore::StateCountHint() {
