@@ -24,7 +24,9 @@
 namespace regionsync {
 namespace {
 
-void BM_SaddCommit(benchmark::State& state) {
+// kind 0: SADD then SREM of a set; 1: HSET of a hash's field (fields keep
+// their number: each iteration rewrites one of them).
+void RunCommits(benchmark::State& state, int kind) {
   const auto members = static_cast<size_t>(state.range(0));
   const bool delta_commits = state.range(1) != 0;
   std::string pattern = std::filesystem::temp_directory_path().string() + "/regionsync_commit_bench_XXXXXX";
@@ -62,19 +64,29 @@ void BM_SaddCommit(benchmark::State& state) {
     for (size_t done = 0; done < members;) {
       std::vector<std::string> batch;
       for (; batch.size() < 10'000 && done < members; ++done) batch.push_back(std::to_string(done));
-      std::vector<std::string_view> views(batch.begin(), batch.end());
-      (void)r.AddAll("room", views);
+      if (kind == 0) {
+        std::vector<std::string_view> views(batch.begin(), batch.end());
+        (void)r.AddAll("room", views);
+      } else {
+        for (const std::string& field : batch) (void)r.MapSet("room", field, "value-0123456789");
+      }
       seal();
     }
     (void)r.Commit();
     uint64_t i = 0;
     for (auto _ : state) {
-      const std::string member = "new:" + std::to_string(i);
-      Result<bool> added = r.Add("room", member);
-      Status s = added.ok() ? r.Commit() : added.status();
-      if (s.ok()) {
-        Result<bool> removed = r.Remove("room", member);
-        s = removed.ok() ? r.Commit() : removed.status();
+      Status s;
+      if (kind == 0) {
+        const std::string member = "new:" + std::to_string(i);
+        Result<bool> added = r.Add("room", member);
+        s = added.ok() ? r.Commit() : added.status();
+        if (s.ok()) {
+          Result<bool> removed = r.Remove("room", member);
+          s = removed.ok() ? r.Commit() : removed.status();
+        }
+      } else {
+        s = r.MapSet("room", std::to_string(i * 7919 % members), "value-" + std::to_string(i));
+        if (s.ok()) s = r.Commit();
       }
       if (!s.ok()) {
         state.SkipWithError(s.ToString().c_str());
@@ -87,6 +99,14 @@ void BM_SaddCommit(benchmark::State& state) {
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
 }
+void BM_SaddCommit(benchmark::State& state) { RunCommits(state, 0); }
+void BM_HsetCommit(benchmark::State& state) { RunCommits(state, 1); }
+
+BENCHMARK(BM_HsetCommit)
+    ->ArgNames({"fields", "delta_commits"})
+    ->Args({10, 1})
+    ->Args({100'000, 1})
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_SaddCommit)
     ->ArgNames({"members", "delta_commits"})
     ->Args({10, 1})
