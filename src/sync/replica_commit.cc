@@ -55,13 +55,22 @@ Status Replica::Restore() {
   // Every stored generation folds into one open generation: all of it is unsent.
   uint64_t max_generation = 0;
   RS_RETURN_IF_ERROR(store_->ForEachOutbox([&](uint64_t gen, const std::string& key, const StoredValue& v) {
+    max_generation = std::max(max_generation, gen);
+    generations_to_delete_.insert(gen);
+    if (v.bytes.empty()) {
+      // A marker (Commit): publish the key's whole state, which holds the
+      // writes not yet published (an expiry too; nothing if the key is gone).
+      if (auto it = keys_.find(key); it != keys_.end()) {
+        AddUnsent(*it, it->second.state, it->second.life);
+      }
+      return;
+    }
+    // A delta, as stores written before markers hold.
     Result<KeyState> delta = FromStored(v, kMaxStoredStateBytes);
     if (!delta.ok()) {
       decode_error = DataLoss("stored outbox delta of key '" + key + "': " + delta.status().ToString());
       return;
     }
-    max_generation = std::max(max_generation, gen);
-    generations_to_delete_.insert(gen);
     Node& node = GetOrCreate(key, TypeOf(delta->value));
     // A no-op unless the state row was lost. A delta of another type lost a
     // type conflict after it was logged (or is a string-family member), or
@@ -141,7 +150,11 @@ Status Replica::Commit() {
       logged_delta_bytes_.erase(node);
       SetCommittedHash(*node, StateHash(node->first, stored));
     }
-    if (e.unsent) batch.put_outbox[{open_generation_, node->first}] = ToStored(e.unsent->delta, e.unsent->life);
+    // The outbox row says only that the key has local writes to publish (its
+    // type, no bytes): encoding the pending delta at every commit would cost
+    // in proportion to every write since the last flush. After a crash the
+    // key's whole state, which holds those writes, is published instead.
+    if (e.unsent) batch.put_outbox[{open_generation_, node->first}] = StoredValue{TypeOf(e.unsent->delta), {}};
   }
   batch.delete_outbox_generations = generations_to_delete_;
   batch.delete_state.insert(forgotten_.begin(), forgotten_.end());
