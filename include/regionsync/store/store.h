@@ -5,7 +5,8 @@
 //     state is the join of the snapshot and those deltas, which the Replica
 //     computes at restore (stores do not know CRDTs). A put or delete of
 //     the key's state supersedes its deltas;
-//   - the outbox: deltas not yet confirmed published, grouped in generations
+//   - the outbox: keys with local writes not yet confirmed published (the
+//     Replica stores a marker, older builds the delta), grouped in generations
 //     (a generation is sealed when a flush starts and deleted once every
 //     message of it was published).
 // A Replica writes through Commit(batch): one batch is atomic, so a crash
@@ -56,7 +57,8 @@ struct StoreBatch {
   // put_state and delete_state (so a merged batch may put a key and then
   // log deltas of it).
   std::map<std::string, std::vector<StoredValue>> append_delta;
-  // (generation, key) -> coalesced delta of that key in that generation.
+  // (generation, key) -> the outbox row of that key in that generation
+  // (opaque to the store: the Replica writes a marker, see replica_commit.cc).
   std::map<std::pair<uint64_t, std::string>, StoredValue> put_outbox;
   std::set<uint64_t> delete_outbox_generations;
 

@@ -118,7 +118,10 @@ class Replica {
   using Listener = std::function<void(const ChangeEvent&)>;
 
   // Opens the replica named `name` ("<region>/<instance>") on `store`,
-  // restoring epoch, clock, keys and unpublished deltas. A store that was
+  // restoring epoch, clock and keys (each state joined with the deltas
+  // logged since it was written); keys with unpublished writes publish
+  // their whole state at the next flush. Cost: in proportion to the
+  // stored states and deltas. A store that was
   // never used gets a new random epoch, and so does one last written before
   // a reboot (see ReplicaOptions). DataLoss if stored state is corrupt;
   // InvalidArgument if the options' size limits break their REQUIRES.
