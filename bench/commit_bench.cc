@@ -9,16 +9,13 @@
 //
 //   build/bin/commit_bench --benchmark_min_time=2
 #include <benchmark/benchmark.h>
-#include <stdlib.h>
 
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "bench_store.h"
 #include "regionsync/common/env.h"
-#include "regionsync/store/log_store.h"
-#include "regionsync/store/sqlite_store.h"
 #include "regionsync/sync/replica.h"
 
 namespace regionsync {
@@ -29,75 +26,64 @@ namespace {
 void RunCommits(benchmark::State& state, int kind) {
   const auto members = static_cast<size_t>(state.range(0));
   const bool delta_commits = state.range(1) != 0;
-  std::string pattern = std::filesystem::temp_directory_path().string() + "/regionsync_commit_bench_XXXXXX";
-  if (::mkdtemp(pattern.data()) == nullptr) {
-    state.SkipWithError("mkdtemp failed");
+  BenchDir dir("commit_bench");
+  if (dir.path().empty()) {
+    state.SkipWithError("cannot create a temporary directory");
     return;
   }
-  const std::string dir = pattern;
-  {
-    std::unique_ptr<Env> env = NewRealEnv();
-    SqliteStoreOptions sqlite_options;  // kAlways: the log's inner store
-    Result<std::unique_ptr<Store>> sqlite = OpenSqliteStore(dir + "/store.db", sqlite_options);
-    LogStoreOptions log_options;
-    log_options.fsync = FsyncPolicy::kEveryInterval;
-    log_options.fsync_interval_millis = 1000;
-    Result<std::unique_ptr<Store>> store =
-        sqlite.ok() ? OpenLogStore(std::move(sqlite).value(), dir + "/store.db.log", log_options) : sqlite.status();
-    if (!store.ok()) {
-      state.SkipWithError(store.status().ToString().c_str());
-      return;
-    }
-    ReplicaOptions options;
-    if (!delta_commits) options.delta_commit_min_bytes = SIZE_MAX;
-    Result<std::unique_ptr<Replica>> replica = Replica::Open("us-east-1/a", env.get(), store->get(), options);
-    if (!replica.ok()) {
-      state.SkipWithError(replica.status().ToString().c_str());
-      return;
-    }
-    Replica& r = **replica;
-    auto seal = [&] {
-      Result<Replica::Outgoing> out = r.SealOutbox();
-      if (out.ok()) r.ConfirmPublished(out->generation);
-    };
-    // Filled in batches of 10 000 members, as SADDs of many members would.
-    for (size_t done = 0; done < members;) {
-      std::vector<std::string> batch;
-      for (; batch.size() < 10'000 && done < members; ++done) batch.push_back(std::to_string(done));
-      if (kind == 0) {
-        std::vector<std::string_view> views(batch.begin(), batch.end());
-        (void)r.AddAll("room", views);
-      } else {
-        for (const std::string& field : batch) (void)r.MapSet("room", field, "value-0123456789");
-      }
-      seal();
-    }
-    (void)r.Commit();
-    uint64_t i = 0;
-    for (auto _ : state) {
-      Status s;
-      if (kind == 0) {
-        const std::string member = "new:" + std::to_string(i);
-        Result<bool> added = r.Add("room", member);
-        s = added.ok() ? r.Commit() : added.status();
-        if (s.ok()) {
-          Result<bool> removed = r.Remove("room", member);
-          s = removed.ok() ? r.Commit() : removed.status();
-        }
-      } else {
-        s = r.MapSet("room", std::to_string(i * 7919 % members), "value-" + std::to_string(i));
-        if (s.ok()) s = r.Commit();
-      }
-      if (!s.ok()) {
-        state.SkipWithError(s.ToString().c_str());
-        break;
-      }
-      if (++i % 100 == 0) seal();
-    }
-    state.SetItemsProcessed(static_cast<int64_t>(i));
+  std::unique_ptr<Env> env = NewRealEnv();
+  Result<std::unique_ptr<LogStore>> store = OpenDaemonStore(dir.path());
+  if (!store.ok()) {
+    state.SkipWithError(store.status().ToString().c_str());
+    return;
   }
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
+  ReplicaOptions options;
+  if (!delta_commits) options.delta_commit_min_bytes = SIZE_MAX;
+  Result<std::unique_ptr<Replica>> replica = Replica::Open("us-east-1/a", env.get(), store->get(), options);
+  if (!replica.ok()) {
+    state.SkipWithError(replica.status().ToString().c_str());
+    return;
+  }
+  Replica& r = **replica;
+  auto seal = [&] {
+    Result<Replica::Outgoing> out = r.SealOutbox();
+    if (out.ok()) r.ConfirmPublished(out->generation);
+  };
+  // Filled in batches of 10 000 members, as SADDs of many members would.
+  for (size_t done = 0; done < members;) {
+    std::vector<std::string> batch;
+    for (; batch.size() < 10'000 && done < members; ++done) batch.push_back(std::to_string(done));
+    if (kind == 0) {
+      std::vector<std::string_view> views(batch.begin(), batch.end());
+      (void)r.AddAll("room", views);
+    } else {
+      for (const std::string& field : batch) (void)r.MapSet("room", field, "value-0123456789");
+    }
+    seal();
+  }
+  (void)r.Commit();
+  uint64_t i = 0;
+  for (auto _ : state) {
+    Status s;
+    if (kind == 0) {
+      const std::string member = "new:" + std::to_string(i);
+      Result<bool> added = r.Add("room", member);
+      s = added.ok() ? r.Commit() : added.status();
+      if (s.ok()) {
+        Result<bool> removed = r.Remove("room", member);
+        s = removed.ok() ? r.Commit() : removed.status();
+      }
+    } else {
+      s = r.MapSet("room", std::to_string(i * 7919 % members), "value-" + std::to_string(i));
+      if (s.ok()) s = r.Commit();
+    }
+    if (!s.ok()) {
+      state.SkipWithError(s.ToString().c_str());
+      break;
+    }
+    if (++i % 100 == 0) seal();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(i));
 }
 void BM_SaddCommit(benchmark::State& state) { RunCommits(state, 0); }
 void BM_HsetCommit(benchmark::State& state) { RunCommits(state, 1); }

@@ -12,27 +12,12 @@
 #include <memory>
 #include <string>
 
+#include "bench_store.h"
 #include "regionsync/store/log_store.h"
 #include "regionsync/store/sqlite_store.h"
 
 namespace regionsync {
 namespace {
-
-class BenchDir {
- public:
-  BenchDir() {
-    std::string pattern = std::filesystem::temp_directory_path().string() + "/regionsync_log_bench_XXXXXX";
-    path_ = ::mkdtemp(pattern.data()) != nullptr ? pattern : std::string();
-  }
-  ~BenchDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // The i-th commit: rotates over 1000 keys; a generation holds 1000 commits and
 // is deleted when the next one starts, as the publisher would.
@@ -59,7 +44,7 @@ void RunCommits(benchmark::State& state, Store& store) {
 }
 
 void BM_SqliteEveryInterval(benchmark::State& state) {
-  BenchDir dir;
+  BenchDir dir("log_store_bench");
   SqliteStoreOptions options;
   options.fsync = FsyncPolicy::kEveryInterval;
   options.fsync_interval_millis = 1000;
@@ -73,7 +58,7 @@ void BM_SqliteEveryInterval(benchmark::State& state) {
 BENCHMARK(BM_SqliteEveryInterval)->UseRealTime();
 
 void RunLogStore(benchmark::State& state, FsyncPolicy policy) {
-  BenchDir dir;
+  BenchDir dir("log_store_bench");
   Result<std::unique_ptr<Store>> sqlite = OpenSqliteStore(dir.path() + "/store.db");  // kAlways
   if (!sqlite.ok()) {
     state.SkipWithError(sqlite.status().ToString().c_str());

@@ -8,8 +8,6 @@
 //   build/bin/restore_bench [keys ...]      (default: 1000000)
 //   build/bin/restore_bench --keep N        writes N keys, keeps the directory
 //   build/bin/restore_bench --open DIR N    only opens it (e.g. under perf)
-#include <stdlib.h>
-
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -17,23 +15,12 @@
 #include <string>
 #include <vector>
 
+#include "bench_store.h"
 #include "regionsync/common/env.h"
-#include "regionsync/store/log_store.h"
-#include "regionsync/store/sqlite_store.h"
 #include "regionsync/sync/replica.h"
 
 namespace regionsync {
 namespace {
-
-Result<std::unique_ptr<LogStore>> OpenDaemonStore(const std::string& dir, bool background_apply) {
-  Result<std::unique_ptr<Store>> sqlite = OpenSqliteStore(dir + "/store.db", {});
-  if (!sqlite.ok()) return sqlite.status();
-  LogStoreOptions options;
-  options.fsync = FsyncPolicy::kEveryInterval;
-  options.fsync_interval_millis = 1000;
-  options.background_apply = background_apply;
-  return LogStore::Open(std::move(sqlite).value(), dir + "/store.db.log", options);
-}
 
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
@@ -41,10 +28,10 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 
 int Run(size_t keys, std::string dir, bool keep) {
   const bool load = dir.empty();
+  BenchDir made("restore_bench");  // removed at the end, unless kept
   if (load) {
-    std::string pattern = std::filesystem::temp_directory_path().string() + "/regionsync_restore_bench_XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) return 1;
-    dir = pattern;
+    if (made.path().empty()) return 1;
+    dir = made.path();
   }
   std::unique_ptr<Env> env = NewRealEnv();
   const size_t in_log = keys / 10;
@@ -73,6 +60,7 @@ int Run(size_t keys, std::string dir, bool keep) {
         if (f.is_regular_file()) std::filesystem::copy_file(f.path(), dir + "/saved/" + f.path().filename().string());
       }
       std::printf("kept %s (restore_bench --open %s %zu)\n", dir.c_str(), dir.c_str(), keys);
+      made.Release();
       return 0;
     }
   } else if (std::filesystem::exists(dir + "/saved")) {
@@ -96,8 +84,6 @@ int Run(size_t keys, std::string dir, bool keep) {
   std::fflush(stdout);
   replica->reset();
   store->reset();
-  std::error_code ec;
-  if (load) std::filesystem::remove_all(dir, ec);
   return found == keys ? 0 : 1;
 }
 
