@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <rapidcheck/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -21,111 +20,14 @@
 #include <vector>
 
 #include "regionsync/store/sqlite_store.h"
+#include "store/log_store_test_util.h"
 
 namespace regionsync {
 namespace {
 
-namespace fs = std::filesystem;
+using namespace log_store_test;  // NOLINT: the shared test vocabulary
 
-// Everything a store holds, comparable.
-struct Contents {
-  StoreMeta meta;
-  std::map<std::string, StoredValue> state;
-  std::map<std::pair<uint64_t, std::string>, StoredValue> outbox;
-  // As a set: the Replica joins them, so a delta applied twice (a replay
-  // after a crash between apply and delete) means the same state.
-  std::map<std::string, std::set<std::pair<int, std::string>>> deltas;
-  bool operator==(const Contents&) const = default;
-};
-
-Contents Read(Store& store) {
-  Contents c;
-  Result<StoreMeta> meta = store.LoadMeta();
-  EXPECT_TRUE(meta.ok()) << meta.status().ToString();
-  if (meta.ok()) c.meta = *meta;
-  Status s = store.ForEachState([&](const std::string& k, const StoredValue& v) { c.state[k] = v; });
-  EXPECT_TRUE(s.ok()) << s.ToString();
-  s = store.ForEachOutbox([&](uint64_t g, const std::string& k, const StoredValue& v) { c.outbox[{g, k}] = v; });
-  EXPECT_TRUE(s.ok()) << s.ToString();
-  s = store.ForEachDelta([&](const std::string& k, const StoredValue& v) { c.deltas[k].emplace(v.type, v.bytes); });
-  EXPECT_TRUE(s.ok()) << s.ToString();
-  return c;
-}
-
-// Injected inner-store failures, shared with the test.
-struct Faults {
-  std::atomic<int> fail_commits{0};
-};
-
-// Forwards to a store the test keeps (so it survives the LogStore, like a
-// disk survives a crash) and fails Commits on request.
-class SharedStore final : public Store {
- public:
-  SharedStore(std::shared_ptr<Store> target, std::shared_ptr<Faults> faults)
-      : target_(std::move(target)), faults_(std::move(faults)) {}
-  Result<StoreMeta> LoadMeta() override { return target_->LoadMeta(); }
-  Status ForEachState(const std::function<void(const std::string&, const StoredValue&)>& fn) override {
-    return target_->ForEachState(fn);
-  }
-  Status ForEachOutbox(const std::function<void(uint64_t, const std::string&, const StoredValue&)>& fn) override {
-    return target_->ForEachOutbox(fn);
-  }
-  Status ForEachDelta(const std::function<void(const std::string&, const StoredValue&)>& fn) override {
-    return target_->ForEachDelta(fn);
-  }
-  Status Commit(const StoreBatch& batch) override {
-    int n = faults_->fail_commits.load();
-    while (n > 0) {
-      if (faults_->fail_commits.compare_exchange_weak(n, n - 1)) return Unavailable("injected inner failure");
-    }
-    return target_->Commit(batch);
-  }
-
- private:
-  std::shared_ptr<Store> target_;
-  std::shared_ptr<Faults> faults_;
-};
-
-// A fresh directory, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = ::testing::TempDir() + "regionsync_log_XXXXXX";
-    char* made = ::mkdtemp(pattern.data());
-    EXPECT_NE(made, nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string prefix() const { return path_ + "/store.log"; }
-
- private:
-  std::string path_;
-};
-
-// Log files in `dir`, by name (which is by seq: names are zero-padded).
-std::vector<fs::path> LogFiles(const std::string& dir) {
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    if (entry.path().filename().string().rfind("store.log.", 0) == 0) files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-void WriteFile(const fs::path& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << data;
-}
-
-StoredValue Value(std::string bytes) { return {pb::G_COUNTER, std::move(bytes)}; }
+// Contents, Read, SharedStore, TempDir, ... : log_store_test_util.h.
 
 StoreBatch PutBatch(const std::string& key, const std::string& bytes) {
   StoreBatch b;
@@ -698,129 +600,6 @@ TEST(LogStoreSqliteTest, CrashOverSqliteLosesNothingAcknowledged) {
   EXPECT_EQ(Read(**store), Expected(batches, 5));
 }
 
-
-// ---- Model test: the log store behaves like applying each batch in order.
-
-StoreBatch GenBatch() {
-  static const char* const kKeys[] = {"a", "b", "c", "d"};
-  StoreBatch b;
-  if (*rc::gen::inRange(0, 4) == 0) {
-    b.meta = StoreMeta{*rc::gen::inRange<uint64_t>(1, 4), *rc::gen::arbitrary<uint64_t>(),
-                       *rc::gen::inRange<uint64_t>(1, 100), *rc::gen::element<std::string>("", "boot-1")};
-  }
-  int n = *rc::gen::inRange(0, 5);
-  for (int i = 0; i < n; ++i) {
-    std::string key = kKeys[*rc::gen::inRange(0, 4)];
-    int what = *rc::gen::inRange(0, 5);
-    if (b.put_state.count(key) + b.delete_state.count(key) + b.append_delta.count(key) > 0) continue;
-    if (what == 0) {
-      b.delete_state.insert(key);
-    } else if (what <= 2) {
-      b.put_state[key] = {static_cast<CrdtType>(*rc::gen::inRange(1, 8)), *rc::gen::arbitrary<std::string>()};
-    } else {
-      // A key has deltas without a state row too (the store does not care).
-      b.append_delta[key].push_back({static_cast<CrdtType>(*rc::gen::inRange(1, 8)),
-                                     *rc::gen::element<std::string>("d1", "d2", "d3")});
-    }
-  }
-  // Generations in a small range, put and deleted in any order: stronger
-  // than the replica's use (increasing generations).
-  n = *rc::gen::inRange(0, 3);
-  for (int i = 0; i < n; ++i) {
-    uint64_t generation = *rc::gen::inRange<uint64_t>(1, 4);
-    if (*rc::gen::inRange(0, 3) == 0) {
-      b.delete_outbox_generations.insert(generation);
-    } else {
-      b.put_outbox[{generation, kKeys[*rc::gen::inRange(0, 4)]}] = Value(*rc::gen::arbitrary<std::string>());
-    }
-  }
-  return b;
-}
-
-enum class Step { kCommit, kApply, kFailedApply, kCrash, kCrashBeforeDelete, kCleanReopen };
-
-RC_GTEST_PROP(LogStoreModel, EqualsApplyingEveryCommittedBatchInOrder, ()) {
-  TempDir dir;
-  auto inner = std::shared_ptr<Store>(NewMemoryStore());
-  auto faults = std::make_shared<Faults>();
-  auto reference = NewMemoryStore();
-  LogStoreOptions options;
-  options.fsync = *rc::gen::element(FsyncPolicy::kAlways, FsyncPolicy::kEveryInterval);
-  options.fsync_interval_millis = 1;
-  options.background_apply = *rc::gen::arbitrary<bool>();
-  options.apply_interval_millis = *rc::gen::inRange<uint64_t>(1, 10);
-  options.max_pending_bytes = *rc::gen::element<size_t>(1, 200, 8 << 20);
-  auto open = [&] {
-    Result<std::unique_ptr<LogStore>> store =
-        LogStore::Open(std::make_unique<SharedStore>(inner, faults), dir.prefix(), options);
-    RC_ASSERT(store.ok());
-    RC_ASSERT(store->get()->stats().dropped_tail_bytes == 0u);
-    return std::move(store).value();
-  };
-  auto check_inner = [&] { RC_ASSERT(Read(*inner) == Read(*reference)); };
-  std::unique_ptr<LogStore> store = open();
-
-  int steps = *rc::gen::inRange(1, 40);
-  for (int i = 0; i < steps; ++i) {
-    // Mostly commits; crash-before-delete restores files, which only makes
-    // sense when no background thread rotates behind the test's back.
-    Step step = *rc::gen::weightedElement<Step>({{12, Step::kCommit},
-                                                  {2, Step::kApply},
-                                                  {1, Step::kFailedApply},
-                                                  {2, Step::kCrash},
-                                                  {options.background_apply ? 0u : 1u, Step::kCrashBeforeDelete},
-                                                  {1, Step::kCleanReopen}});
-    switch (step) {
-      case Step::kCommit: {
-        StoreBatch b = GenBatch();
-        Status s = store->Commit(b);
-        if (s.code() == StatusCode::kResourceExhausted) {
-          // Over max_pending_bytes right after an injected failure.
-          RC_ASSERT(store->ApplyNow().ok());
-          s = store->Commit(b);
-        }
-        RC_ASSERT(s.ok());
-        RC_ASSERT(reference->Commit(b).ok());
-        break;
-      }
-      case Step::kApply:
-        RC_ASSERT(store->ApplyNow().ok());
-        check_inner();
-        break;
-      case Step::kFailedApply:
-        faults->fail_commits = 1;
-        (void)store->ApplyNow();  // fails if anything was pending
-        faults->fail_commits = 0;
-        break;
-      case Step::kCrash:
-        store->CrashForTesting();
-        store.reset();
-        store = open();
-        check_inner();
-        break;
-      case Step::kCrashBeforeDelete: {
-        std::map<fs::path, std::string> saved;
-        for (const fs::path& f : LogFiles(dir.path())) saved[f] = ReadFile(f);
-        RC_ASSERT(store->ApplyNow().ok());
-        store->CrashForTesting();
-        store.reset();
-        for (const auto& [path, data] : saved) {
-          if (!fs::exists(path)) WriteFile(path, data);
-        }
-        store = open();
-        check_inner();
-        break;
-      }
-      case Step::kCleanReopen:
-        store.reset();
-        check_inner();
-        RC_ASSERT(LogFiles(dir.path()).empty());
-        store = open();
-        break;
-    }
-  }
-  RC_ASSERT(Read(*store) == Read(*reference));
-}
 
 }  // namespace
 }  // namespace regionsync
