@@ -193,7 +193,6 @@ class LogStoreImpl final : public LogStore {
   // The records appended since the last apply took them, as written to the
   // log: merged into one batch by the apply (off the commit path).
   std::string pending_;
-  size_t pending_bytes_ = 0;    // == pending_.size()
   size_t in_flight_bytes_ = 0;  // log bytes taken by an apply, not yet applied
   bool unsynced_ = false;       // kEveryInterval: appends since the last fdatasync
   bool apply_requested_ = false;
@@ -334,14 +333,14 @@ Status LogStoreImpl::Commit(const StoreBatch& batch) {
   if (!error_.ok()) return error_;
   if (batch.empty()) return Status::Ok();
   // Bounded memory: wait for the background apply instead of growing.
-  while (pending_bytes_ + in_flight_bytes_ >= options_.max_pending_bytes) {
+  while (pending_.size() + in_flight_bytes_ >= options_.max_pending_bytes) {
     if (!thread_.joinable() || closing_) {
       lock.unlock();
       RS_RETURN_IF_ERROR(ApplyPending(/*rotate=*/true));
       lock.lock();
     } else {
       if (!last_apply_error_.ok()) {
-        return ResourceExhausted("log store: " + std::to_string(pending_bytes_ + in_flight_bytes_) +
+        return ResourceExhausted("log store: " + std::to_string(pending_.size() + in_flight_bytes_) +
                                  " bytes wait for the inner store, which failed: " + last_apply_error_.ToString());
       }
       apply_requested_ = true;
@@ -382,7 +381,6 @@ Status LogStoreImpl::Commit(const StoreBatch& batch) {
     wake = true;
   }
   pending_ += record_;
-  pending_bytes_ += record_.size();
   ++stats_.appended_records;
   // A huge batch should not pin its buffer for the life of the store.
   if (record_.capacity() > (1 << 20)) std::string().swap(record_);
@@ -422,9 +420,8 @@ Status LogStoreImpl::ApplyPending(bool rotate) {
       old_unsynced = unsynced_;
       unsynced_ = false;
     }
+    in_flight_bytes_ += pending_.size();
     std::swap(taken_records, pending_);
-    in_flight_bytes_ += pending_bytes_;
-    pending_bytes_ = 0;
   }
   if (old.fd >= 0) {
     // The interval promise covers the retired file too, in case the apply fails.
