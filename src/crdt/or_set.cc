@@ -7,13 +7,18 @@
 
 namespace regionsync {
 
+const OrSet::Rep& OrSet::EmptyRep() {
+  static const Rep empty;
+  return empty;
+}
+
 // One element: start loading its slots, then the same work as a batch.
 OrSet OrSet::Add(ActorId actor, std::string_view element) {
   assert(actor != 0);
-  const Dot dot = context_.Next(actor);
+  const Dot dot = rep().context_.Next(actor);
   const uint32_t hash = or_set_internal::ElementHash(element);
-  entries_.Prefetch(hash);
-  index_.Prefetch(dot);
+  rep().entries_.Prefetch(hash);
+  rep().index_.Prefetch(dot);
   OrSet delta;
   AddInto(dot, element, hash, delta);
   return delta;
@@ -21,7 +26,7 @@ OrSet OrSet::Add(ActorId actor, std::string_view element) {
 
 OrSet OrSet::Remove(std::string_view element) {
   const uint32_t hash = or_set_internal::ElementHash(element);
-  entries_.Prefetch(hash);
+  rep().entries_.Prefetch(hash);
   OrSet delta;
   RemoveInto(element, hash, delta);
   return delta;
@@ -33,13 +38,13 @@ void OrSet::ForEachLoadingAhead(std::span<const std::string_view> elements, F&& 
   const size_t n = elements.size();
   for (size_t i = 0; i < n && i < kAhead; ++i) {
     hashes[i] = or_set_internal::ElementHash(elements[i]);
-    entries_.Prefetch(hashes[i]);
+    rep().entries_.Prefetch(hashes[i]);
   }
   for (size_t i = 0; i < n; ++i) {
     const uint32_t hash = hashes[i % kAhead];
     if (i + kAhead < n) {
       hashes[i % kAhead] = or_set_internal::ElementHash(elements[i + kAhead]);
-      entries_.Prefetch(hashes[i % kAhead]);
+      rep().entries_.Prefetch(hashes[i % kAhead]);
     }
     f(i, elements[i], hash);
   }
@@ -48,15 +53,15 @@ void OrSet::ForEachLoadingAhead(std::span<const std::string_view> elements, F&& 
 OrSet OrSet::AddAll(ActorId actor, std::span<const std::string_view> elements, size_t* added) {
   assert(actor != 0);
   OrSet delta;
-  delta.entries_.Reserve(elements.size());
-  delta.index_.Reserve(elements.size());
+  delta.rep().entries_.Reserve(elements.size());
+  delta.rep().index_.Reserve(elements.size());
   // Element i gets the dot first + i, so its index slot loads ahead too.
-  const uint64_t first = context_.Next(actor).counter;
+  const uint64_t first = rep().context_.Next(actor).counter;
   const size_t n = elements.size();
-  for (size_t i = 0; i < n && i < kAhead; ++i) index_.Prefetch(Dot{actor, first + i});
+  for (size_t i = 0; i < n && i < kAhead; ++i) rep().index_.Prefetch(Dot{actor, first + i});
   size_t count = 0;
   ForEachLoadingAhead(elements, [&](size_t i, std::string_view element, uint32_t hash) {
-    if (i + kAhead < n) index_.Prefetch(Dot{actor, first + i + kAhead});
+    if (i + kAhead < n) rep().index_.Prefetch(Dot{actor, first + i + kAhead});
     count += AddInto(Dot{actor, first + i}, element, hash, delta) ? 1 : 0;
   });
   if (added != nullptr) *added = count;
@@ -79,73 +84,73 @@ OrSet OrSet::RemoveAll(std::span<const std::string_view> elements, size_t* remov
 // earlier one): in a big set those slots are cache misses, in a small one
 // free.
 bool OrSet::AddInto(Dot dot, std::string_view element, uint32_t hash, OrSet& delta) {
-  assert(dot.actor != 0 && dot == context_.Next(dot.actor));
-  delta.context_.Insert(dot);
+  assert(dot.actor != 0 && dot == rep().context_.Next(dot.actor));
+  delta.rep().context_.Insert(dot);
   bool created;
-  const EntryId did = delta.entries_.FindOrInsert(element, hash, &created);
-  or_set_internal::DotList& delta_dots = delta.entries_.at(did).dots;
+  const EntryId did = delta.rep().entries_.FindOrInsert(element, hash, &created);
+  or_set_internal::DotList& delta_dots = delta.rep().entries_.at(did).dots;
   // Added earlier in this batch: that dot is in the context now, superseded.
-  for (size_t i = 0; i < delta_dots.size(); ++i) delta.index_.Erase(delta_dots[i]);
+  for (size_t i = 0; i < delta_dots.size(); ++i) delta.rep().index_.Erase(delta_dots[i]);
   delta_dots.Clear();
   delta_dots.Insert(dot);
-  delta.index_.Insert(dot, hash);
+  delta.rep().index_.Insert(dot, hash);
 
-  const EntryId id = entries_.FindOrInsert(element, hash, &created);
-  or_set_internal::DotList& dots = entries_.at(id).dots;
+  const EntryId id = rep().entries_.FindOrInsert(element, hash, &created);
+  or_set_internal::DotList& dots = rep().entries_.at(id).dots;
   // The old dots go into the delta's context, so a receiver drops them too,
   // and they travel with the new dot when the delta is split.
   for (size_t i = 0; i < dots.size(); ++i) {
-    index_.EraseLater(dots[i]);
-    delta.context_.Insert(dots[i]);
-    delta.removed_.Note(element, dots[i]);
+    rep().index_.EraseLater(dots[i]);
+    delta.rep().context_.Insert(dots[i]);
+    delta.rep().removed_.Note(element, dots[i]);
   }
   dots.Clear();
   dots.Insert(dot);
-  index_.Insert(dot, hash);
-  context_.Insert(dot);
+  rep().index_.Insert(dot, hash);
+  rep().context_.Insert(dot);
   return created;
 }
 
 bool OrSet::RemoveInto(std::string_view element, uint32_t hash, OrSet& delta) {
-  index_.EraseOldestQueued();
-  const EntryId id = entries_.Find(element, hash);
+  rep().index_.EraseOldestQueued();
+  const EntryId id = rep().entries_.Find(element, hash);
   if (id == or_set_internal::kNoEntry) return false;
-  const or_set_internal::DotList& dots = entries_.at(id).dots;
+  const or_set_internal::DotList& dots = rep().entries_.at(id).dots;
   for (size_t i = 0; i < dots.size(); ++i) {
-    index_.EraseLater(dots[i]);
-    delta.context_.Insert(dots[i]);
+    rep().index_.EraseLater(dots[i]);
+    delta.rep().context_.Insert(dots[i]);
   }
-  entries_.Erase(id);
+  rep().entries_.Erase(id);
   return true;
 }
 
-bool OrSet::Contains(std::string_view element) const { return entries_.Find(element) != or_set_internal::kNoEntry; }
+bool OrSet::Contains(std::string_view element) const { return rep().entries_.Find(element) != or_set_internal::kNoEntry; }
 
 std::vector<std::string> OrSet::Elements() const {
   std::vector<std::string> out;
-  out.reserve(entries_.size());
-  entries_.ForEach([&](EntryId, const or_set_internal::EntryTable::Entry& e) { out.push_back(e.element); });
+  out.reserve(rep().entries_.size());
+  rep().entries_.ForEach([&](EntryId, const or_set_internal::EntryTable::Entry& e) { out.push_back(e.element); });
   std::sort(out.begin(), out.end());
   return out;
 }
 
 bool OrSet::HoldsDot(Dot d) const {
-  const or_set_internal::DotIndex::Slot* slot = index_.Lookup(d);
-  return slot != nullptr && entries_.FindDot(slot->element_hash, d) != or_set_internal::kNoEntry;
+  const or_set_internal::DotIndex::Slot* slot = rep().index_.Lookup(d);
+  return slot != nullptr && rep().entries_.FindDot(slot->element_hash, d) != or_set_internal::kNoEntry;
 }
 
 bool OrSet::RemoveDot(const or_set_internal::DotIndex::Slot& slot) {
   // Copied: `slot` lives in the index and the erase below moves slots.
   const Dot d = slot.dot;
-  const EntryId id = entries_.FindDot(slot.element_hash, d);
-  index_.Erase(d);
+  const EntryId id = rep().entries_.FindDot(slot.element_hash, d);
+  rep().index_.Erase(d);
   if (id == or_set_internal::kNoEntry) return false;  // removed here already
-  or_set_internal::DotList& dots = entries_.at(id).dots;
+  or_set_internal::DotList& dots = rep().entries_.at(id).dots;
   if (dots.size() > 1) {
     dots.Erase(d);
     return false;
   }
-  entries_.Erase(id);  // the entry goes with its only dot
+  rep().entries_.Erase(id);  // the entry goes with its only dot
   return true;
 }
 
@@ -189,41 +194,41 @@ bool OrSet::Join(const OrSet& other) {
   if (&other == this) return false;
   bool changed = false;
 
-  if (other.entries_.size() > 16) {
-    entries_.Reserve(entries_.size() + other.entries_.size());
-    index_.Reserve(index_.size() + other.index_.size());
+  if (other.rep().entries_.size() > 16) {
+    rep().entries_.Reserve(rep().entries_.size() + other.rep().entries_.size());
+    rep().index_.Reserve(rep().index_.size() + other.rep().index_.size());
   }
-  other.entries_.ForEach([&](EntryId, const or_set_internal::EntryTable::Entry& theirs) {
+  other.rep().entries_.ForEach([&](EntryId, const or_set_internal::EntryTable::Entry& theirs) {
     // Both probes below are misses in a big set; start them together.
-    entries_.Prefetch(theirs.hash);
-    index_.Prefetch(theirs.dots[0]);
+    rep().entries_.Prefetch(theirs.hash);
+    rep().index_.Prefetch(theirs.dots[0]);
     EntryId mine = or_set_internal::kNoEntry;
     for (size_t i = 0; i < theirs.dots.size(); ++i) {
       const Dot d = theirs.dots[i];
-      if (context_.Contains(d)) continue;
+      if (rep().context_.Contains(d)) continue;
       if (mine == or_set_internal::kNoEntry) {
         bool created;
-        mine = entries_.FindOrInsert(theirs.element, theirs.hash, &created);
+        mine = rep().entries_.FindOrInsert(theirs.element, theirs.hash, &created);
         changed |= created;
       }
-      entries_.at(mine).dots.Insert(d);
-      index_.Insert(d, theirs.hash);
+      rep().entries_.at(mine).dots.Insert(d);
+      rep().index_.Insert(d, theirs.hash);
     }
   });
 
   // Only dots both contexts hold can be ours and removed there. For a delta
   // (or a state of other actors) these are few: probe the index with them.
-  const DotContext& seen = other.context_;
+  const DotContext& seen = other.rep().context_;
   uint64_t shared = 0;
-  ForEachSharedInterval(context_, seen, [&](ActorId, uint64_t first, uint64_t last) {
+  ForEachSharedInterval(rep().context_, seen, [&](ActorId, uint64_t first, uint64_t last) {
     shared += last - first + 1;  // cannot overflow: we stop once it exceeds size()
-    return shared < index_.size();
+    return shared < rep().index_.size();
   });
-  if (shared < index_.size()) {
-    ForEachSharedInterval(context_, seen, [&](ActorId actor, uint64_t first, uint64_t last) {
+  if (shared < rep().index_.size()) {
+    ForEachSharedInterval(rep().context_, seen, [&](ActorId actor, uint64_t first, uint64_t last) {
       for (uint64_t c = first;; ++c) {
         const Dot d{actor, c};
-        const or_set_internal::DotIndex::Slot* mine = index_.Lookup(d);
+        const or_set_internal::DotIndex::Slot* mine = rep().index_.Lookup(d);
         if (mine != nullptr && !other.HoldsDot(d)) changed |= RemoveDot(*mine);
         if (c == last) break;
       }
@@ -232,7 +237,7 @@ bool OrSet::Join(const OrSet& other) {
   } else {
     // Collect first: an erase shifts later entries back, under the walk.
     std::vector<or_set_internal::DotIndex::Slot> removed;
-    entries_.ForEach([&](EntryId, const or_set_internal::EntryTable::Entry& e) {
+    rep().entries_.ForEach([&](EntryId, const or_set_internal::EntryTable::Entry& e) {
       for (size_t i = 0; i < e.dots.size(); ++i) {
         const Dot d = e.dots[i];
         if (seen.Contains(d) && !other.HoldsDot(d)) removed.push_back({d, e.hash});
@@ -241,8 +246,8 @@ bool OrSet::Join(const OrSet& other) {
     for (const or_set_internal::DotIndex::Slot& slot : removed) changed |= RemoveDot(slot);
   }
 
-  if (!other.removed_.empty()) removed_.Join(other.removed_);
-  context_.Join(other.context_);
+  if (!other.rep().removed_.empty()) rep().removed_.Join(other.rep().removed_);
+  rep().context_.Join(other.rep().context_);
   return changed;
 }
 

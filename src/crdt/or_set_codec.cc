@@ -80,8 +80,8 @@ std::vector<or_set_internal::EntryId> OrSet::CanonicalOrder() const {
     EntryId id;
   };
   std::vector<Keyed> keyed;
-  keyed.reserve(entries_.size());
-  entries_.ForEach([&](EntryId id, const or_set_internal::EntryTable::Entry& e) {
+  keyed.reserve(rep().entries_.size());
+  rep().entries_.ForEach([&](EntryId id, const or_set_internal::EntryTable::Entry& e) {
     keyed.push_back({static_cast<unsigned __int128>(e.dots[0].actor) << 64 | e.dots[0].counter, id});
   });
   boost::sort::pdqsort_branchless(keyed.begin(), keyed.end(),
@@ -141,7 +141,7 @@ void ToProto(const DotContext& context, const or_set_internal::EntryTable& entri
 
 std::string OrSet::Encode() const {
   pb::OrSet msg;
-  ToProto(context_, entries_, CanonicalOrder(), &msg);
+  ToProto(rep().context_, rep().entries_, CanonicalOrder(), &msg);
   std::string out;
   msg.SerializeToString(&out);
   return out;
@@ -149,7 +149,7 @@ std::string OrSet::Encode() const {
 
 std::string OrSet::ToJson() const {
   pb::OrSet msg;
-  ToProto(context_, entries_, CanonicalOrder(), &msg);
+  ToProto(rep().context_, rep().entries_, CanonicalOrder(), &msg);
   std::string out;
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
@@ -166,8 +166,8 @@ Result<OrSet> OrSet::Decode(std::string_view bytes, size_t max_bytes) {
   Result<DotContext> ctx = DotContext::FromProto(msg.context());
   if (!ctx.ok()) return ctx.status();
   OrSet set;
-  set.context_ = std::move(ctx).value();
-  const auto& actors = set.context_.actors();
+  set.rep().context_ = std::move(ctx).value();
+  const auto& actors = set.rep().context_.actors();
 
   const std::string& elements = msg.elements();
   // An entry can be 2 bytes of input but takes a 64-byte table slot and an
@@ -204,8 +204,8 @@ Result<OrSet> OrSet::Decode(std::string_view bytes, size_t max_bytes) {
     p += len;
     if (pos == reserved) {
       reserved = std::min(max_entries, std::max(kFirstReserve, kReserveAhead * reserved));
-      set.entries_.Reserve(reserved);
-      set.index_.Reserve(reserved);
+      set.rep().entries_.Reserve(reserved);
+      set.rep().index_.Reserve(reserved);
     }
 
     if (!first_dots.Next(&v)) return InvalidArgument("or_set: missing first dot");
@@ -226,14 +226,14 @@ Result<OrSet> OrSet::Decode(std::string_view bytes, size_t max_bytes) {
       counter += step + 1;
     }
     Dot dot{actors[actor_index].actor, counter};
-    if (!set.context_.Contains(dot)) return InvalidArgument("or_set: entry dot outside the context");
+    if (!set.rep().context_.Contains(dot)) return InvalidArgument("or_set: entry dot outside the context");
 
     bool created;
-    const EntryId entry = set.entries_.FindOrInsert(element, &created);
+    const EntryId entry = set.rep().entries_.FindOrInsert(element, &created);
     if (!created) return InvalidArgument("or_set: duplicate element");
-    set.entries_.at(entry).dots.Insert(dot);
-    if (set.index_.Lookup(dot) != nullptr) return InvalidArgument("or_set: duplicate dot");
-    set.index_.Insert(dot, set.entries_.at(entry).hash);
+    set.rep().entries_.at(entry).dots.Insert(dot);
+    if (set.rep().index_.Lookup(dot) != nullptr) return InvalidArgument("or_set: duplicate dot");
+    set.rep().index_.Insert(dot, set.rep().entries_.at(entry).hash);
 
     if (pos == next_extra_pos) {
       uint64_t more;
@@ -249,10 +249,10 @@ Result<OrSet> OrSet::Decode(std::string_view bytes, size_t max_bytes) {
         if (c == kMaxU64) return InvalidArgument("or_set: counter overflow");
         Dot d{actors[idx].actor, c + 1};
         if (!(prev < d)) return InvalidArgument("or_set: dots of an entry must ascend");
-        if (!set.context_.Contains(d)) return InvalidArgument("or_set: entry dot outside the context");
-        if (set.index_.Lookup(d) != nullptr) return InvalidArgument("or_set: duplicate dot");
-        set.entries_.at(entry).dots.Insert(d);
-        set.index_.Insert(d, set.entries_.at(entry).hash);
+        if (!set.rep().context_.Contains(d)) return InvalidArgument("or_set: entry dot outside the context");
+        if (set.rep().index_.Lookup(d) != nullptr) return InvalidArgument("or_set: duplicate dot");
+        set.rep().entries_.at(entry).dots.Insert(d);
+        set.rep().index_.Insert(d, set.rep().entries_.at(entry).hash);
         prev = d;
       }
       next_extra_pos = kMaxU64;

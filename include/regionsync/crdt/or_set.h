@@ -292,6 +292,13 @@ class OrSet {
   static constexpr CrdtType kType = pb::OR_SET;
 
   OrSet() = default;
+  OrSet(const OrSet& other) : rep_(other.rep_ ? std::make_unique<Rep>(*other.rep_) : nullptr) {}
+  OrSet& operator=(const OrSet& other) {
+    if (this != &other) rep_ = other.rep_ ? std::make_unique<Rep>(*other.rep_) : nullptr;
+    return *this;
+  }
+  OrSet(OrSet&&) noexcept = default;
+  OrSet& operator=(OrSet&&) noexcept = default;
 
   // Adds `element` with a fresh dot of `actor` and drops the dots of that
   // element this state has seen. Returns the delta: {element: new dot} with
@@ -313,18 +320,18 @@ class OrSet {
   OrSet RemoveAll(std::span<const std::string_view> elements, size_t* removed = nullptr);
 
   bool Contains(std::string_view element) const;
-  size_t size() const { return entries_.size(); }
+  size_t size() const { return rep().entries_.size(); }
   std::vector<std::string> Elements() const;  // sorted by bytes
   // Calls f(element) for every element, in no particular order. The views
   // are valid until the next mutation.
   template <typename F>
   void ForEachElement(F&& f) const {
-    entries_.ForEach([&](EntryId, const or_set_internal::EntryTable::Entry& e) { f(std::string_view(e.element)); });
+    rep().entries_.ForEach([&](EntryId, const or_set_internal::EntryTable::Entry& e) { f(std::string_view(e.element)); });
   }
   // An element picked by `random` (Redis's SRANDMEMBER: roughly uniform,
   // not exactly). Valid until the next mutation. REQUIRES: size() > 0.
   std::string_view RandomElement(uint64_t random) const {
-    return entries_.at(entries_.RandomEntry(random)).element;
+    return rep().entries_.at(rep().entries_.RandomEntry(random)).element;
   }
   // SSCAN: visits elements from `cursor` (0: the start), about `count` per
   // call; returns the cursor to go on from, 0 when the walk is done. Every
@@ -332,9 +339,9 @@ class OrSet {
   // Scan). Cursors hold table positions of this process: they mean nothing
   // to another replica or after a restart.
   uint64_t Scan(uint64_t cursor, size_t count, const std::function<void(std::string_view)>& visit) const {
-    return entries_.Scan(cursor, count, [&](const or_set_internal::EntryTable::Entry& e) { visit(e.element); });
+    return rep().entries_.Scan(cursor, count, [&](const or_set_internal::EntryTable::Entry& e) { visit(e.element); });
   }
-  const DotContext& context() const { return context_; }
+  const DotContext& context() const { return rep().context_; }
 
   // The lattice join. Returns true iff membership changed.
   bool Join(const OrSet& other);
@@ -360,7 +367,7 @@ class OrSet {
 
   // Same entries and same context (not the sender-side notes).
   bool operator==(const OrSet& other) const {
-    return entries_ == other.entries_ && context_ == other.context_;
+    return rep().entries_ == other.rep().entries_ && rep().context_ == other.rep().context_;
   }
 
  private:
@@ -369,7 +376,7 @@ class OrSet {
   // Add and Remove of one element whose hash is known and whose slots the
   // caller has started to load, writing into `delta` (which may already hold
   // earlier elements of a batch). Return true if membership changed.
-  // AddInto REQUIRES: dot == context_.Next(dot.actor), dot.actor != 0.
+  // AddInto REQUIRES: dot == rep().context_.Next(dot.actor), dot.actor != 0.
   bool AddInto(Dot dot, std::string_view element, uint32_t hash, OrSet& delta);
   bool RemoveInto(std::string_view element, uint32_t hash, OrSet& delta);
   // Calls f(i, elements[i], its hash) in order, having started to load the
@@ -387,12 +394,24 @@ class OrSet {
   // Live entry ids ordered by their first (smallest) dot: the canonical order.
   std::vector<EntryId> CanonicalOrder() const;
 
-  or_set_internal::EntryTable entries_;  // element -> its dots, never empty
-  or_set_internal::DotIndex index_;      // every dot of every entry -> its element's hash
-  DotContext context_;                   // includes every dot of every entry
-  // In a delta made by Add / AddAll: the old dots of each re-added element,
-  // for SplitDelta.
-  RemovalNotes<std::string> removed_;
+  // The state, on the heap: an empty set (most deltas, and every key of
+  // another type in the keyspace's variant) costs one pointer.
+  struct Rep {
+    or_set_internal::EntryTable entries_;  // element -> its dots, never empty
+    or_set_internal::DotIndex index_;      // every dot of every entry -> its element's hash
+    DotContext context_;                   // includes every dot of every entry
+    // In a delta made by Add / AddAll: the old dots of each re-added element,
+    // for SplitDelta.
+    RemovalNotes<std::string> removed_;
+  };
+  static const Rep& EmptyRep();
+  const Rep& rep() const { return rep_ ? *rep_ : EmptyRep(); }
+  Rep& rep() {
+    if (!rep_) rep_ = std::make_unique<Rep>();
+    return *rep_;
+  }
+
+  std::unique_ptr<Rep> rep_;  // null: the empty set
 };
 
 static_assert(Crdt<OrSet>);
