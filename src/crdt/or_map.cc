@@ -7,6 +7,11 @@
 #include "regionsync/crdt/redis_string.h"
 
 namespace regionsync {
+
+const OrMap::Rep& OrMap::EmptyRep() {
+  static const Rep empty;
+  return empty;
+}
 namespace {
 
 int64_t SaturatingAdd(int64_t a, int64_t b) {
@@ -95,15 +100,37 @@ bool OrMap::AdoptKind(OrMapKind kind) {
 }
 
 const OrMap::Store* OrMap::FindStore(std::string_view key) const {
-  auto it = entries_.find(key);
-  return it == entries_.end() ? nullptr : &it->second;
+  auto it = rep().entries_.find(key);
+  return it == rep().entries_.end() ? nullptr : &it->second;
 }
 
 void OrMap::InsertDot(std::string_view key, const Dot& dot, OrMapPayload payload) {
-  auto it = entries_.find(key);
-  if (it == entries_.end()) it = entries_.emplace(std::string(key), Store{}).first;
+  auto it = rep().entries_.find(key);
+  if (it == rep().entries_.end()) it = rep().entries_.emplace(std::string(key), Store{}).first;
   it->second.Insert(dot, std::move(payload));
-  index_.emplace(dot, it->first);
+  IndexDot(dot, it->first);
+}
+
+void OrMap::IndexDot(const Dot& dot, const std::string& key) {
+  Rep& r = rep();
+  ++r.dots_;
+  if (r.indexed_) r.index_.emplace(dot, key);
+}
+
+void OrMap::UnindexDot(const Dot& dot) {
+  Rep& r = rep();
+  --r.dots_;
+  if (r.indexed_) r.index_.erase(dot);
+}
+
+void OrMap::EnsureIndex() {
+  Rep& r = rep();
+  if (r.indexed_) return;
+  r.index_.reserve(r.dots_);
+  for (const auto& [key, store] : r.entries_) {
+    for (const Entry& e : store.entries()) r.index_.emplace(e.dot, key);
+  }
+  r.indexed_ = true;
 }
 
 template <typename Pred>
@@ -113,26 +140,26 @@ OrMap OrMap::RemoveDots(std::string_view key, Pred pred) {
   if (const Lifetime* life = FieldLife(key); life != nullptr && life->incarnation() > 0) {
     delta.SetLife(key, life->SameIncarnation());
   }
-  auto it = entries_.find(key);
-  if (it == entries_.end()) return delta;
+  auto it = rep().entries_.find(key);
+  if (it == rep().entries_.end()) return delta;
   Store kept;
   // The removal travels with the field's new dots if the delta is split.
   const UnitKey field(std::string(key), "");
   for (const Entry& e : it->second.entries()) {
     if (pred(e)) {
-      delta.context_.Insert(e.dot);
-      index_.erase(e.dot);
+      delta.rep().context_.Insert(e.dot);
+      UnindexDot(e.dot);
       if (kind_ == OrMapKind::kSet) {
-        delta.removed_.Note(UnitKey(field.first, e.payload.bytes), e.dot);
+        delta.rep().removed_.Note(UnitKey(field.first, e.payload.bytes), e.dot);
       } else {
-        delta.removed_.Note(field, e.dot);
+        delta.rep().removed_.Note(field, e.dot);
       }
     } else {
       kept.Insert(e.dot, e.payload);
     }
   }
   if (kept.empty()) {
-    entries_.erase(it);
+    rep().entries_.erase(it);
   } else {
     it->second = std::move(kept);
   }
@@ -143,10 +170,10 @@ template <typename Pred>
 OrMap OrMap::ReplaceDots(ActorId actor, std::string_view key, Pred pred, OrMapPayload payload) {
   assert(actor != 0);
   OrMap delta = RemoveDots(key, pred);
-  Dot dot = context_.Next(actor);
-  context_.Insert(dot);
+  Dot dot = rep().context_.Next(actor);
+  rep().context_.Insert(dot);
   InsertDot(key, dot, payload);
-  delta.context_.Insert(dot);
+  delta.rep().context_.Insert(dot);
   delta.InsertDot(key, dot, std::move(payload));
   return delta;
 }
@@ -234,8 +261,8 @@ bool OrMap::Contains(std::string_view key) const { return FindStore(key) != null
 
 std::vector<std::string> OrMap::Keys() const {
   std::vector<std::string> keys;
-  keys.reserve(entries_.size());
-  for (const auto& [key, store] : entries_) keys.push_back(key);
+  keys.reserve(rep().entries_.size());
+  for (const auto& [key, store] : rep().entries_) keys.push_back(key);
   return keys;
 }
 
@@ -293,45 +320,47 @@ bool OrMap::Join(const OrMap& other) {
   // 0. Lifetimes: a key's greater incarnation drops the dots of the lesser.
   std::vector<std::string_view> stale;
   std::vector<std::pair<std::string_view, uint64_t>> expiry_before;
-  if (!other.lives_.empty()) JoinLives(other, &stale, &before, &expiry_before);
-  if (!lives_.empty() && !other.entries_.empty()) {
-    for (const auto& [key, store] : other.entries_) {
-      if (other.lives_.find(key) == other.lives_.end() && IncarnationOf(key) > 0) stale.push_back(key);
+  if (!other.rep().lives_.empty()) JoinLives(other, &stale, &before, &expiry_before);
+  if (!rep().lives_.empty() && !other.rep().entries_.empty()) {
+    for (const auto& [key, store] : other.rep().entries_) {
+      if (other.rep().lives_.find(key) == other.rep().lives_.end() && IncarnationOf(key) > 0) stale.push_back(key);
     }
   }
   std::sort(stale.begin(), stale.end());
   // Whether `other` holds dots of the key's current incarnation (its dots
   // of an older one are dead: only its removals count).
   auto holds = [&](std::string_view key) {
-    return other.entries_.find(key) != other.entries_.end() &&
+    return other.rep().entries_.find(key) != other.rep().entries_.end() &&
            (stale.empty() || !std::binary_search(stale.begin(), stale.end(), key));
   };
 
   // 1. Our keys that `other` does not hold: drop the dots it has seen (it
   // removed them). A small delta's context is probed dot by dot through the
   // index instead of scanning every key.
-  if (other.context_.DotCount() < index_.size()) {
-    for (const DotContext::ActorIntervals& a : other.context_.actors()) {
+  if (rep().dots_ >= kIndexFromDots && other.rep().context_.DotCount() < rep().dots_) {
+    EnsureIndex();
+    for (const DotContext::ActorIntervals& a : other.rep().context_.actors()) {
       for (const DotContext::Interval& iv : a.intervals) {
         for (uint64_t c = iv.first;; ++c) {
-          auto hit = index_.find(Dot{a.actor, c});
-          if (hit != index_.end() && !holds(hit->second)) {
-            auto it = entries_.find(hit->second);
-            assert(it != entries_.end());
+          auto hit = rep().index_.find(Dot{a.actor, c});
+          if (hit != rep().index_.end() && !holds(hit->second)) {
+            auto it = rep().entries_.find(hit->second);
+            assert(it != rep().entries_.end());
             before.try_emplace(it->first, it->second);
             it->second.Erase(hit->first);
-            if (it->second.empty()) entries_.erase(it);
-            index_.erase(hit);
+            if (it->second.empty()) rep().entries_.erase(it);
+            rep().index_.erase(hit);
+            --rep().dots_;
           }
           if (c == iv.last) break;
         }
       }
     }
-  } else if (!other.context_.empty()) {
-    for (auto it = entries_.begin(); it != entries_.end();) {
+  } else if (!other.rep().context_.empty()) {
+    for (auto it = rep().entries_.begin(); it != rep().entries_.end();) {
       const auto& dots = it->second.entries();
       bool seen = std::any_of(dots.begin(), dots.end(),
-                              [&](const Entry& e) { return other.context_.Contains(e.dot); });
+                              [&](const Entry& e) { return other.rep().context_.Contains(e.dot); });
       if (!seen || holds(it->first)) {
         ++it;
         continue;
@@ -339,14 +368,14 @@ bool OrMap::Join(const OrMap& other) {
       before.try_emplace(it->first, it->second);
       Store kept;
       for (const Entry& e : dots) {
-        if (other.context_.Contains(e.dot)) {
-          index_.erase(e.dot);
+        if (other.rep().context_.Contains(e.dot)) {
+          UnindexDot(e.dot);
         } else {
           kept.Insert(e.dot, e.payload);
         }
       }
       if (kept.empty()) {
-        it = entries_.erase(it);
+        it = rep().entries_.erase(it);
       } else {
         it->second = std::move(kept);
         ++it;
@@ -355,34 +384,34 @@ bool OrMap::Join(const OrMap& other) {
   }
 
   // 2. The keys `other` holds: the dot-store join, key by key.
-  for (const auto& [key, theirs] : other.entries_) {
+  for (const auto& [key, theirs] : other.rep().entries_) {
     if (!holds(key)) continue;  // stale: step 1 applied its removals
-    auto it = entries_.find(key);
-    if (it == entries_.end()) {
+    auto it = rep().entries_.find(key);
+    if (it == rep().entries_.end()) {
       Store added;
       for (const Entry& e : theirs.entries()) {
-        if (!context_.Contains(e.dot)) added.Insert(e.dot, e.payload);
+        if (!rep().context_.Contains(e.dot)) added.Insert(e.dot, e.payload);
       }
       if (added.empty()) continue;
       before.try_emplace(key, Store{});
-      it = entries_.emplace(key, std::move(added)).first;
-      for (const Entry& e : it->second.entries()) index_.emplace(e.dot, it->first);
+      it = rep().entries_.emplace(key, std::move(added)).first;
+      for (const Entry& e : it->second.entries()) IndexDot(e.dot, it->first);
       continue;
     }
     Store old = it->second;
     const std::string& stored_key = it->first;
     bool changed = it->second.Join(
-        theirs, context_, other.context_, [&](const Dot& d) { index_.erase(d); },
-        [&](const Dot& d) { index_.emplace(d, stored_key); });
+        theirs, rep().context_, other.rep().context_, [&](const Dot& d) { UnindexDot(d); },
+        [&](const Dot& d) { IndexDot(d, stored_key); });
     if (!changed) continue;
     before.try_emplace(key, std::move(old));
-    if (it->second.empty()) entries_.erase(it);
+    if (it->second.empty()) rep().entries_.erase(it);
   }
 
-  if (!other.removed_.empty()) removed_.Join(other.removed_);
-  context_.Join(other.context_);
-  if (!ended_.empty()) {
-    for (const auto& [key, store] : other.entries_) DueAgain(key);
+  if (!other.rep().removed_.empty()) rep().removed_.Join(other.rep().removed_);
+  rep().context_.Join(other.rep().context_);
+  if (!rep().ended_.empty()) {
+    for (const auto& [key, store] : other.rep().entries_) DueAgain(key);
   }
 
   for (const auto& [key, old] : before) {
@@ -398,7 +427,7 @@ bool OrMap::Join(const OrMap& other) {
 }
 
 bool OrMap::operator==(const OrMap& other) const {
-  return kind_ == other.kind_ && context_ == other.context_ && entries_ == other.entries_ && lives_ == other.lives_;
+  return kind_ == other.kind_ && rep().context_ == other.rep().context_ && rep().entries_ == other.rep().entries_ && rep().lives_ == other.rep().lives_;
 }
 
 }  // namespace regionsync

@@ -1,5 +1,7 @@
 // OrMap encoding (see proto/causal.proto) and its validating decoder.
+#include <algorithm>
 #include <limits>
+#include <vector>
 
 #include "crdt/dot_fun_codec.h"
 #include "regionsync/crdt/or_map.h"
@@ -33,24 +35,24 @@ unsigned ColumnsOf(OrMapKind kind, bool counter_rows) {
 
 void OrMap::ToProto(pb::OrMap* out) const {
   out->set_kind(static_cast<uint32_t>(kind_));
-  if (!context_.empty()) context_.ToProto(out->mutable_context());
-  for (const auto& [key, life] : lives_) {
+  if (!rep().context_.empty()) rep().context_.ToProto(out->mutable_context());
+  for (const auto& [key, life] : rep().lives_) {
     out->add_life_keys(key);
     out->add_lives(life.Encode());
   }
-  if (entries_.empty()) return;
+  if (rep().entries_.empty()) return;
   bool counter_rows = false;
   if (kind_ == OrMapKind::kRegister) {
-    for (const auto& [key, store] : entries_) {
+    for (const auto& [key, store] : rep().entries_) {
       for (const auto& e : store.entries()) counter_rows |= e.payload.counter;
     }
   }
   const unsigned columns = ColumnsOf(kind_, counter_rows);
   pb::DotStore* dots = out->mutable_dots();
-  for (const auto& [key, store] : entries_) {
+  for (const auto& [key, store] : rep().entries_) {
     out->add_keys(key);
     out->add_dot_counts(static_cast<uint32_t>(store.size()));
-    causal_codec::EncodeStore(store, context_, dots, [columns](const OrMapPayload& p, pb::DotStore* s) {
+    causal_codec::EncodeStore(store, rep().context_, dots, [columns](const OrMapPayload& p, pb::DotStore* s) {
       if (columns & causal_codec::kValues) s->add_values(p.bytes);
       if (columns & causal_codec::kTimestamps) s->add_timestamps(p.ts);
       if (columns & causal_codec::kTotals) s->add_totals(p.total);
@@ -92,7 +94,7 @@ Result<OrMap> OrMap::Decode(std::string_view bytes, size_t max_bytes) {
   }
   Result<DotContext> ctx = DotContext::FromProto(proto.context());
   if (!ctx.ok()) return ctx.status();
-  map.context_ = std::move(ctx).value();
+  map.rep().context_ = std::move(ctx).value();
 
   const unsigned columns = ColumnsOf(map.kind_, proto.dots().counter_rows_size() > 0);
   Result<int> rows = causal_codec::CheckColumns(proto.dots(), columns, kWhat);
@@ -131,19 +133,24 @@ Result<OrMap> OrMap::Decode(std::string_view bytes, size_t max_bytes) {
     if (k > 0 && !(proto.keys(k - 1) < key)) return InvalidArgument("or_map: keys not strictly ascending");
     int end = row + static_cast<int>(proto.dot_counts(k));
     Store store;
-    RS_RETURN_IF_ERROR(causal_codec::DecodeStore(proto.dots(), row, end, map.context_, read, &store, kWhat));
+    RS_RETURN_IF_ERROR(causal_codec::DecodeStore(proto.dots(), row, end, map.rep().context_, read, &store, kWhat));
     row = end;
-    map.entries_.emplace_hint(map.entries_.end(), key, std::move(store));
+    map.rep().entries_.emplace_hint(map.rep().entries_.end(), key, std::move(store));
   }
   // Every row is now a checked dot of some key, so the row count is what
   // the index really needs (reserved before the rows were checked, it let
   // bad input claim several times its size).
-  map.index_.reserve(static_cast<size_t>(*rows));
-  for (const auto& [key, store] : map.entries_) {
-    for (const auto& e : store.entries()) {
-      if (!map.index_.emplace(e.dot, key).second) return InvalidArgument("or_map: one dot under two keys");
-    }
+  std::vector<Dot> dots;
+  dots.reserve(static_cast<size_t>(*rows));
+  for (const auto& [key, store] : map.rep().entries_) {
+    for (const auto& e : store.entries()) dots.push_back(e.dot);
   }
+  std::sort(dots.begin(), dots.end());
+  if (std::adjacent_find(dots.begin(), dots.end()) != dots.end()) {
+    return InvalidArgument("or_map: one dot under two keys");
+  }
+  map.rep().dots_ = dots.size();
+  if (dots.size() >= kIndexFromDots) map.EnsureIndex();
   RS_RETURN_IF_ERROR(causal_codec::CheckCanonical(bytes, map.Encode(), kWhat));
   return map;
 }

@@ -9,8 +9,8 @@
 namespace regionsync {
 
 const Lifetime* OrMap::FieldLife(std::string_view key) const {
-  auto it = lives_.find(key);
-  return it == lives_.end() ? nullptr : &it->second;
+  auto it = rep().lives_.find(key);
+  return it == rep().lives_.end() ? nullptr : &it->second;
 }
 
 uint64_t OrMap::IncarnationOf(std::string_view key) const {
@@ -19,25 +19,25 @@ uint64_t OrMap::IncarnationOf(std::string_view key) const {
 }
 
 Lifetime& OrMap::SetLife(std::string_view key, const Lifetime& life) {
-  auto it = lives_.find(key);
-  if (it == lives_.end()) {
-    it = lives_.emplace(std::string(key), life).first;
+  auto it = rep().lives_.find(key);
+  if (it == rep().lives_.end()) {
+    it = rep().lives_.emplace(std::string(key), life).first;
   } else {
     if (uint64_t old = it->second.expires_at_millis(); old != 0) {
-      due_.erase({old, it->first});
-      ended_.erase({old, it->first});
+      rep().due_.erase({old, it->first});
+      rep().ended_.erase({old, it->first});
     }
     it->second = life;
   }
-  if (life.expires_at_millis() != 0) due_.insert({life.expires_at_millis(), it->first});
+  if (life.expires_at_millis() != 0) rep().due_.insert({life.expires_at_millis(), it->first});
   return it->second;
 }
 
 void OrMap::DueAgain(std::string_view key) {
   const Lifetime* life = FieldLife(key);
-  if (life == nullptr || life->expires_at_millis() == 0 || entries_.find(key) == entries_.end()) return;
-  auto node = ended_.extract({life->expires_at_millis(), std::string(key)});
-  if (!node.empty()) due_.insert(std::move(node));
+  if (life == nullptr || life->expires_at_millis() == 0 || rep().entries_.find(key) == rep().entries_.end()) return;
+  auto node = rep().ended_.extract({life->expires_at_millis(), std::string(key)});
+  if (!node.empty()) rep().due_.insert(std::move(node));
 }
 
 OrMap OrMap::SetFieldExpiry(ActorId actor, std::string_view key, HlcTimestamp clock_now, uint64_t expires_at_millis) {
@@ -63,22 +63,22 @@ void OrMap::NextFieldIncarnation(std::string_view key) {
 }
 
 bool OrMap::DropDots(std::string_view key) {
-  auto it = entries_.find(key);
-  if (it == entries_.end()) return false;
-  for (const auto& e : it->second.entries()) index_.erase(e.dot);
-  entries_.erase(it);
+  auto it = rep().entries_.find(key);
+  if (it == rep().entries_.end()) return false;
+  for (const auto& e : it->second.entries()) UnindexDot(e.dot);
+  rep().entries_.erase(it);
   return true;
 }
 
 std::vector<std::string> OrMap::ReclaimExpiredFields(uint64_t now_millis, uint64_t forget_before_millis) {
   std::vector<std::string> dropped;
-  while (!due_.empty() && due_.begin()->first <= now_millis) {
-    auto node = due_.extract(due_.begin());
+  while (!rep().due_.empty() && rep().due_.begin()->first <= now_millis) {
+    auto node = rep().due_.extract(rep().due_.begin());
     if (DropDots(node.value().second)) dropped.push_back(node.value().second);
-    ended_.insert(std::move(node));
+    rep().ended_.insert(std::move(node));
   }
-  while (!ended_.empty() && ended_.begin()->first <= forget_before_millis) {
-    const std::string key = ended_.begin()->second;
+  while (!rep().ended_.empty() && rep().ended_.begin()->first <= forget_before_millis) {
+    const std::string key = rep().ended_.begin()->second;
     DropDots(key);  // none, unless a late delta brought some back unnoticed
     SetLife(key, FieldLife(key)->Next());
   }
@@ -86,9 +86,9 @@ std::vector<std::string> OrMap::ReclaimExpiredFields(uint64_t now_millis, uint64
 }
 
 uint64_t OrMap::NextFieldExpiry(uint64_t forget_after_millis) const {
-  uint64_t next = due_.empty() ? 0 : due_.begin()->first;
-  if (!ended_.empty()) {
-    const uint64_t at = ended_.begin()->first;
+  uint64_t next = rep().due_.empty() ? 0 : rep().due_.begin()->first;
+  if (!rep().ended_.empty()) {
+    const uint64_t at = rep().ended_.begin()->first;
     const uint64_t forget = at > UINT64_MAX - forget_after_millis ? UINT64_MAX : at + forget_after_millis;
     if (next == 0 || forget < next) next = forget;
   }
@@ -98,7 +98,7 @@ uint64_t OrMap::NextFieldExpiry(uint64_t forget_after_millis) const {
 void OrMap::JoinLives(const OrMap& other, std::vector<std::string_view>* stale,
                       std::map<std::string, Store, std::less<>>* before,
                       std::vector<std::pair<std::string_view, uint64_t>>* expiry_before) {
-  for (const auto& [key, theirs] : other.lives_) {
+  for (const auto& [key, theirs] : other.rep().lives_) {
     const Lifetime* current = FieldLife(key);
     Lifetime ours = current == nullptr ? Lifetime{} : *current;
     if (theirs.incarnation() < ours.incarnation()) {

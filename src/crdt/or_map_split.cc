@@ -42,18 +42,18 @@ std::vector<OrMap> OrMap::SplitDelta(size_t max_encoded_bytes) const {
   };
   const bool per_element = kind_ == OrMapKind::kSet;
   std::vector<Item> items;
-  items.reserve(entries_.size() + lives_.size());
+  items.reserve(rep().entries_.size() + rep().lives_.size());
   // A key with a lifetime but no dots here is an item too, so that the
   // dots the delta removed from it travel with its lifetime (a receiver
   // must never apply those removals without the incarnation they belong to).
-  auto life_it = lives_.begin();
+  auto life_it = rep().lives_.begin();
   auto add_lifetime_items_before = [&](const std::string* key) {
-    for (; life_it != lives_.end() && (key == nullptr || life_it->first < *key); ++life_it) {
+    for (; life_it != rep().lives_.end() && (key == nullptr || life_it->first < *key); ++life_it) {
       items.push_back({&life_it->first, {}, {}});
     }
-    if (key != nullptr && life_it != lives_.end() && life_it->first == *key) ++life_it;
+    if (key != nullptr && life_it != rep().lives_.end() && life_it->first == *key) ++life_it;
   };
-  for (const auto& [key, store] : entries_) {
+  for (const auto& [key, store] : rep().entries_) {
     add_lifetime_items_before(&key);
     if (!per_element) {
       Item& item = items.emplace_back(Item{&key, {}, {}});
@@ -87,9 +87,9 @@ std::vector<OrMap> OrMap::SplitDelta(size_t max_encoded_bytes) const {
         for (const Store::Entry* e : items[i].dots) cost += kDotOverhead + e->payload.bytes.size();
         return cost;
       },
-      context_,
+      rep().context_,
       [&](auto&& f) {
-        removed_.ForEach([&](const UnitKey& unit, const DotContext& removed) { f(item_of(unit), removed); });
+        rep().removed_.ForEach([&](const UnitKey& unit, const DotContext& removed) { f(item_of(unit), removed); });
       });
   // Only the kind byte(s): nothing to cut.
   if (units.empty()) return {*this};
@@ -101,13 +101,13 @@ std::vector<OrMap> OrMap::SplitDelta(size_t max_encoded_bytes) const {
           if (unit.item != split_internal::kNoItem) {
             const Item& item = items[unit.item];
             for (const Store::Entry* e : item.dots) {
-              piece.context_.Insert(e->dot);
+              piece.rep().context_.Insert(e->dot);
               piece.InsertDot(*item.key, e->dot, e->payload);
             }
             // A key's dots travel with its lifetime: they belong to its incarnation.
             if (const Lifetime* life = FieldLife(*item.key)) piece.SetLife(*item.key, *life);
           }
-          for (const DotRange& r : unit.removals) piece.context_.InsertRange(r.actor, r.first, r.last);
+          for (const DotRange& r : unit.removals) piece.rep().context_.InsertRange(r.actor, r.first, r.last);
         }
         return piece;
       });

@@ -246,6 +246,38 @@ TEST(OrMapTest, ProbeAndScanAgree) {
   EXPECT_EQ(probed.size(), 199u);
 }
 
+// A map builds its dot index when a join first probes it (or when it is
+// decoded that big); the writes and joins after that keep it in step, so
+// later probes find what a scan finds.
+TEST(OrMapTest, IndexStaysInStepAfterItIsBuilt) {
+  OrMap big(OrMapKind::kRegister);
+  for (int i = 0; i < 100; ++i) big.Assign(kA, "k" + std::to_string(i), 1, "v");
+  Result<OrMap> decoded = OrMap::Decode(big.Encode());  // indexed at decode
+  ASSERT_TRUE(decoded.ok());
+  for (OrMap* probed : {&big, &*decoded}) {
+    OrMap mirror = *probed;
+    OrMap first = mirror.Remove("k1");
+    ASSERT_TRUE(probed->Join(first));  // builds the index (or uses it)
+    // Local writes after the index exists: new dots, replaced and removed ones.
+    for (int i = 0; i < 40; ++i) {
+      const std::string key = "k" + std::to_string(i * 2);
+      OrMap d1 = probed->Assign(kB, key, 2, "w");
+      mirror.Join(d1);
+      OrMap d2 = probed->Remove("k" + std::to_string(i * 2 + 1));
+      mirror.Join(d2);
+    }
+    // Probes of dots written after the index was built, and of old ones.
+    for (const char* key : {"k4", "k60", "k99"}) {
+      OrMap removal = mirror.Remove(key);
+      ASSERT_LT(removal.context().DotCount(), probed->dot_count());
+      EXPECT_TRUE(probed->Join(removal)) << key;
+      EXPECT_FALSE(probed->Contains(key)) << key;
+    }
+    EXPECT_EQ(*probed, mirror);
+    EXPECT_EQ(probed->dot_count(), mirror.dot_count());
+  }
+}
+
 RC_GTEST_PROP(OrMapProps, RegisterKind, ()) {
   causal_test::CheckAllProperties<OrMap>(MutateKind<OrMapKind::kRegister>);
 }

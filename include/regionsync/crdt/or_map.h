@@ -73,6 +73,17 @@ class OrMap {
   // kind kUnset: the bottom; joining adopts the other's kind.
   OrMap() = default;
   explicit OrMap(OrMapKind kind) : kind_(kind) {}
+  OrMap(const OrMap& other)
+      : kind_(other.kind_), rep_(other.rep_ ? std::make_unique<Rep>(*other.rep_) : nullptr) {}
+  OrMap& operator=(const OrMap& other) {
+    if (this != &other) {
+      kind_ = other.kind_;
+      rep_ = other.rep_ ? std::make_unique<Rep>(*other.rep_) : nullptr;
+    }
+    return *this;
+  }
+  OrMap(OrMap&&) noexcept = default;
+  OrMap& operator=(OrMap&&) noexcept = default;
 
   OrMapKind kind() const { return kind_; }
 
@@ -113,7 +124,7 @@ class OrMap {
 
   bool Contains(std::string_view key) const;
   // Number of present keys.
-  size_t size() const { return entries_.size(); }
+  size_t size() const { return rep().entries_.size(); }
   // Present keys, sorted bytewise.
   std::vector<std::string> Keys() const;
   // kRegister: the field's value. Its base is the register write with the
@@ -156,12 +167,12 @@ class OrMap {
   // next write of it starts incarnation + 1 (and its delta carries it).
   void NextFieldIncarnation(std::string_view key);
   // Keys with a lifetime, and the lifetimes.
-  size_t field_lives() const { return lives_.size(); }
-  const std::map<std::string, Lifetime, std::less<>>& field_lifetimes() const { return lives_; }
+  size_t field_lives() const { return rep().lives_.size(); }
+  const std::map<std::string, Lifetime, std::less<>>& field_lifetimes() const { return rep().lives_; }
 
-  const DotContext& context() const { return context_; }
+  const DotContext& context() const { return rep().context_; }
   // Number of live dots over all keys.
-  size_t dot_count() const { return index_.size(); }
+  size_t dot_count() const { return rep().dots_; }
 
   // Returns true iff the observable value (keys and their read values)
   // changed. Kinds: kUnset joins anything; joining two different set kinds
@@ -199,6 +210,12 @@ class OrMap {
   // Removes the dots of `key` matching `pred`. Returns the delta.
   template <typename Pred>
   OrMap RemoveDots(std::string_view key, Pred pred);
+  static constexpr size_t kIndexFromDots = 32;
+  // Counts a dot inserted into (removed from) `key`'s store, and keeps the
+  // index in step once it is built.
+  void IndexDot(const Dot& dot, const std::string& key);
+  void UnindexDot(const Dot& dot);
+  void EnsureIndex();
   // Inserts a dot into `key`'s store and the index (not the context).
   void InsertDot(std::string_view key, const Dot& dot, OrMapPayload payload);
   const Store* FindStore(std::string_view key) const;
@@ -213,7 +230,7 @@ class OrMap {
                  std::vector<std::pair<std::string_view, uint64_t>>* expiry_before);
   // The incarnation of `key` (0 without a lifetime).
   uint64_t IncarnationOf(std::string_view key) const;
-  // Sets `key`'s lifetime (non-initial) and keeps due_ / ended_ in step.
+  // Sets `key`'s lifetime (non-initial) and keeps rep().due_ / rep().ended_ in step.
   // Returns it.
   Lifetime& SetLife(std::string_view key, const Lifetime& life);
   // A key of `other` whose dots were dropped here at its expiry and that
@@ -224,23 +241,39 @@ class OrMap {
   void ToProto(pb::OrMap* out) const;
 
   OrMapKind kind_ = OrMapKind::kUnset;
-  DotContext context_;
-  Entries entries_;  // only non-empty stores
-  // Every live dot -> its key. Derived from entries_.
-  std::unordered_map<Dot, std::string, DotHash> index_;
-  // Keys with a lifetime other than the initial one (never written expiry,
-  // incarnation 0). Changed only through SetLife.
-  std::map<std::string, Lifetime, std::less<>> lives_;
-  // Derived from lives_ (not encoded, not compared): the keys with an
-  // expiry, by expiry, split into those whose dots are still to drop at the
-  // expiry (`due_`) and those whose dots were dropped and whose lifetime is
-  // to forget (`ended_`), so the next expiry is found in O(log n).
+  // The rest of the state, on the heap: an empty map (most deltas, and
+  // every key of another type in the keyspace's variant) costs one pointer.
   using ExpiryOrder = std::set<std::pair<uint64_t, std::string>>;
-  ExpiryOrder due_, ended_;
-  // In a delta made by the mutators: the removed dots of each field (for
-  // kSet, of each field and element), for SplitDelta.
   using UnitKey = std::pair<std::string, std::string>;  // (field, element or "")
-  RemovalNotes<UnitKey> removed_;
+  struct Rep {
+    DotContext context_;
+    Entries entries_;  // only non-empty stores
+    size_t dots_ = 0;  // live dots in entries_
+    // Once built (indexed_): every live dot -> its key, derived from
+    // entries_. Built when a join first probes a map of kIndexFromDots dots
+    // or more (EnsureIndex), or when one that big is decoded: a small map is
+    // scanned instead, and saves the index's ~100 bytes per field.
+    bool indexed_ = false;
+    std::unordered_map<Dot, std::string, DotHash> index_;
+    // Keys with a lifetime other than the initial one (never written expiry,
+    // incarnation 0). Changed only through SetLife.
+    std::map<std::string, Lifetime, std::less<>> lives_;
+    // Derived from lives_ (not encoded, not compared): the keys with an
+    // expiry, by expiry, split into those whose dots are still to drop at the
+    // expiry (`due_`) and those whose dots were dropped and whose lifetime is
+    // to forget (`ended_`), so the next expiry is found in O(log n).
+    ExpiryOrder due_, ended_;
+    // In a delta made by the mutators: the removed dots of each field (for
+    // kSet, of each field and element), for SplitDelta.
+    RemovalNotes<UnitKey> removed_;
+  };
+  static const Rep& EmptyRep();
+  const Rep& rep() const { return rep_ ? *rep_ : EmptyRep(); }
+  Rep& rep() {
+    if (!rep_) rep_ = std::make_unique<Rep>();
+    return *rep_;
+  }
+  std::unique_ptr<Rep> rep_;  // null: no fields, context or lifetimes
 };
 
 static_assert(Crdt<OrMap>);
