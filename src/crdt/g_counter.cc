@@ -27,9 +27,18 @@ Ptr FindSlot(Ptr b, Ptr e, ActorId actor) {
 
 }  // namespace
 
+GCounter::GCounter(const GCounter& other)
+    : heap_(other.heap_ ? std::make_unique<std::vector<SlotEntry>>(*other.heap_) : nullptr),
+      inline_(other.inline_),
+      value_(other.value_) {}
+
+GCounter& GCounter::operator=(const GCounter& other) {
+  if (this != &other) *this = GCounter(other);
+  return *this;
+}
+
 GCounter::GCounter(GCounter&& other) noexcept
     : heap_(std::move(other.heap_)), inline_(other.inline_), value_(other.value_) {
-  other.heap_.clear();
   other.inline_ = {0, 0};
   other.value_ = 0;
 }
@@ -39,7 +48,6 @@ GCounter& GCounter::operator=(GCounter&& other) noexcept {
     heap_ = std::move(other.heap_);
     inline_ = other.inline_;
     value_ = other.value_;
-    other.heap_.clear();
     other.inline_ = {0, 0};
     other.value_ = 0;
   }
@@ -53,12 +61,13 @@ void GCounter::InsertAt(size_t pos, SlotEntry entry) {
   if (n == 0) {
     inline_ = entry;
   } else if (n == 1) {
-    heap_.reserve(4);
-    heap_.push_back(pos == 0 ? entry : inline_);
-    heap_.push_back(pos == 0 ? inline_ : entry);
+    heap_ = std::make_unique<std::vector<SlotEntry>>();
+    heap_->reserve(4);
+    heap_->push_back(pos == 0 ? entry : inline_);
+    heap_->push_back(pos == 0 ? inline_ : entry);
     inline_ = {0, 0};
   } else {
-    heap_.insert(heap_.begin() + static_cast<ptrdiff_t>(pos), entry);
+    heap_->insert(heap_->begin() + static_cast<ptrdiff_t>(pos), entry);
   }
 }
 
@@ -144,7 +153,7 @@ bool GCounter::Join(const GCounter& other) {
       ++b;
     }
   }
-  heap_ = std::move(merged);
+  heap_ = std::make_unique<std::vector<SlotEntry>>(std::move(merged));
   inline_ = {0, 0};
   return value_ != before;
 }
@@ -171,7 +180,10 @@ Result<GCounter> GCounter::FromProto(const pb::GCounter& in) {
   const int n = in.actors_size();
   GCounter c;
   // n is bounded by the size of the parsed input, so this reserve is too.
-  if (n > 1) c.heap_.reserve(static_cast<size_t>(n));
+  if (n > 1) {
+    c.heap_ = std::make_unique<std::vector<SlotEntry>>();
+    c.heap_->reserve(static_cast<size_t>(n));
+  }
   for (int i = 0; i < n; ++i) {
     ActorId actor = in.actors(i);
     uint64_t count = in.counts(i);
@@ -183,7 +195,7 @@ Result<GCounter> GCounter::FromProto(const pb::GCounter& in) {
     if (n == 1) {
       c.inline_ = {actor, count};
     } else {
-      c.heap_.push_back({actor, count});
+      c.heap_->push_back({actor, count});
     }
     c.AddToValue(count);
   }

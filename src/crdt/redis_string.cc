@@ -61,6 +61,41 @@ std::optional<int64_t> ParseRedisInteger(std::string_view s) {
   return v;
 }
 
+RedisString::RedisString(const RedisString& other)
+    : base_(other.base_),
+      hidden_timestamp_(other.hidden_timestamp_),
+      hidden_writer_(other.hidden_writer_),
+      counter_(other.counter_ ? std::make_unique<PnCounter>(*other.counter_) : nullptr) {}
+
+RedisString& RedisString::operator=(const RedisString& other) {
+  if (this != &other) *this = RedisString(other);
+  return *this;
+}
+
+bool RedisString::operator==(const RedisString& other) const {
+  return base_ == other.base_ && hidden_timestamp_ == other.hidden_timestamp_ &&
+         hidden_writer_ == other.hidden_writer_ && counter() == other.counter();
+}
+
+const PnCounter& RedisString::counter() const {
+  static const PnCounter empty;
+  return counter_ ? *counter_ : empty;
+}
+
+PnCounter& RedisString::MutableCounter() {
+  if (!counter_) counter_ = std::make_unique<PnCounter>();
+  return *counter_;
+}
+
+std::unique_ptr<PnCounter> RedisString::Box(PnCounter counter) {
+  if (counter == PnCounter()) return nullptr;
+  return std::make_unique<PnCounter>(std::move(counter));
+}
+
+std::unique_ptr<PnCounter> RedisString::ResetCounter() {
+  return counter_ ? Box(counter_->Reset()) : nullptr;
+}
+
 RedisString RedisString::FromRegister(LwwRegister base) {
   RedisString s;
   s.base_ = std::move(base);
@@ -69,7 +104,7 @@ RedisString RedisString::FromRegister(LwwRegister base) {
 
 RedisString RedisString::FromCounter(PnCounter counter) {
   RedisString s;
-  s.counter_ = std::move(counter);
+  s.counter_ = Box(std::move(counter));
   return s;
 }
 
@@ -84,14 +119,14 @@ RedisString RedisString::Set(ActorId actor, HlcTimestamp clock_now, std::string 
   HlcTimestamp after_hidden = hidden_timestamp_ == kMaxTs ? kMaxTs : hidden_timestamp_ + 1;
   RedisString delta;
   delta.base_ = base_.Assign(actor, std::max(clock_now, after_hidden), std::move(value));
-  delta.counter_ = counter_.Reset();
+  delta.counter_ = ResetCounter();
   return delta;
 }
 
 RedisString RedisString::SetAt(ActorId actor, HlcTimestamp ts, std::string value) {
   RedisString delta;
   delta.base_ = base_.AssignAt(actor, ts, std::move(value));
-  delta.counter_ = counter_.Reset();
+  delta.counter_ = ResetCounter();
   return delta;
 }
 
@@ -100,7 +135,8 @@ RedisString RedisString::Increment(ActorId actor, int64_t by) {
   // -(INT64_MIN) overflows: take the magnitude as unsigned.
   uint64_t magnitude = by < 0 ? uint64_t{0} - static_cast<uint64_t>(by) : static_cast<uint64_t>(by);
   RedisString delta;
-  delta.counter_ = by < 0 ? counter_.Decrement(actor, magnitude) : counter_.Increment(actor, magnitude);
+  PnCounter& counter = MutableCounter();
+  delta.counter_ = Box(by < 0 ? counter.Decrement(actor, magnitude) : counter.Increment(actor, magnitude));
   return delta;
 }
 
@@ -112,7 +148,7 @@ RedisString RedisString::Delete() {
   }
   delta.hidden_timestamp_ = hidden_timestamp_;
   delta.hidden_writer_ = hidden_writer_;
-  delta.counter_ = counter_.Reset();
+  delta.counter_ = ResetCounter();
   return delta;
 }
 
@@ -123,15 +159,15 @@ std::optional<int64_t> RedisString::IntegerValue() const {
     if (!parsed) return std::nullopt;
     base = *parsed;
   }
-  if (!counter_.HasLive()) return base;
-  __int128 sum = static_cast<__int128>(base) + CounterValue(counter_);
+  if (!counter().HasLive()) return base;
+  __int128 sum = static_cast<__int128>(base) + CounterValue(counter());
   return static_cast<int64_t>(std::clamp<__int128>(sum, std::numeric_limits<int64_t>::min(),
                                                    std::numeric_limits<int64_t>::max()));
 }
 
 std::optional<std::string> RedisString::Value() const {
   const std::string* b = VisibleBase();
-  if (!counter_.HasLive()) return b != nullptr ? std::optional<std::string>(*b) : std::nullopt;
+  if (!counter().HasLive()) return b != nullptr ? std::optional<std::string>(*b) : std::nullopt;
   std::optional<int64_t> n = IntegerValue();
   if (!n) return *b;  // a base that is not an integer: increments do not apply to text
   return std::to_string(*n);
@@ -144,7 +180,7 @@ bool RedisString::Join(const RedisString& other) {
     hidden_timestamp_ = other.hidden_timestamp_;
     hidden_writer_ = other.hidden_writer_;
   }
-  counter_.Join(other.counter_);
+  if (other.counter_) MutableCounter().Join(*other.counter_);
   return Value() != before;
 }
 
@@ -175,7 +211,7 @@ Result<RedisString> RedisString::Decode(std::string_view bytes, size_t max_bytes
   if (!msg.counter().empty()) {
     Result<PnCounter> counter = PnCounter::Decode(msg.counter());
     if (!counter.ok()) return InvalidArgument("string: counter: " + counter.status().message());
-    s.counter_ = std::move(counter).value();
+    s.counter_ = Box(std::move(counter).value());
   }
   // Rejects every other encoding of the same state (an empty part present,
   // unknown fields, out-of-order fields), so that encode(decode(b)) == b.

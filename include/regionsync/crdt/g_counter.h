@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,8 +42,8 @@ class GCounter {
   };
 
   GCounter() = default;
-  GCounter(const GCounter&) = default;
-  GCounter& operator=(const GCounter&) = default;
+  GCounter(const GCounter& other);
+  GCounter& operator=(const GCounter& other);
   // A moved-from counter is empty.
   GCounter(GCounter&& other) noexcept;
   GCounter& operator=(GCounter&& other) noexcept;
@@ -75,23 +76,23 @@ class GCounter {
   static Result<GCounter> FromProto(const pb::GCounter& in);
 
   // Slots in ascending actor order, all counts non-zero.
-  const SlotEntry* begin() const { return heap_.empty() ? &inline_ : heap_.data(); }
+  const SlotEntry* begin() const { return heap_ ? heap_->data() : &inline_; }
   const SlotEntry* end() const { return begin() + size(); }
-  size_t size() const { return heap_.empty() ? (inline_.actor != 0 ? 1 : 0) : heap_.size(); }
+  size_t size() const { return heap_ ? heap_->size() : (inline_.actor != 0 ? 1 : 0); }
   bool empty() const { return size() == 0; }
 
   bool operator==(const GCounter& other) const;
 
  private:
-  SlotEntry* mutable_begin() { return heap_.empty() ? &inline_ : heap_.data(); }
+  SlotEntry* mutable_begin() { return heap_ ? heap_->data() : &inline_; }
   // Inserts a new slot at position `pos` of the sorted order.
   void InsertAt(size_t pos, SlotEntry entry);
   void AddToValue(uint64_t n);
 
-  // Invariant: if heap_ is empty, the counter has 0 slots (inline_.actor == 0)
+  // Invariant: if heap_ is null, the counter has 0 slots (inline_.actor == 0)
   // or 1 slot (inline_); otherwise heap_ holds all >= 2 slots and inline_ is
   // {0, 0}. Slots ascend by actor; counts are non-zero.
-  std::vector<SlotEntry> heap_;
+  std::unique_ptr<std::vector<SlotEntry>> heap_;  // a pointer: most counters have one slot
   SlotEntry inline_{0, 0};
   uint64_t value_ = 0;  // saturating sum of the slots, kept up to date
 };

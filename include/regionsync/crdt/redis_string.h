@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,12 @@ class RedisString {
   static RedisString FromRegister(LwwRegister base);
   static RedisString FromCounter(PnCounter counter);
 
+  RedisString() = default;
+  RedisString(const RedisString& other);
+  RedisString& operator=(const RedisString& other);
+  RedisString(RedisString&&) noexcept = default;
+  RedisString& operator=(RedisString&&) noexcept = default;
+
   // SET: a new base at a time after everything this state holds (also after
   // a hidden version, so a SET made after a DEL is never hidden by it), and
   // an observed reset of the counter. Returns the delta. REQUIRES: actor != 0.
@@ -63,7 +70,7 @@ class RedisString {
   // integer in Redis's strict format. Base + counter is clamped to the int64
   // range (reachable only by concurrent increments; INCRBY checks first).
   std::optional<int64_t> IntegerValue() const;
-  bool HasValue() const { return VisibleBase() != nullptr || counter_.HasLive(); }
+  bool HasValue() const { return VisibleBase() != nullptr || (counter_ && counter_->HasLive()); }
   // True when a SET's base is visible (not hidden by a delete).
   bool HasBase() const { return VisibleBase() != nullptr; }
 
@@ -77,20 +84,27 @@ class RedisString {
   std::string ToJson() const;
 
   const LwwRegister& base() const { return base_; }
-  const PnCounter& counter() const { return counter_; }
+  const PnCounter& counter() const;
   HlcTimestamp hidden_timestamp() const { return hidden_timestamp_; }
   ActorId hidden_writer() const { return hidden_writer_; }
 
-  bool operator==(const RedisString&) const = default;
+  bool operator==(const RedisString& other) const;
 
  private:
   // The base value if it exists and is not hidden, else nullptr.
   const std::string* VisibleBase() const;
+  PnCounter& MutableCounter();
+  // `counter` on the heap; null when it is empty.
+  static std::unique_ptr<PnCounter> Box(PnCounter counter);
+  // The delta of an observed reset of the counter (null: nothing to reset).
+  std::unique_ptr<PnCounter> ResetCounter();
 
   LwwRegister base_;
   HlcTimestamp hidden_timestamp_ = 0;
   ActorId hidden_writer_ = 0;
-  PnCounter counter_;
+  // The counter, on the heap: a string that was only ever SET (most of
+  // them) costs a pointer for it. Null: the empty counter.
+  std::unique_ptr<PnCounter> counter_;
 };
 
 static_assert(Crdt<RedisString>);
