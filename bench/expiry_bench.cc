@@ -97,8 +97,9 @@ void BM_FieldExpiryWrite(benchmark::State& state) {
   (void)r->Commit();
   uint64_t n = 0;
   for (auto _ : state) {
+    ++n;
     const Result<bool> set =
-        r->SetFieldExpiry("room", "user-" + std::to_string(n++ % fields), env.WallMillis() + 60'000 + n);
+        r->SetFieldExpiry("room", "user-" + std::to_string(n % fields), env.WallMillis() + 60'000 + n);
     if (!set.ok() || !*set) state.SkipWithError("HEXPIRE failed");
   }
   state.SetItemsProcessed(state.iterations());

@@ -475,16 +475,17 @@ Status Replica::CheckWriteSize(std::string_view key, size_t largest_unit, size_t
   }
   if (Node* it = LiveNode(key); it != nullptr) {
     Entry& e = it->second;
-    if (e.stored_bytes + e.written_bytes > options_.max_state_bytes - added_bytes && e.written_bytes > 0) {
+    const auto estimate = [&e] { return size_t{e.stored_bytes} + e.written_bytes; };
+    if (estimate() > options_.max_state_bytes - added_bytes && e.written_bytes > 0) {
       // The estimate counts every write in full, also one that replaced a
       // value: measure before refusing.
       e.stored_bytes = EncodeCrdt(e.state).size();
       e.written_bytes = 0;
     }
-    if (e.stored_bytes + e.written_bytes > options_.max_state_bytes - added_bytes) {
+    if (estimate() > options_.max_state_bytes - added_bytes) {
       return ResourceExhausted("state too large (limit " + std::to_string(options_.max_state_bytes) +
                                " bytes; --max-state-bytes): key " + Quoted(key) + " holds about " +
-                               std::to_string(e.stored_bytes + e.written_bytes) + " bytes and this write adds up to " +
+                               std::to_string(estimate()) + " bytes and this write adds up to " +
                                std::to_string(added_bytes));
     }
   }

@@ -390,8 +390,10 @@ class Replica {
     // have added. Their sum bounds the state from above, except for remote
     // joins since the last commit (the subscriber commits those before
     // acking them).
-    size_t stored_bytes = 0;
-    size_t written_bytes = 0;
+    // (uint32_t: a state is at most kMaxStoredStateBytes, and CheckWriteSize
+    // measures again before written_bytes passes max_state_bytes.)
+    uint32_t stored_bytes = 0;
+    uint32_t written_bytes = 0;
   };
   // Keys come from clients: a seeded hash, so they cannot be picked to
   // share a bucket; lookups by string_view build no std::string.
