@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "regionsync/sync/replica.h"
+#include "sync/state_decoder.h"
 #include "sync/stored_key.h"
 
 namespace regionsync {
@@ -17,23 +18,29 @@ Status Replica::Restore() {
     key_order_.reserve(hint);
   }
   Status decode_error;
-  RS_RETURN_IF_ERROR(store_->ForEachState([&](const std::string& key, const StoredValue& v) {
-    Result<KeyState> state = FromStored(v, kMaxStoredStateBytes);
-    if (!state.ok()) {
-      decode_error = DataLoss("stored state of key '" + key + "': " + state.status().ToString());
-      return;
+  // The states decode on a helper thread while this one reads the store
+  // and inserts the states decoded before (state_decoder.h).
+  StateDecoder decoder([&](std::vector<StateDecoder::Decoded>& batch) {
+    for (StateDecoder::Decoded& row : batch) {
+      if (!decode_error.ok()) return;
+      if (!row.state.ok()) {
+        decode_error = DataLoss("stored state of key '" + row.key + "': " + row.state.status().ToString());
+        return;
+      }
+      auto [it, inserted] = keys_.emplace(std::move(row.key), Entry(std::move(row.state->value)));
+      if (inserted) {
+        it->second.order = static_cast<uint32_t>(key_order_.size());
+        key_order_.push_back(&*it);
+      }
+      it->second.life = row.state->life;
+      it->second.stored_bytes = row.bytes;
+      it->second.hash = row.hash;
+      IndexExpiry(*it, 0);
+      IndexFieldExpiry(*it);
     }
-    auto [it, inserted] = keys_.emplace(key, Entry(std::move(state->value)));
-    if (inserted) {
-      it->second.order = static_cast<uint32_t>(key_order_.size());
-      key_order_.push_back(&*it);
-    }
-    it->second.life = state->life;
-    it->second.stored_bytes = v.bytes.size();
-    it->second.hash = StateHash(key, v);
-    IndexExpiry(*it, 0);
-    IndexFieldExpiry(*it);
-  }));
+  });
+  RS_RETURN_IF_ERROR(store_->ForEachState([&](const std::string& key, const StoredValue& v) { decoder.Add(key, v); }));
+  decoder.Finish();
   RS_RETURN_IF_ERROR(decode_error);
   // Deltas logged since a key's state was written (delta commits).
   RS_RETURN_IF_ERROR(store_->ForEachDelta([&](const std::string& key, const StoredValue& v) {
