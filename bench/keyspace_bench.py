@@ -122,6 +122,19 @@ def rss_bytes(pid):
     return 0
 
 
+def settled_rss(pid, deadline_s=60):
+    """RSS once it has stopped moving (the store's background apply and the
+    outbox have drained): two readings a second apart within 0.5 %."""
+    last, end = rss_bytes(pid), time.time() + deadline_s
+    while time.time() < end:
+        time.sleep(1)
+        now = rss_bytes(pid)
+        if abs(now - last) <= last * 0.005:
+            return now
+        last = now
+    return last
+
+
 def bench_rps(port, args):
     out = subprocess.run(["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "--csv", "-q", *args],
                          capture_output=True, text=True)
@@ -231,8 +244,7 @@ def part_memory(args):
             cmds = [make(i) for i in range(lo, min(count, lo + 100_000))]
             pipe(r_port, cmds)
             pipe(resp, cmds)
-        time.sleep(3)  # let the store apply and the outbox drain
-        r, s = rss_bytes(r_proc.pid), rss_bytes(p.pid)
+        r, s = settled_rss(r_proc.pid), settled_rss(p.pid)
         print(f"| {label} | {r / 2**20:,.0f} MiB | {s / 2**20:,.0f} MiB | {s / r:.2f} | "
               f"{(s - base_s) / count:,.0f} (redis-server {(r - base_r) / count:,.0f}) |")
         stop(p)
