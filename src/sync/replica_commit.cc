@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "regionsync/sync/replica.h"
-#include "sync/state_decoder.h"
+#include "sync/state_reader.h"
 #include "sync/stored_key.h"
 
 namespace regionsync {
@@ -18,14 +18,13 @@ Status Replica::Restore() {
     key_order_.reserve(hint);
   }
   Status decode_error;
-  // The states decode on a helper thread while this one reads the store
-  // and inserts the states decoded before (state_decoder.h).
-  StateDecoder decoder([&](std::vector<StateDecoder::Decoded>& batch) {
-    for (StateDecoder::Decoded& row : batch) {
-      if (!decode_error.ok()) return;
+  // A helper thread reads and decodes the states while this one inserts
+  // those decoded before (state_reader.h).
+  RS_RETURN_IF_ERROR(ReadStates(*store_, [&](std::vector<DecodedState>& batch) {
+    for (DecodedState& row : batch) {
       if (!row.state.ok()) {
         decode_error = DataLoss("stored state of key '" + row.key + "': " + row.state.status().ToString());
-        return;
+        return false;
       }
       auto [it, inserted] = keys_.emplace(std::move(row.key), Entry(std::move(row.state->value)));
       if (inserted) {
@@ -38,9 +37,8 @@ Status Replica::Restore() {
       IndexExpiry(*it, 0);
       IndexFieldExpiry(*it);
     }
-  });
-  RS_RETURN_IF_ERROR(store_->ForEachState([&](const std::string& key, const StoredValue& v) { decoder.Add(key, v); }));
-  decoder.Finish();
+    return true;
+  }));
   RS_RETURN_IF_ERROR(decode_error);
   // Deltas logged since a key's state was written (delta commits).
   RS_RETURN_IF_ERROR(store_->ForEachDelta([&](const std::string& key, const StoredValue& v) {
