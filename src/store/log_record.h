@@ -65,8 +65,9 @@ void MergeBatch(StoreBatch& into, Batch&& later) {
     into.delete_state.insert(key);
   }
   for (auto& [key, value] : later.put_state) {
-    into.delete_state.erase(key);
-    into.append_delta.erase(key);
+    // (Most merges have neither: skip the lookups.)
+    if (!into.delete_state.empty()) into.delete_state.erase(key);
+    if (!into.append_delta.empty()) into.append_delta.erase(key);
     into.put_state.insert_or_assign(key, take(value));
   }
   // A delta joins into whatever `into` leaves for the key (a put, a delete,
