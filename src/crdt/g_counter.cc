@@ -27,16 +27,6 @@ Ptr FindSlot(Ptr b, Ptr e, ActorId actor) {
 
 }  // namespace
 
-GCounter::GCounter(const GCounter& other)
-    : heap_(other.heap_ ? std::make_unique<std::vector<SlotEntry>>(*other.heap_) : nullptr),
-      inline_(other.inline_),
-      value_(other.value_) {}
-
-GCounter& GCounter::operator=(const GCounter& other) {
-  if (this != &other) *this = GCounter(other);
-  return *this;
-}
-
 GCounter::GCounter(GCounter&& other) noexcept
     : heap_(std::move(other.heap_)), inline_(other.inline_), value_(other.value_) {
   other.inline_ = {0, 0};
@@ -61,8 +51,7 @@ void GCounter::InsertAt(size_t pos, SlotEntry entry) {
   if (n == 0) {
     inline_ = entry;
   } else if (n == 1) {
-    heap_ = std::make_unique<std::vector<SlotEntry>>();
-    heap_->reserve(4);
+    heap_.GetOrMake().reserve(4);
     heap_->push_back(pos == 0 ? entry : inline_);
     heap_->push_back(pos == 0 ? inline_ : entry);
     inline_ = {0, 0};
@@ -153,7 +142,7 @@ bool GCounter::Join(const GCounter& other) {
       ++b;
     }
   }
-  heap_ = std::make_unique<std::vector<SlotEntry>>(std::move(merged));
+  heap_ = Boxed<std::vector<SlotEntry>>(std::move(merged));
   inline_ = {0, 0};
   return value_ != before;
 }
@@ -181,8 +170,7 @@ Result<GCounter> GCounter::FromProto(const pb::GCounter& in) {
   GCounter c;
   // n is bounded by the size of the parsed input, so this reserve is too.
   if (n > 1) {
-    c.heap_ = std::make_unique<std::vector<SlotEntry>>();
-    c.heap_->reserve(static_cast<size_t>(n));
+    c.heap_.GetOrMake().reserve(static_cast<size_t>(n));
   }
   for (int i = 0; i < n; ++i) {
     ActorId actor = in.actors(i);

@@ -427,7 +427,8 @@ bool OrMap::Join(const OrMap& other) {
 }
 
 bool OrMap::operator==(const OrMap& other) const {
-  return kind_ == other.kind_ && rep().context_ == other.rep().context_ && rep().entries_ == other.rep().entries_ && rep().lives_ == other.rep().lives_;
+  return kind_ == other.kind_ && rep().context_ == other.rep().context_ && rep().entries_ == other.rep().entries_ &&
+         rep().lives_ == other.rep().lives_;
 }
 
 }  // namespace regionsync

@@ -83,7 +83,8 @@ Result<OrMap> OrMap::Decode(std::string_view bytes, size_t max_bytes) {
   if (map.kind_ == OrMapKind::kUnset && (proto.keys_size() > 0 || proto.has_dots())) {
     return InvalidArgument("or_map: a map of kind unset holds entries");
   }
-  if (proto.life_keys_size() != proto.lives_size()) return InvalidArgument("or_map: life_keys and lives differ in length");
+  if (proto.life_keys_size() != proto.lives_size())
+    return InvalidArgument("or_map: life_keys and lives differ in length");
   for (int i = 0; i < proto.life_keys_size(); ++i) {
     const std::string& key = proto.life_keys(i);
     if (i > 0 && !(proto.life_keys(i - 1) < key)) return InvalidArgument("or_map: life_keys not strictly ascending");

@@ -327,7 +327,9 @@ void JoinReportsExactlyObservableChanges() {
   }
 }
 
-RC_GTEST_PROP(OrMapProps, JoinReportsChangesRegister, ()) { JoinReportsExactlyObservableChanges<OrMapKind::kRegister>(); }
+RC_GTEST_PROP(OrMapProps, JoinReportsChangesRegister, ()) {
+  JoinReportsExactlyObservableChanges<OrMapKind::kRegister>();
+}
 RC_GTEST_PROP(OrMapProps, JoinReportsChangesMv, ()) { JoinReportsExactlyObservableChanges<OrMapKind::kMvRegister>(); }
 RC_GTEST_PROP(OrMapProps, JoinReportsChangesFlag, ()) { JoinReportsExactlyObservableChanges<OrMapKind::kFlag>(); }
 RC_GTEST_PROP(OrMapProps, JoinReportsChangesCounter, ()) { JoinReportsExactlyObservableChanges<OrMapKind::kCounter>(); }

@@ -124,7 +124,9 @@ bool OrSet::RemoveInto(std::string_view element, uint32_t hash, OrSet& delta) {
   return true;
 }
 
-bool OrSet::Contains(std::string_view element) const { return rep().entries_.Find(element) != or_set_internal::kNoEntry; }
+bool OrSet::Contains(std::string_view element) const {
+  return rep().entries_.Find(element) != or_set_internal::kNoEntry;
+}
 
 std::vector<std::string> OrSet::Elements() const {
   std::vector<std::string> out;

@@ -61,17 +61,6 @@ std::optional<int64_t> ParseRedisInteger(std::string_view s) {
   return v;
 }
 
-RedisString::RedisString(const RedisString& other)
-    : base_(other.base_),
-      hidden_timestamp_(other.hidden_timestamp_),
-      hidden_writer_(other.hidden_writer_),
-      counter_(other.counter_ ? std::make_unique<PnCounter>(*other.counter_) : nullptr) {}
-
-RedisString& RedisString::operator=(const RedisString& other) {
-  if (this != &other) *this = RedisString(other);
-  return *this;
-}
-
 bool RedisString::operator==(const RedisString& other) const {
   return base_ == other.base_ && hidden_timestamp_ == other.hidden_timestamp_ &&
          hidden_writer_ == other.hidden_writer_ && counter() == other.counter();
@@ -82,19 +71,13 @@ const PnCounter& RedisString::counter() const {
   return counter_ ? *counter_ : empty;
 }
 
-PnCounter& RedisString::MutableCounter() {
-  if (!counter_) counter_ = std::make_unique<PnCounter>();
-  return *counter_;
+PnCounter& RedisString::MutableCounter() { return counter_.GetOrMake(); }
+
+Boxed<PnCounter> RedisString::Box(PnCounter counter) {
+  return counter == PnCounter() ? Boxed<PnCounter>() : Boxed<PnCounter>(std::move(counter));
 }
 
-std::unique_ptr<PnCounter> RedisString::Box(PnCounter counter) {
-  if (counter == PnCounter()) return nullptr;
-  return std::make_unique<PnCounter>(std::move(counter));
-}
-
-std::unique_ptr<PnCounter> RedisString::ResetCounter() {
-  return counter_ ? Box(counter_->Reset()) : nullptr;
-}
+Boxed<PnCounter> RedisString::ResetCounter() { return counter_ ? Box(counter_->Reset()) : Boxed<PnCounter>(); }
 
 RedisString RedisString::FromRegister(LwwRegister base) {
   RedisString s;

@@ -17,11 +17,11 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "regionsync/common/boxed.h"
 #include "regionsync/common/replica_id.h"
 #include "regionsync/common/status.h"
 #include "regionsync/crdt/crdt.h"
@@ -42,8 +42,8 @@ class GCounter {
   };
 
   GCounter() = default;
-  GCounter(const GCounter& other);
-  GCounter& operator=(const GCounter& other);
+  GCounter(const GCounter&) = default;
+  GCounter& operator=(const GCounter&) = default;
   // A moved-from counter is empty.
   GCounter(GCounter&& other) noexcept;
   GCounter& operator=(GCounter&& other) noexcept;
@@ -92,7 +92,7 @@ class GCounter {
   // Invariant: if heap_ is null, the counter has 0 slots (inline_.actor == 0)
   // or 1 slot (inline_); otherwise heap_ holds all >= 2 slots and inline_ is
   // {0, 0}. Slots ascend by actor; counts are non-zero.
-  std::unique_ptr<std::vector<SlotEntry>> heap_;  // a pointer: most counters have one slot
+  Boxed<std::vector<SlotEntry>> heap_;  // boxed: most counters have one slot
   SlotEntry inline_{0, 0};
   uint64_t value_ = 0;  // saturating sum of the slots, kept up to date
 };

@@ -38,6 +38,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "regionsync/common/boxed.h"
 #include "regionsync/common/hlc.h"
 #include "regionsync/common/status.h"
 #include "regionsync/crdt/crdt.h"
@@ -73,17 +74,6 @@ class OrMap {
   // kind kUnset: the bottom; joining adopts the other's kind.
   OrMap() = default;
   explicit OrMap(OrMapKind kind) : kind_(kind) {}
-  OrMap(const OrMap& other)
-      : kind_(other.kind_), rep_(other.rep_ ? std::make_unique<Rep>(*other.rep_) : nullptr) {}
-  OrMap& operator=(const OrMap& other) {
-    if (this != &other) {
-      kind_ = other.kind_;
-      rep_ = other.rep_ ? std::make_unique<Rep>(*other.rep_) : nullptr;
-    }
-    return *this;
-  }
-  OrMap(OrMap&&) noexcept = default;
-  OrMap& operator=(OrMap&&) noexcept = default;
 
   OrMapKind kind() const { return kind_; }
 
@@ -183,10 +173,9 @@ class OrMap {
   // unit travels whole, in one piece: a field (for kSet, one element of a
   // field) with every dot of it the delta removed (RemovalNotes: a delta made
   // by this map's mutators knows them), or a run of the other removed dots;
-  // a unit bigger than the limit gets a piece of its own. Each piece is a valid delta: its context holds the dots of its own
-  // entries and removals, never dots of another piece's entries. Joining all
-  // pieces, in any order, equals joining *this, and joining any subset reads,
-  // field by field, as before or as after the whole delta.
+  // a unit bigger than the limit gets a piece of its own. Each piece is a valid delta: its context holds the dots of
+  // its own entries and removals, never dots of another piece's entries. Joining all pieces, in any order, equals
+  // joining *this, and joining any subset reads, field by field, as before or as after the whole delta.
   std::vector<OrMap> SplitDelta(size_t max_encoded_bytes) const;
 
   std::string Encode() const;
@@ -269,11 +258,8 @@ class OrMap {
   };
   static const Rep& EmptyRep();
   const Rep& rep() const { return rep_ ? *rep_ : EmptyRep(); }
-  Rep& rep() {
-    if (!rep_) rep_ = std::make_unique<Rep>();
-    return *rep_;
-  }
-  std::unique_ptr<Rep> rep_;  // null: no fields, context or lifetimes
+  Rep& rep() { return rep_.GetOrMake(); }
+  Boxed<Rep> rep_;  // empty: no fields, context or lifetimes
 };
 
 static_assert(Crdt<OrMap>);

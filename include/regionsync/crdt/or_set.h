@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "regionsync/common/boxed.h"
 #include "regionsync/common/status.h"
 #include "regionsync/crdt/crdt.h"
 #include "regionsync/crdt/dot.h"
@@ -292,13 +293,6 @@ class OrSet {
   static constexpr CrdtType kType = pb::OR_SET;
 
   OrSet() = default;
-  OrSet(const OrSet& other) : rep_(other.rep_ ? std::make_unique<Rep>(*other.rep_) : nullptr) {}
-  OrSet& operator=(const OrSet& other) {
-    if (this != &other) rep_ = other.rep_ ? std::make_unique<Rep>(*other.rep_) : nullptr;
-    return *this;
-  }
-  OrSet(OrSet&&) noexcept = default;
-  OrSet& operator=(OrSet&&) noexcept = default;
 
   // Adds `element` with a fresh dot of `actor` and drops the dots of that
   // element this state has seen. Returns the delta: {element: new dot} with
@@ -326,7 +320,8 @@ class OrSet {
   // are valid until the next mutation.
   template <typename F>
   void ForEachElement(F&& f) const {
-    rep().entries_.ForEach([&](EntryId, const or_set_internal::EntryTable::Entry& e) { f(std::string_view(e.element)); });
+    rep().entries_.ForEach(
+        [&](EntryId, const or_set_internal::EntryTable::Entry& e) { f(std::string_view(e.element)); });
   }
   // An element picked by `random` (Redis's SRANDMEMBER: roughly uniform,
   // not exactly). Valid until the next mutation. REQUIRES: size() > 0.
@@ -376,7 +371,7 @@ class OrSet {
   // Add and Remove of one element whose hash is known and whose slots the
   // caller has started to load, writing into `delta` (which may already hold
   // earlier elements of a batch). Return true if membership changed.
-  // AddInto REQUIRES: dot == rep().context_.Next(dot.actor), dot.actor != 0.
+  // AddInto REQUIRES: dot == context().Next(dot.actor), dot.actor != 0.
   bool AddInto(Dot dot, std::string_view element, uint32_t hash, OrSet& delta);
   bool RemoveInto(std::string_view element, uint32_t hash, OrSet& delta);
   // Calls f(i, elements[i], its hash) in order, having started to load the
@@ -406,12 +401,9 @@ class OrSet {
   };
   static const Rep& EmptyRep();
   const Rep& rep() const { return rep_ ? *rep_ : EmptyRep(); }
-  Rep& rep() {
-    if (!rep_) rep_ = std::make_unique<Rep>();
-    return *rep_;
-  }
+  Rep& rep() { return rep_.GetOrMake(); }
 
-  std::unique_ptr<Rep> rep_;  // null: the empty set
+  Boxed<Rep> rep_;  // empty: the empty set
 };
 
 static_assert(Crdt<OrSet>);

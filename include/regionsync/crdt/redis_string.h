@@ -20,7 +20,7 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
+#include "regionsync/common/boxed.h"
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,12 +43,6 @@ class RedisString {
   // are join homomorphisms: FromX(a) joined with FromX(b) == FromX(a ⊔ b).
   static RedisString FromRegister(LwwRegister base);
   static RedisString FromCounter(PnCounter counter);
-
-  RedisString() = default;
-  RedisString(const RedisString& other);
-  RedisString& operator=(const RedisString& other);
-  RedisString(RedisString&&) noexcept = default;
-  RedisString& operator=(RedisString&&) noexcept = default;
 
   // SET: a new base at a time after everything this state holds (also after
   // a hidden version, so a SET made after a DEL is never hidden by it), and
@@ -94,17 +88,17 @@ class RedisString {
   // The base value if it exists and is not hidden, else nullptr.
   const std::string* VisibleBase() const;
   PnCounter& MutableCounter();
-  // `counter` on the heap; null when it is empty.
-  static std::unique_ptr<PnCounter> Box(PnCounter counter);
-  // The delta of an observed reset of the counter (null: nothing to reset).
-  std::unique_ptr<PnCounter> ResetCounter();
+  // `counter` boxed; an empty box when it is empty.
+  static Boxed<PnCounter> Box(PnCounter counter);
+  // The delta of an observed reset of the counter.
+  Boxed<PnCounter> ResetCounter();
 
   LwwRegister base_;
   HlcTimestamp hidden_timestamp_ = 0;
   ActorId hidden_writer_ = 0;
-  // The counter, on the heap: a string that was only ever SET (most of
-  // them) costs a pointer for it. Null: the empty counter.
-  std::unique_ptr<PnCounter> counter_;
+  // The counter, boxed: a string that was only ever SET (most of them)
+  // costs a pointer for it. Empty: the empty counter.
+  Boxed<PnCounter> counter_;
 };
 
 static_assert(Crdt<RedisString>);
