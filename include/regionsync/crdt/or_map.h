@@ -219,7 +219,7 @@ class OrMap {
                  std::vector<std::pair<std::string_view, uint64_t>>* expiry_before);
   // The incarnation of `key` (0 without a lifetime).
   uint64_t IncarnationOf(std::string_view key) const;
-  // Sets `key`'s lifetime (non-initial) and keeps rep().due_ / rep().ended_ in step.
+  // Sets `key`'s lifetime (non-initial) and keeps due_ / ended_ in step.
   // Returns it.
   Lifetime& SetLife(std::string_view key, const Lifetime& life);
   // A key of `other` whose dots were dropped here at its expiry and that
