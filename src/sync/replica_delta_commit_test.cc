@@ -172,12 +172,6 @@ TEST(ReplicaDeltaCommitTest, BigSetCommitsTheChangeAndCompactsGeometrically) {
   EXPECT_EQ(Snapshot(*r), before);
 }
 
-}  // namespace
-}  // namespace regionsync
-
-namespace regionsync {
-namespace {
-
 bool HasMember(const AnyCrdt* value, const std::string& member) {
   const OrSet* set = value != nullptr ? std::get_if<OrSet>(value) : nullptr;
   return set != nullptr && set->Contains(member);
