@@ -17,7 +17,7 @@ RS_BUILD_PACKAGES=(
   libprotobuf-dev protobuf-compiler libssl-dev libcurl4-openssl-dev
   libsqlite3-dev libzstd-dev libpugixml-dev nlohmann-json3-dev libspdlog-dev
   libcli11-dev libtoml11-dev prometheus-cpp-dev libcpp-httplib-dev libboost-dev
-  libnats-dev libxxhash-dev
+  libnats-dev libxxhash-dev libabsl-dev
 )
 
 # What the whole test suite needs on top: test frameworks, clang + libFuzzer

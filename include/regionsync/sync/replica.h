@@ -32,6 +32,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <absl/container/node_hash_map.h>
+
 #include "regionsync/common/env.h"
 #include "regionsync/common/hlc.h"
 #include "regionsync/common/replica_id.h"
@@ -396,8 +398,11 @@ class Replica {
     uint32_t written_bytes = 0;
   };
   // Keys come from clients: a seeded hash, so they cannot be picked to
-  // share a bucket; lookups by string_view build no std::string.
-  using KeyMap = std::unordered_map<std::string, Entry, SeededStringHash, std::equal_to<>>;
+  // share a slot; lookups by string_view build no std::string. A Swiss
+  // table of pointers to nodes (abseil): a node's address is stable, as
+  // the indexes below need, and a lookup or insert touches the slot's
+  // control bytes and the node, not a bucket and a chain.
+  using KeyMap = absl::node_hash_map<std::string, Entry, SeededStringHash, std::equal_to<>>;
   using Node = KeyMap::value_type;  // stable address: only ExpireDue erases keys
 
   // One region's counter slots hold the total of everything it ever added
