@@ -80,13 +80,14 @@ Result<LwwRegister> LwwRegister::Decode(std::string_view bytes, size_t max_bytes
   if (msg.writer() == 0 && (msg.timestamp() != 0 || msg.has_value())) {
     return InvalidArgument("lww_register: a write without a writer");
   }
+  // Rejects every other encoding of the same state (unknown fields, repeated
+  // fields, out-of-order fields, a zero field present), so that
+  // encode(decode(b)) == b: every field becomes the state's as it is.
+  if (!ReserializesTo(msg, bytes)) return InvalidArgument("lww_register: non-canonical encoding");
   LwwRegister r;
   r.timestamp_ = msg.timestamp();
   r.writer_ = msg.writer();
   if (msg.has_value()) r.value_ = std::move(*msg.mutable_value());
-  // Rejects every other encoding of the same state (unknown fields, repeated
-  // fields, out-of-order fields), so that encode(decode(b)) == b.
-  if (r.Encode() != bytes) return InvalidArgument("lww_register: non-canonical encoding");
   return r;
 }
 

@@ -179,6 +179,10 @@ Result<RedisString> RedisString::Decode(std::string_view bytes, size_t max_bytes
   if (!msg.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return InvalidArgument("string: malformed protobuf");
   }
+  // Rejects every other encoding of the same state (an empty part present,
+  // unknown fields, out-of-order fields), so that encode(decode(b)) == b:
+  // the parts are kept as they are, and their own codecs check them below.
+  if (!ReserializesTo(msg, bytes)) return InvalidArgument("string: non-canonical encoding");
   RedisString s;
   if (!msg.base().empty()) {
     Result<LwwRegister> base = LwwRegister::Decode(msg.base());
@@ -196,9 +200,6 @@ Result<RedisString> RedisString::Decode(std::string_view bytes, size_t max_bytes
     if (!counter.ok()) return InvalidArgument("string: counter: " + counter.status().message());
     s.counter_ = Box(std::move(counter).value());
   }
-  // Rejects every other encoding of the same state (an empty part present,
-  // unknown fields, out-of-order fields), so that encode(decode(b)) == b.
-  if (s.Encode() != bytes) return InvalidArgument("string: non-canonical encoding");
   return s;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "crdt/lattice_laws.h"
+#include "regionsync/proto/redis_string.pb.h"
 
 namespace regionsync {
 namespace {
@@ -132,6 +133,29 @@ RC_GTEST_PROP(RedisStringConvergence, AnyDeliveryOrderConverges, ()) {
     for (auto [key, i] : order) state[r].Join(deltas[i]);
   }
   for (int r = 1; r < replicas; ++r) RC_ASSERT(state[r].Encode() == state[0].Encode());
+}
+
+// Each other encoding of a valid state is refused: the codec compares the
+// parsed message's own encoding with the input, not the state's.
+TEST(RedisStringCodecTest, RejectsNonCanonicalInput) {
+  RedisString s;
+  s.Set(1, HlcFromMillis(1), "10");
+  s.Increment(2, 5);
+  const std::string good = s.Encode();
+  ASSERT_TRUE(RedisString::Decode(good).ok());
+  pb::RedisString m;
+  ASSERT_TRUE(m.ParseFromString(good));
+  ASSERT_FALSE(m.base().empty());
+  ASSERT_FALSE(m.counter().empty());
+  EXPECT_FALSE(RedisString::Decode(good + std::string("\x28\x01", 2)).ok()) << "unknown field";
+  EXPECT_FALSE(RedisString::Decode(good + good).ok()) << "fields repeated";
+  // counter before base: the same message in another field order.
+  const size_t base_len = 2 + m.base().size();  // tag, one-byte length, bytes
+  ASSERT_LT(m.base().size(), 128u);
+  EXPECT_FALSE(RedisString::Decode(good.substr(base_len) + good.substr(0, base_len)).ok()) << "field order";
+  // A zero hidden version written out, an empty counter written out.
+  EXPECT_FALSE(RedisString::Decode(good + std::string("\x11\0\0\0\0\0\0\0\0", 9)).ok()) << "zero field present";
+  EXPECT_FALSE(RedisString::Decode(good + std::string("\x22\x00", 2)).ok()) << "empty counter present";
 }
 
 TEST(RedisStringTest, SetThenIncrementReadsTheSum) {
