@@ -18,7 +18,7 @@ Status Replica::Restore() {
     key_order_.reserve(hint);
   }
   Status decode_error;
-  // A helper thread reads and decodes the states while this one inserts
+  // Helper threads read and decode the states while this one inserts
   // those decoded before (state_reader.h).
   RS_RETURN_IF_ERROR(ReadStates(*store_, [&](std::vector<DecodedState>& batch) {
     for (DecodedState& row : batch) {

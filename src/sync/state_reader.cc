@@ -1,6 +1,5 @@
 #include "sync/state_reader.h"
 
-#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -31,6 +30,50 @@ std::vector<DecodedState> DecodeRows(std::vector<Row>& rows) {
   return out;
 }
 
+// One hand-over between two threads of the pipeline: at most `capacity`
+// items wait. Push blocks while it is full and fails once the consumer
+// stopped; Pop blocks while it is empty and fails once it is closed and
+// drained, or stopped.
+template <typename T>
+class Stage {
+ public:
+  explicit Stage(size_t capacity) : capacity_(capacity) {}
+
+  bool Push(T item) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return items_.size() < capacity_ || stopped_; });
+    if (stopped_) return false;
+    items_.push_back(std::move(item));
+    cv_.notify_all();
+    return true;
+  }
+  bool Pop(T* out) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !items_.empty() || closed_ || stopped_; });
+    if (stopped_ || items_.empty()) return false;
+    *out = std::move(items_.front());
+    items_.pop_front();
+    cv_.notify_all();
+    return true;
+  }
+  void Close() { Set(&closed_); }  // no more items: Pop drains, then fails
+  void Stop() { Set(&stopped_); }  // the consumer gave up: everything fails
+
+ private:
+  void Set(bool* flag) {
+    std::lock_guard lock(mu_);
+    *flag = true;
+    cv_.notify_all();
+  }
+
+  const size_t capacity_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<T> items_;
+  bool closed_ = false;
+  bool stopped_ = false;
+};
+
 // Everything on the caller's thread: small stores, or no thread to be had.
 Status ReadHere(Store& store, const DecodedStateSink& sink, size_t batch_rows) {
   std::vector<Row> rows;
@@ -54,60 +97,51 @@ Status ReadHere(Store& store, const DecodedStateSink& sink, size_t batch_rows) {
 Status ReadStates(Store& store, const DecodedStateSink& sink, size_t batch_rows) {
   if (store.StateCountHint() < batch_rows) return ReadHere(store, sink, batch_rows);
 
-  constexpr size_t kMaxReady = 4;  // decoded batches waiting for the caller
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<std::vector<DecodedState>> ready;
-  bool done = false;
-  std::atomic<bool> stop{false};
+  constexpr size_t kMaxWaiting = 4;  // batches waiting between two stages
+  Stage<std::vector<Row>> read(kMaxWaiting);
+  Stage<std::vector<DecodedState>> decoded(kMaxWaiting);
   Status status;
 
-  auto read = [&] {
+  auto read_rows = [&] {
     std::vector<Row> rows;
-    auto hand_over = [&] {
-      std::vector<DecodedState> batch = DecodeRows(rows);
-      std::unique_lock lock(mu);
-      cv.wait(lock, [&] { return ready.size() < kMaxReady || stop; });
-      if (stop) return;
-      ready.push_back(std::move(batch));
-      cv.notify_all();
-    };
+    bool go = true;
     Status s = store.ForEachState([&](const std::string& key, const StoredValue& value) {
-      if (stop) return;
+      if (!go) return;
       rows.push_back(Row{key, value});
-      if (rows.size() >= batch_rows) hand_over();
+      if (rows.size() >= batch_rows) go = read.Push(std::exchange(rows, {}));
     });
-    if (s.ok() && !rows.empty() && !stop) hand_over();
-    std::lock_guard lock(mu);
-    status = std::move(s);
-    done = true;
-    cv.notify_all();
+    if (s.ok() && go && !rows.empty()) read.Push(std::move(rows));
+    status = std::move(s);  // read by the caller after join()
+    read.Close();
   };
-  std::thread helper;
+  auto decode_rows = [&] {
+    std::vector<Row> rows;
+    while (read.Pop(&rows)) {
+      if (!decoded.Push(DecodeRows(rows))) break;
+    }
+    read.Stop();  // a reader still pushing gives up
+    decoded.Close();
+  };
+  std::thread reader, decoder;
   try {
-    helper = std::thread(read);
+    reader = std::thread(read_rows);
+    decoder = std::thread(decode_rows);
   } catch (const std::system_error&) {
+    read.Stop();
+    decoded.Stop();
+    if (reader.joinable()) reader.join();
     return ReadHere(store, sink, batch_rows);
   }
 
-  for (;;) {
-    std::vector<DecodedState> batch;
-    {
-      std::unique_lock lock(mu);
-      cv.wait(lock, [&] { return !ready.empty() || done; });
-      if (ready.empty()) break;
-      batch = std::move(ready.front());
-      ready.pop_front();
-      cv.notify_all();
-    }
+  std::vector<DecodedState> batch;
+  while (decoded.Pop(&batch)) {
     if (!sink(batch)) {
-      std::lock_guard lock(mu);
-      stop = true;
-      cv.notify_all();
+      decoded.Stop();
       break;
     }
   }
-  helper.join();
+  decoder.join();
+  reader.join();
   return status;
 }
 

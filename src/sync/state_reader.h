@@ -1,9 +1,9 @@
 // ReadStates: reads and decodes every stored state of a restore
-// (Replica::Open) on a helper thread, and hands the decoded rows to the
-// caller's thread in batches, in the store's order, while the helper goes on
-// with the next rows. Reading and decoding keep one core busy, inserting
-// into the key table the other: an open of a big store takes about the time
-// of the larger half instead of the sum. Internal to src/sync.
+// (Replica::Open) and hands the decoded rows to the caller's thread in
+// batches, in the store's order. Three stages overlap: one helper thread
+// reads the rows, another decodes them, and the caller inserts the batch
+// decoded before; on two cores an open of a big store takes about half the
+// sum of the three instead of the whole sum. Internal to src/sync.
 //
 //   Status s = ReadStates(*store, [&](std::vector<DecodedState>& batch) { ... });
 #pragma once
@@ -32,7 +32,7 @@ using DecodedStateSink = std::function<bool(std::vector<DecodedState>& batch)>;
 
 inline constexpr size_t kReadStatesBatchRows = 8192;
 
-// The store's ForEachState error, if any. The store is used from the helper
+// The store's ForEachState error, if any. The store is used from the reading
 // thread only while this runs; the sink, from the caller's thread only. A
 // store of fewer rows than a batch is read on the caller's thread.
 Status ReadStates(Store& store, const DecodedStateSink& sink, size_t batch_rows = kReadStatesBatchRows);
