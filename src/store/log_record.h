@@ -1,5 +1,5 @@
-// The record format of LogStore's write-ahead log (version 2), and how
-// logged batches merge. Internal to src/store.
+// The record format of LogStore's write-ahead log (version 2). Internal to
+// src/store.
 //
 // File format of the log (version 2; version 1 records, which have no
 // append_delta list, are read too).
@@ -29,8 +29,6 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
 #include "regionsync/common/status.h"
 #include "regionsync/store/store.h"
@@ -45,49 +43,5 @@ bool EncodeRecord(const StoreBatch& batch, std::string* out);
 Result<StoreBatch> DecodePayload(std::string_view payload);
 // The size of the valid record at `offset` of `data`, or 0 if there is none.
 size_t ValidRecordAt(std::string_view data, size_t offset, std::string_view* payload);
-
-// Makes applying `into` equal to applying `into` and then `later` (what
-// replay and the background apply rely on). Takes `later`'s map nodes over
-// where `into` has no entry for their key, so most entries move without a
-// copy or an allocation; `later` is left holding nothing of use.
-inline void MergeBatch(StoreBatch& into, StoreBatch&& later) {
-  if (into.empty()) {
-    into = std::move(later);
-    return;
-  }
-  if (later.meta) into.meta = std::move(later.meta);
-  // A batch deletes before it puts, so its deletes merge first.
-  for (const std::string& key : later.delete_state) {
-    into.put_state.erase(key);
-    into.append_delta.erase(key);
-  }
-  into.delete_state.merge(later.delete_state);
-  // (Most merges have no deletes or deltas in `into`: skip the lookups.)
-  if (!into.delete_state.empty() || !into.append_delta.empty()) {
-    for (const auto& [key, value] : later.put_state) {
-      into.delete_state.erase(key);
-      into.append_delta.erase(key);
-    }
-  }
-  into.put_state.merge(later.put_state);
-  for (auto& [key, value] : later.put_state) into.put_state.find(key)->second = std::move(value);  // keys `into` had
-  // A delta joins into whatever `into` leaves for the key (a put, a delete,
-  // or the inner store's row), so it merges as one more delta.
-  into.append_delta.merge(later.append_delta);
-  for (auto& [key, deltas] : later.append_delta) {
-    std::vector<StoredValue>& merged = into.append_delta.find(key)->second;
-    for (StoredValue& delta : deltas) merged.push_back(std::move(delta));
-  }
-  for (uint64_t generation : later.delete_outbox_generations) {
-    // Stays a deletion too: the inner store may hold rows of it.
-    into.put_outbox.erase(into.put_outbox.lower_bound({generation, std::string()}),
-                          generation == UINT64_MAX
-                              ? into.put_outbox.end()
-                              : into.put_outbox.lower_bound({generation + 1, std::string()}));
-  }
-  into.delete_outbox_generations.merge(later.delete_outbox_generations);
-  into.put_outbox.merge(later.put_outbox);
-  for (auto& [generation_key, value] : later.put_outbox) into.put_outbox.find(generation_key)->second = std::move(value);
-}
 
 }  // namespace regionsync::log_record

@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/batch_fold.h"
 #include "store/log_record.h"
 
 namespace regionsync {
@@ -29,7 +30,6 @@ namespace {
 
 using log_record::DecodePayload;
 using log_record::EncodeRecord;
-using log_record::MergeBatch;
 using log_record::ValidRecordAt;
 
 std::string ErrnoText(int error) { return std::error_code(error, std::generic_category()).message(); }
@@ -120,15 +120,15 @@ Result<std::vector<LogFile>> ListLogFiles(const std::string& dir, const std::str
   return files;
 }
 
-// Merges the records of `records` (valid ones, as Commit appended them)
+// Folds the records of `records` (valid ones, as Commit appended them)
 // into `into`.
-Status MergeRecords(std::string_view records, StoreBatch* into) {
+Status FoldRecords(std::string_view records, BatchFold* into) {
   size_t offset = 0;
   std::string_view payload;
   while (size_t size = ValidRecordAt(records, offset, &payload)) {
     Result<StoreBatch> batch = DecodePayload(payload);
     if (!batch.ok()) return Internal("log store: a pending record does not decode: " + batch.status().ToString());
-    MergeBatch(*into, std::move(batch).value());
+    into->Add(std::move(batch).value());
     offset += size;
   }
   if (offset != records.size()) return Internal("log store: a pending record is not valid");
@@ -229,7 +229,7 @@ Status LogStoreImpl::Replay() {
   if (!files.ok()) return files.status();
   if (files->empty()) return Status::Ok();
 
-  StoreBatch merged;
+  BatchFold merged;
   std::string torn_at;  // where the first bad record is, once found
   for (const LogFile& file : *files) {
     Result<std::string> data = ReadWholeFile(file.path);
@@ -243,7 +243,7 @@ Status LogStoreImpl::Replay() {
         if (!batch.ok()) {
           return DataLoss(file.path + " at offset " + std::to_string(offset) + ": " + batch.status().message());
         }
-        MergeBatch(merged, std::move(batch).value());
+        merged.Add(std::move(batch).value());
         ++stats_.replayed_records;
         offset += size;
       }
@@ -263,7 +263,7 @@ Status LogStoreImpl::Replay() {
       }
     }
   }
-  if (!merged.empty()) RS_RETURN_IF_ERROR(inner_->Commit(merged));
+  if (!merged.empty()) RS_RETURN_IF_ERROR(inner_->Commit(merged.Take()));
   for (const LogFile& file : *files) {
     if (::unlink(file.path.c_str()) != 0 && errno != ENOENT) {
       int error = errno;
@@ -434,14 +434,12 @@ Status LogStoreImpl::ApplyPending(bool rotate) {
     old.fd = -1;
     retired_.push_back(std::move(old));
   }
-  StoreBatch taken;
-  Status status = MergeRecords(taken_records, &taken);
+  // What a failed apply left first: the records came after it.
+  BatchFold fold;
+  if (!retained_.empty()) fold.Add(std::exchange(retained_, StoreBatch()));
+  Status status = FoldRecords(taken_records, &fold);
   std::string().swap(taken_records);
-  if (!retained_.empty()) {
-    MergeBatch(retained_, std::move(taken));
-    taken = std::move(retained_);
-    retained_ = StoreBatch();
-  }
+  StoreBatch taken = fold.Take();
   if (status.ok() && !taken.empty()) status = inner_->Commit(taken);
   {
     std::lock_guard lock(mu_);

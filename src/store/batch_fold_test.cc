@@ -1,0 +1,100 @@
+// BatchFold: committing the fold of any run of batches does what committing
+// each batch in turn does, on a memory store that already holds rows.
+#include "store/batch_fold.h"
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/log_store_test_util.h"
+
+namespace regionsync {
+namespace {
+
+using namespace log_store_test;  // NOLINT: the shared test vocabulary
+
+// Any mix over four keys and three generations; unlike the log store's
+// model test, a key may be deleted and put in the same batch (the delete
+// comes first).
+StoreBatch GenBatch() {
+  static const char* const kKeys[] = {"a", "b", "c", "d"};
+  StoreBatch b;
+  if (*rc::gen::inRange(0, 4) == 0) b.meta = StoreMeta{*rc::gen::inRange<uint64_t>(1, 4), 7, 9, "boot"};
+  int n = *rc::gen::inRange(0, 6);
+  for (int i = 0; i < n; ++i) {
+    std::string key = kKeys[*rc::gen::inRange(0, 4)];
+    switch (*rc::gen::inRange(0, 3)) {
+      case 0:
+        b.delete_state.insert(key);
+        break;
+      case 1:
+        b.put_state[key] = Value(*rc::gen::element<std::string>("s1", "s2", "s3"));
+        break;
+      default:
+        b.append_delta[key].push_back(Value(*rc::gen::element<std::string>("d1", "d2", "d3")));
+    }
+  }
+  n = *rc::gen::inRange(0, 3);
+  for (int i = 0; i < n; ++i) {
+    uint64_t generation = *rc::gen::inRange<uint64_t>(1, 4);
+    if (*rc::gen::inRange(0, 3) == 0) {
+      b.delete_outbox_generations.insert(generation);
+    } else {
+      b.put_outbox[{generation, kKeys[*rc::gen::inRange(0, 4)]}] = Value(*rc::gen::element<std::string>("o1", "o2"));
+    }
+  }
+  return b;
+}
+
+// Read() keeps deltas as a set; the fold must keep their order too.
+std::vector<std::pair<std::string, std::string>> Deltas(Store& store) {
+  std::vector<std::pair<std::string, std::string>> out;
+  EXPECT_TRUE(store.ForEachDelta([&](const std::string& k, const StoredValue& v) { out.emplace_back(k, v.bytes); }).ok());
+  return out;
+}
+
+RC_GTEST_PROP(BatchFold, CommittingTheFoldEqualsCommittingEachBatch, ()) {
+  auto one_by_one = NewMemoryStore();
+  auto folded = NewMemoryStore();
+  StoreBatch start = GenBatch();
+  RC_ASSERT(one_by_one->Commit(start).ok());
+  RC_ASSERT(folded->Commit(start).ok());
+
+  BatchFold fold;
+  int batches = *rc::gen::inRange(0, 8);
+  for (int i = 0; i < batches; ++i) {
+    StoreBatch b = GenBatch();
+    RC_ASSERT(one_by_one->Commit(b).ok());
+    fold.Add(std::move(b));
+  }
+  StoreBatch merged = fold.Take();
+  RC_ASSERT(fold.empty());
+  RC_ASSERT(folded->Commit(merged).ok());
+  RC_ASSERT(Read(*folded) == Read(*one_by_one));
+  RC_ASSERT(Deltas(*folded) == Deltas(*one_by_one));
+}
+
+TEST(BatchFoldTest, ALaterPutReplacesAndADeleteDropsEarlierRows) {
+  BatchFold fold;
+  StoreBatch first;
+  first.put_state["k"] = Value("old");
+  first.append_delta["k"].push_back(Value("d"));
+  first.put_outbox[{1, "k"}] = Value("o");
+  fold.Add(std::move(first));
+  StoreBatch second;
+  second.put_state["k"] = Value("new");
+  second.delete_outbox_generations.insert(1);
+  fold.Add(std::move(second));
+  StoreBatch merged = fold.Take();
+  ASSERT_EQ(merged.put_state.size(), 1u);
+  EXPECT_EQ(merged.put_state.at("k").bytes, "new");
+  EXPECT_TRUE(merged.append_delta.empty());
+  EXPECT_TRUE(merged.put_outbox.empty());
+  EXPECT_EQ(merged.delete_outbox_generations, std::set<uint64_t>{1});
+}
+
+}  // namespace
+}  // namespace regionsync
