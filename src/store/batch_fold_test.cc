@@ -10,44 +10,13 @@
 #include <vector>
 
 #include "store/log_store_test_util.h"
+#include "store/store_batch_gen.h"
 
 namespace regionsync {
 namespace {
 
 using namespace log_store_test;  // NOLINT: the shared test vocabulary
-
-// Any mix over four keys and three generations; unlike the log store's
-// model test, a key may be deleted and put in the same batch (the delete
-// comes first).
-StoreBatch GenBatch() {
-  static const char* const kKeys[] = {"a", "b", "c", "d"};
-  StoreBatch b;
-  if (*rc::gen::inRange(0, 4) == 0) b.meta = StoreMeta{*rc::gen::inRange<uint64_t>(1, 4), 7, 9, "boot"};
-  int n = *rc::gen::inRange(0, 6);
-  for (int i = 0; i < n; ++i) {
-    std::string key = kKeys[*rc::gen::inRange(0, 4)];
-    switch (*rc::gen::inRange(0, 3)) {
-      case 0:
-        b.delete_state.insert(key);
-        break;
-      case 1:
-        b.put_state[key] = Value(*rc::gen::element<std::string>("s1", "s2", "s3"));
-        break;
-      default:
-        b.append_delta[key].push_back(Value(*rc::gen::element<std::string>("d1", "d2", "d3")));
-    }
-  }
-  n = *rc::gen::inRange(0, 3);
-  for (int i = 0; i < n; ++i) {
-    uint64_t generation = *rc::gen::inRange<uint64_t>(1, 4);
-    if (*rc::gen::inRange(0, 3) == 0) {
-      b.delete_outbox_generations.insert(generation);
-    } else {
-      b.put_outbox[{generation, kKeys[*rc::gen::inRange(0, 4)]}] = Value(*rc::gen::element<std::string>("o1", "o2"));
-    }
-  }
-  return b;
-}
+using store_test::GenBatch;
 
 // Read() keeps deltas as a set; the fold must keep their order too.
 std::vector<std::pair<std::string, std::string>> Deltas(Store& store) {

@@ -10,48 +10,13 @@
 
 #include "regionsync/store/log_store.h"
 #include "store/log_store_test_util.h"
+#include "store/store_batch_gen.h"
 
 namespace regionsync {
 namespace {
 
 using namespace log_store_test;  // NOLINT: the shared test vocabulary
-
-
-StoreBatch GenBatch() {
-  static const char* const kKeys[] = {"a", "b", "c", "d"};
-  StoreBatch b;
-  if (*rc::gen::inRange(0, 4) == 0) {
-    b.meta = StoreMeta{*rc::gen::inRange<uint64_t>(1, 4), *rc::gen::arbitrary<uint64_t>(),
-                       *rc::gen::inRange<uint64_t>(1, 100), *rc::gen::element<std::string>("", "boot-1")};
-  }
-  int n = *rc::gen::inRange(0, 5);
-  for (int i = 0; i < n; ++i) {
-    std::string key = kKeys[*rc::gen::inRange(0, 4)];
-    int what = *rc::gen::inRange(0, 5);
-    if (b.put_state.count(key) + b.delete_state.count(key) + b.append_delta.count(key) > 0) continue;
-    if (what == 0) {
-      b.delete_state.insert(key);
-    } else if (what <= 2) {
-      b.put_state[key] = {static_cast<CrdtType>(*rc::gen::inRange(1, 8)), *rc::gen::arbitrary<std::string>()};
-    } else {
-      // A key has deltas without a state row too (the store does not care).
-      b.append_delta[key].push_back({static_cast<CrdtType>(*rc::gen::inRange(1, 8)),
-                                     *rc::gen::element<std::string>("d1", "d2", "d3")});
-    }
-  }
-  // Generations in a small range, put and deleted in any order: stronger
-  // than the replica's use (increasing generations).
-  n = *rc::gen::inRange(0, 3);
-  for (int i = 0; i < n; ++i) {
-    uint64_t generation = *rc::gen::inRange<uint64_t>(1, 4);
-    if (*rc::gen::inRange(0, 3) == 0) {
-      b.delete_outbox_generations.insert(generation);
-    } else {
-      b.put_outbox[{generation, kKeys[*rc::gen::inRange(0, 4)]}] = Value(*rc::gen::arbitrary<std::string>());
-    }
-  }
-  return b;
-}
+using store_test::GenBatch;
 
 enum class Step { kCommit, kApply, kFailedApply, kCrash, kCrashBeforeDelete, kCleanReopen };
 
