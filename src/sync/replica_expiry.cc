@@ -49,7 +49,7 @@ void Replica::IndexExpiry(Node& node, uint64_t old_expiry) {
     // this replica had not seen when it reclaimed the value.
     e.tombstone = false;
     --tombstones_;
-    forget_index_.erase({e.forget_at, &node});
+    DropForgetAt(node);
     old_expiry = 0;  // ExpireDue took it out of expiry_index_
   } else if (old_expiry == expiry) {
     return;
@@ -92,9 +92,8 @@ size_t Replica::ExpireDue(size_t max_keys) {
     IndexFieldExpiry(node);
     e.tombstone = true;
     ++tombstones_;
-    e.forget_at = now > UINT64_MAX - options_.expired_retention_millis ? UINT64_MAX
-                                                                      : now + options_.expired_retention_millis;
-    forget_index_.insert({e.forget_at, &node});
+    ForgetAt(node, now > UINT64_MAX - options_.expired_retention_millis ? UINT64_MAX
+                                                                         : now + options_.expired_retention_millis);
     MarkDirty(node);
     expired_keys_ += had_value;
     if (had_value) Notify(node.first, e.state, name_, /*local=*/true, /*changed=*/true, /*expired=*/true);
@@ -105,7 +104,7 @@ size_t Replica::ExpireDue(size_t max_keys) {
   }
   while (handled < max_keys && !forget_index_.empty() && forget_index_.begin()->first <= now) {
     Node& node = *forget_index_.begin()->second;
-    forget_index_.erase(forget_index_.begin());
+    DropForgetAt(node);
     ++handled;
     Entry& e = node.second;
     bool in_flight = false;
@@ -116,8 +115,7 @@ size_t Replica::ExpireDue(size_t max_keys) {
     }
     if (e.dirty || e.unsent || in_flight) {
       // Still to be committed or sent: forget it a little later.
-      e.forget_at = now + 1000;
-      forget_index_.insert({e.forget_at, &node});
+      ForgetAt(node, now + 1000);
       continue;
     }
     Forget(node);
@@ -151,8 +149,7 @@ void Replica::EndIncarnation(Node& node) {
 const AnyCrdt* Replica::Find(std::string_view key) {
   Node* node = LiveNode(key);
   if (node == nullptr) return nullptr;
-  const uint64_t due = node->second.field_expiry;
-  if (due != 0 && due <= env_->WallMillis()) ReclaimFields(*node);
+  if (node->second.field_expiry && field_expiry_at_.at(node) <= env_->WallMillis()) ReclaimFields(*node);
   return &node->second.state;
 }
 
@@ -161,10 +158,29 @@ void Replica::IndexFieldExpiry(Node& node) {
   const OrMap* map = std::get_if<OrMap>(&e.state);
   const uint64_t next =
       map == nullptr || map->field_lives() == 0 ? 0 : map->NextFieldExpiry(options_.expired_retention_millis);
-  if (next == e.field_expiry) return;
-  if (e.field_expiry != 0) field_expiry_index_.erase({e.field_expiry, &node});
-  e.field_expiry = next;
-  if (next != 0) field_expiry_index_.insert({next, &node});
+  const uint64_t current = e.field_expiry ? field_expiry_at_.at(&node) : 0;
+  if (next == current) return;
+  if (current != 0) field_expiry_index_.erase({current, &node});
+  e.field_expiry = next != 0;
+  if (next != 0) {
+    field_expiry_at_[&node] = next;
+    field_expiry_index_.insert({next, &node});
+  } else {
+    field_expiry_at_.erase(&node);
+  }
+}
+
+void Replica::ForgetAt(Node& node, uint64_t when) {
+  DropForgetAt(node);
+  forget_at_.emplace(&node, when);
+  forget_index_.insert({when, &node});
+}
+
+void Replica::DropForgetAt(Node& node) {
+  auto it = forget_at_.find(&node);
+  if (it == forget_at_.end()) return;
+  forget_index_.erase({it->second, &node});
+  forget_at_.erase(it);
 }
 
 size_t Replica::ReclaimFields(Node& node) {
@@ -241,7 +257,11 @@ void Replica::EndRevivedFields(Node& node, const std::vector<std::pair<std::stri
 }
 
 void Replica::Forget(Node& node) {
-  if (node.second.field_expiry != 0) field_expiry_index_.erase({node.second.field_expiry, &node});
+  if (node.second.field_expiry) {
+    field_expiry_index_.erase({field_expiry_at_.at(&node), &node});
+    field_expiry_at_.erase(&node);
+  }
+  DropForgetAt(node);
   key_order_[node.second.order] = nullptr;
   SetCommittedHash(node, 0);
   if (node.second.hash_stale) std::erase(stale_hashes_, &node);

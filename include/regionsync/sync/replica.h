@@ -32,6 +32,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <absl/container/flat_hash_map.h>
 #include <absl/container/node_hash_map.h>
 
 #include "regionsync/common/env.h"
@@ -378,13 +379,12 @@ class Replica {
     // This key's delta in the open outbox generation, with the lifetime it
     // carries; on the heap, so that a key without one costs a pointer.
     std::unique_ptr<KeyedState> unsent;
-    bool dirty = false;             // state (and unsent) not yet committed
-    bool conflict_reported = false;  // on_type_conflict was called for this key
-    bool tombstone = false;          // expired and reclaimed: only the lifetime is left
-    bool hash_stale = false;         // committed by a delta: `hash` is older (stale_hashes_)
-    uint32_t order = 0;              // index in key_order_
-    uint64_t forget_at = 0;          // for a tombstone: when ExpireDue forgets it (wall ms)
-    uint64_t field_expiry = 0;       // a map's NextFieldExpiry as field_expiry_index_ holds it (0: none)
+    bool dirty : 1 = false;              // state (and unsent) not yet committed
+    bool conflict_reported : 1 = false;  // on_type_conflict was called for this key
+    bool tombstone : 1 = false;          // expired and reclaimed: only the lifetime is left
+    bool hash_stale : 1 = false;         // committed by a delta: `hash` is older (stale_hashes_)
+    bool field_expiry : 1 = false;       // in field_expiry_index_ (at field_expiry_at_'s time)
+    uint32_t order = 0;                  // index in key_order_
     uint64_t hash = 0;  // StateHash of the committed state (0: never committed)
     // Size of the encoded state: `stored_bytes` is exact as of the last
     // whole-state Commit (or Restore, or a measurement by CheckWriteSize);
@@ -433,6 +433,9 @@ class Replica {
   void Forget(Node& node);
   // Keeps field_expiry_index_ in step with the node's map.
   void IndexFieldExpiry(Node& node);
+  // Puts the node in forget_index_ at `when`, or takes it out.
+  void ForgetAt(Node& node, uint64_t when);
+  void DropForgetAt(Node& node);
   // Drops the node's map fields whose expiry passed (no delta: every
   // replica does so on its own clock) and forgets their lifetimes after the
   // retention. Returns how many fields lost a value.
@@ -487,6 +490,10 @@ class Replica {
   std::set<std::pair<uint64_t, Node*>> forget_index_;
   // Keys whose map has a field to reclaim (or a lifetime to forget), by when.
   std::set<std::pair<uint64_t, Node*>> field_expiry_index_;
+  // Each node's time in forget_index_ and field_expiry_index_, to find its
+  // entry there: few keys have one, so not a field of every Entry.
+  absl::flat_hash_map<const Node*, uint64_t> forget_at_;
+  absl::flat_hash_map<const Node*, uint64_t> field_expiry_at_;
   size_t tombstones_ = 0;
   std::vector<std::string> forgotten_;  // keys to delete from the store at the next Commit
   std::vector<Node*> dirty_;
