@@ -58,7 +58,8 @@ void RespCommands::Call::Set() {
     out_.Error(kWrongType);  // a set, hash, ... keeps its type (docs/redis.md)
     return;
   }
-  std::optional<std::string> old = v != nullptr ? StringValue(*v) : std::nullopt;
+  // (A plain SET needs no copy of the value it replaces.)
+  std::optional<std::string> old = v != nullptr && (nx || xx || get) ? StringValue(*v) : std::nullopt;
   if ((nx && old) || (xx && !old)) {
     if (get && old) {
       out_.Bulk(*old);
