@@ -1,8 +1,10 @@
 #include "store/batch_fold.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <utility>
+#include <vector>
 
 namespace regionsync {
 namespace {
