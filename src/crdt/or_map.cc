@@ -12,6 +12,7 @@ const OrMap::Rep& OrMap::EmptyRep() {
   static const Rep empty;
   return empty;
 }
+
 namespace {
 
 int64_t SaturatingAdd(int64_t a, int64_t b) {

@@ -20,11 +20,11 @@
 #pragma once
 
 #include <cstdint>
-#include "regionsync/common/boxed.h"
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "regionsync/common/boxed.h"
 #include "regionsync/common/hlc.h"
 #include "regionsync/common/replica_id.h"
 #include "regionsync/common/status.h"
