@@ -54,7 +54,7 @@ int Run(size_t keys, std::string dir, bool keep) {
     (void)(*replica)->Commit();
     (*store)->CrashForTesting();  // the rest stays in the log, as after kill -9
     if (keep) {
-      // Opening applies the log: keep a copy of it for the next --open.
+      // Opening and closing apply the log: keep a copy of it for the next --open.
       std::filesystem::create_directories(dir + "/saved");
       for (const auto& f : std::filesystem::directory_iterator(dir)) {
         if (f.is_regular_file()) std::filesystem::copy_file(f.path(), dir + "/saved/" + f.path().filename().string());

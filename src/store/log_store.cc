@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "store/batch_fold.h"
+#include "store/batch_overlay.h"
 #include "store/log_record.h"
 
 namespace regionsync {
@@ -158,11 +159,22 @@ class LogStoreImpl final : public LogStore {
 
  private:
   Status Replay();
+  // Cuts the files' bytes from `valid_end` in files[torn] on (a torn tail,
+  // or what drop_after_bad_record drops), durably: the files stay until
+  // their batch is applied, and a torn record must not sit in front of the
+  // records appended after this open.
+  Status CutTail(const std::vector<LogFile>& files, size_t torn, size_t valid_end);
+  // Runs read() over the inner store as the batches committed so far left
+  // it: applies those appended since the last apply first (as a Commit
+  // would have), and reads through retained_ (a replay or a failed apply)
+  // without applying it. Holds apply_mu_ throughout.
+  Status Read(const std::function<Status(Store&)>& read);
   // Creates log file `seq` and makes its directory entry durable.
   Result<LogFile> CreateLogFile(uint64_t seq);
   // Applies every pending batch to the inner store; with `rotate`, first
   // moves appends to a new log file so the old one can be deleted after.
   Status ApplyPending(bool rotate);
+  Status ApplyPendingLocked(bool rotate);  // REQUIRES: apply_mu_ held
   // Deletes retired_ in order. REQUIRES: apply_mu_ held.
   Status DeleteRetired();
   void SyncLog();
@@ -178,7 +190,8 @@ class LogStoreImpl final : public LogStore {
   // a newer one, and guards the lifetime of log fds. Taken before mu_.
   std::mutex apply_mu_;
   uint64_t next_seq_ = 1;
-  // Taken batches whose inner Commit failed; applied in front of newer ones.
+  // Batches in the log but not in the inner store, applied in front of newer
+  // ones: what the open replayed, and taken batches whose inner Commit failed.
   StoreBatch retained_;
   // Closed log files whose records are all in retained_ or applied. Deleted
   // oldest first, so the files left after a crash are always a suffix of the
@@ -195,6 +208,13 @@ class LogStoreImpl final : public LogStore {
   std::string pending_;
   size_t in_flight_bytes_ = 0;  // log bytes taken by an apply, not yet applied
   bool unsynced_ = false;       // kEveryInterval: appends since the last fdatasync
+  bool replay_unapplied_ = false;  // the open's replay is not applied yet
+  // Reads in progress, and when the last one ended: the background apply
+  // waits until reads have been quiet for an apply interval, so a replica
+  // restoring right after the open reads without waiting for the replay's
+  // apply (its reads come one after another).
+  int readers_ = 0;
+  std::chrono::steady_clock::time_point last_read_end_;
   bool apply_requested_ = false;
   bool closing_ = false;
   bool crashed_ = false;
@@ -231,7 +251,9 @@ Status LogStoreImpl::Replay() {
 
   BatchFold merged;
   std::string torn_at;  // where the first bad record is, once found
-  for (const LogFile& file : *files) {
+  size_t torn_file = 0, torn_offset = 0;
+  for (size_t i = 0; i < files->size(); ++i) {
+    const LogFile& file = (*files)[i];
     Result<std::string> data = ReadWholeFile(file.path);
     if (!data.ok()) return data.status();
     ++stats_.replayed_files;
@@ -249,6 +271,8 @@ Status LogStoreImpl::Replay() {
       }
       if (offset == data->size()) continue;
       torn_at = file.path + " at offset " + std::to_string(offset);
+      torn_file = i;
+      torn_offset = offset;
     }
     // A crash tears only the last append, so nothing valid may follow.
     stats_.dropped_tail_bytes += data->size() - offset;
@@ -263,15 +287,25 @@ Status LogStoreImpl::Replay() {
       }
     }
   }
-  if (!merged.empty()) RS_RETURN_IF_ERROR(inner_->Commit(merged.Take()));
-  for (const LogFile& file : *files) {
-    if (::unlink(file.path.c_str()) != 0 && errno != ENOENT) {
-      int error = errno;
-      return Unavailable("deleting replayed log file " + file.path + ": " + ErrnoText(error));
-    }
-  }
-  RS_RETURN_IF_ERROR(SyncDir(dir_));
+  if (!torn_at.empty()) RS_RETURN_IF_ERROR(CutTail(*files, torn_file, torn_offset));
+  // Not applied here: readers see it through retained_ at once, and the
+  // background thread applies it (then deletes the files) like any batch.
+  retained_ = merged.Take();
+  replay_unapplied_ = true;
   next_seq_ = files->back().seq + 1;
+  for (LogFile& file : *files) retired_.push_back(std::move(file));
+  return Status::Ok();
+}
+
+Status LogStoreImpl::CutTail(const std::vector<LogFile>& files, size_t torn, size_t valid_end) {
+  for (size_t i = torn; i < files.size(); ++i) {
+    const std::string& path = files[i].path;
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    bool ok = fd >= 0 && ::ftruncate(fd, i == torn ? static_cast<off_t>(valid_end) : 0) == 0 && ::fdatasync(fd) == 0;
+    int error = errno;
+    if (fd >= 0) ::close(fd);
+    if (!ok) return Unavailable("cutting the torn tail of log file " + path + ": " + ErrnoText(error));
+  }
   return Status::Ok();
 }
 
@@ -390,6 +424,10 @@ Status LogStoreImpl::Commit(const StoreBatch& batch) {
 
 Status LogStoreImpl::ApplyPending(bool rotate) {
   std::lock_guard apply_lock(apply_mu_);
+  return ApplyPendingLocked(rotate);
+}
+
+Status LogStoreImpl::ApplyPendingLocked(bool rotate) {
   bool have_pending;
   {
     std::lock_guard lock(mu_);
@@ -445,6 +483,7 @@ Status LogStoreImpl::ApplyPending(bool rotate) {
     std::lock_guard lock(mu_);
     if (status.ok()) {
       in_flight_bytes_ = 0;
+      replay_unapplied_ = false;
       if (!taken.empty()) ++stats_.applies;
     } else {
       ++stats_.apply_failures;
@@ -507,8 +546,9 @@ void LogStoreImpl::BackgroundLoop() {
     auto now = Clock::now();
     // retained_ is guarded by apply_mu_; a failed apply is visible here as
     // in_flight_bytes_ > 0 (nothing else applies while this thread waits).
-    bool has_work = !pending_.empty() || in_flight_bytes_ > 0;
-    if (apply_requested_ || (has_work && now >= next_apply)) {
+    bool has_work = !pending_.empty() || in_flight_bytes_ > 0 || replay_unapplied_;
+    auto apply_at = std::max(next_apply, last_read_end_ + apply_interval);
+    if (apply_requested_ || (has_work && readers_ == 0 && now >= apply_at)) {
       apply_requested_ = false;
       lock.unlock();
       (void)ApplyPending(/*rotate=*/true);  // a failure is retried next interval
@@ -524,7 +564,7 @@ void LogStoreImpl::BackgroundLoop() {
       continue;
     }
     auto deadline = Clock::time_point::max();
-    if (has_work) deadline = next_apply;
+    if (has_work) deadline = readers_ > 0 ? now + apply_interval : apply_at;
     if (interval_sync && unsynced_) deadline = std::min(deadline, next_sync);
     if (deadline == Clock::time_point::max()) {
       work_cv_.wait(lock);
@@ -534,29 +574,59 @@ void LogStoreImpl::BackgroundLoop() {
   }
 }
 
+Status LogStoreImpl::Read(const std::function<Status(Store&)>& read) {
+  {
+    std::lock_guard lock(mu_);
+    ++readers_;
+  }
+  Status status;
+  {
+    std::lock_guard apply_lock(apply_mu_);
+    bool have_pending;
+    {
+      std::lock_guard lock(mu_);
+      have_pending = !pending_.empty();
+    }
+    if (have_pending) status = ApplyPendingLocked(/*rotate=*/true);
+    if (status.ok()) {
+      BatchOverlay view(*inner_, retained_);
+      status = read(view);
+    }
+  }
+  std::lock_guard lock(mu_);
+  --readers_;
+  last_read_end_ = std::chrono::steady_clock::now();
+  return status;
+}
+
 Result<StoreMeta> LogStoreImpl::LoadMeta() {
-  RS_RETURN_IF_ERROR(ApplyPending(/*rotate=*/true));
-  return inner_->LoadMeta();
+  Result<StoreMeta> meta = StoreMeta{};
+  RS_RETURN_IF_ERROR(Read([&](Store& view) {
+    meta = view.LoadMeta();
+    return meta.status();
+  }));
+  return meta;
 }
 
 Status LogStoreImpl::ForEachState(const std::function<void(const std::string&, const StoredValue&)>& fn) {
-  RS_RETURN_IF_ERROR(ApplyPending(/*rotate=*/true));
-  return inner_->ForEachState(fn);
+  return Read([&](Store& view) { return view.ForEachState(fn); });
 }
 
 size_t LogStoreImpl::StateCountHint() {
-  (void)ApplyPending(/*rotate=*/true);  // a failure shows again in ForEachState
-  return inner_->StateCountHint();
+  size_t hint = 0;
+  (void)Read([&](Store& view) {  // a failure shows again in ForEachState
+    hint = view.StateCountHint();
+    return Status::Ok();
+  });
+  return hint;
 }
 
 Status LogStoreImpl::ForEachDelta(const std::function<void(const std::string&, const StoredValue&)>& fn) {
-  RS_RETURN_IF_ERROR(ApplyPending(/*rotate=*/true));
-  return inner_->ForEachDelta(fn);
+  return Read([&](Store& view) { return view.ForEachDelta(fn); });
 }
 
 Status LogStoreImpl::ForEachOutbox(const std::function<void(uint64_t, const std::string&, const StoredValue&)>& fn) {
-  RS_RETURN_IF_ERROR(ApplyPending(/*rotate=*/true));
-  return inner_->ForEachOutbox(fn);
+  return Read([&](Store& view) { return view.ForEachOutbox(fn); });
 }
 
 }  // namespace

@@ -68,6 +68,17 @@ LogStoreOptions ManualOptions() {
   return options;
 }
 
+// Waits for `done` with a deadline instead of sleeping a fixed time.
+template <typename Fn>
+bool Eventually(Fn done) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return done();
+}
+
 class LogStoreTest : public ::testing::Test {
  protected:
   std::unique_ptr<LogStore> Open(const std::string& prefix, LogStoreOptions options = ManualOptions()) {
@@ -121,7 +132,52 @@ TEST_F(LogStoreTest, CrashThenReopenReplaysTheLog) {
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(store->stats().replayed_records, 5u);
   EXPECT_EQ(store->stats().dropped_tail_bytes, 0u);
+  EXPECT_EQ(Read(*inner_), Contents{}) << "the open does not wait for the replay's apply";
+  EXPECT_EQ(Read(*store), Expected(batches, 5)) << "readers see the replay at once";
+  EXPECT_EQ(store->stats().applies, 0u);
+  ASSERT_TRUE(store->ApplyNow().ok());
   EXPECT_EQ(Read(*inner_), Expected(batches, 5));
+  EXPECT_EQ(LogFiles(dir_.path()).size(), 1u) << "the replayed file is deleted, the new one stays";
+}
+
+// Commits after the open go after the replay, in reads and in the apply.
+TEST_F(LogStoreTest, CommitsAfterTheOpenFollowTheUnappliedReplay) {
+  std::vector<StoreBatch> batches = FiveBatches();
+  auto store = Open(dir_.prefix());
+  ASSERT_NE(store, nullptr);
+  for (size_t i = 0; i < 3; ++i) ASSERT_TRUE(store->Commit(batches[i]).ok());
+  store->CrashForTesting();
+  store.reset();
+  store = Open(dir_.prefix());
+  ASSERT_NE(store, nullptr);
+  for (size_t i = 3; i < 5; ++i) ASSERT_TRUE(store->Commit(batches[i]).ok());
+  store->CrashForTesting();  // before any apply: both files replay
+  store.reset();
+  store = Open(dir_.prefix());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->stats().replayed_files, 2u);
+  EXPECT_EQ(Read(*store), Expected(batches, 5));
+  ASSERT_TRUE(store->Commit(PutBatch("a", "last")).ok());
+  Contents expected = Expected(batches, 5);
+  expected.state["a"] = Value("last");
+  EXPECT_EQ(Read(*store), expected) << "a read with new commits applies the replay and them";
+  EXPECT_EQ(Read(*inner_), expected);
+}
+
+TEST_F(LogStoreTest, BackgroundThreadAppliesTheReplay) {
+  std::vector<StoreBatch> batches = FiveBatches();
+  auto store = Open(dir_.prefix());
+  ASSERT_NE(store, nullptr);
+  for (const StoreBatch& b : batches) ASSERT_TRUE(store->Commit(b).ok());
+  store->CrashForTesting();
+  store.reset();
+  LogStoreOptions options;
+  options.apply_interval_millis = 1;
+  store = Open(dir_.prefix(), options);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(Eventually([&] { return store->stats().applies >= 1; }));
+  EXPECT_EQ(Read(*inner_), Expected(batches, 5));
+  ASSERT_TRUE(Eventually([&] { return LogFiles(dir_.path()).size() == 1; }));
 }
 
 // Applied but not yet deleted (a crash between the inner Commit and the
@@ -144,6 +200,8 @@ TEST_F(LogStoreTest, ReplayingAlreadyAppliedFilesIsHarmless) {
   ASSERT_EQ(LogFiles(dir_.path()).size(), 2u);
   store = Open(dir_.prefix());
   ASSERT_NE(store, nullptr);
+  EXPECT_EQ(Read(*store), Expected(batches, 5));
+  ASSERT_TRUE(store->ApplyNow().ok());
   EXPECT_EQ(Read(*inner_), Expected(batches, 5));
 }
 
@@ -170,23 +228,31 @@ TEST_F(LogStoreTest, FailedApplyKeepsOrderAndRetries) {
   store.reset();
   store = Open(dir_.prefix());
   ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->ApplyNow().ok());
   inner = Read(*inner_);
   EXPECT_EQ(inner.state.at("a"), Value("3"));
   EXPECT_EQ(inner.state.at("c"), Value("4"));
 }
 
-TEST_F(LogStoreTest, OpenFailsAndKeepsTheLogWhenTheReplayCannotCommit) {
+TEST_F(LogStoreTest, AReplayTheInnerStoreRefusesStaysLoggedAndIsRetried) {
   auto store = Open(dir_.prefix());
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->Commit(PutBatch("a", "1")).ok());
   store->CrashForTesting();
   store.reset();
-  faults_->fail_commits = 1;
-  EXPECT_EQ(OpenStatus(dir_.prefix()).code(), StatusCode::kUnavailable);
-  EXPECT_EQ(LogFiles(dir_.path()).size(), 1u);
   store = Open(dir_.prefix());
   ASSERT_NE(store, nullptr);
+  faults_->fail_commits = 1;
+  EXPECT_EQ(store->ApplyNow().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(Read(*store).state.at("a"), Value("1")) << "readers still see it";
+  EXPECT_EQ(LogFiles(dir_.path()).size(), 2u) << "the replayed file is kept, and the new one";
+  store->CrashForTesting();
+  store.reset();
+  store = Open(dir_.prefix());
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->ApplyNow().ok());
   EXPECT_EQ(Read(*inner_).state.at("a"), Value("1"));
+  EXPECT_EQ(LogFiles(dir_.path()).size(), 1u);
 }
 
 TEST_F(LogStoreTest, OverMaxPendingBytesCommitAppliesFirst) {
@@ -215,17 +281,6 @@ TEST_F(LogStoreTest, OverMaxPendingBytesFailsWhileTheInnerStoreFails) {
   ASSERT_TRUE(store->Commit(PutBatch("b", "2")).ok());
   store.reset();
   EXPECT_EQ(Read(*inner_).state.size(), 2u);
-}
-
-// Waits for `done` with a deadline instead of sleeping a fixed time.
-template <typename Fn>
-bool Eventually(Fn done) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return done();
 }
 
 TEST_F(LogStoreTest, BackgroundThreadAppliesAndDeletesFiles) {
@@ -269,7 +324,11 @@ CrashedLog CommitAndCrash(LogStoreTest* test, const std::string& dir, const std:
 }
 
 // Writes `files` into a fresh directory and opens a log store on it with a
-// fresh inner store.
+// fresh inner store; contents are what it reads then. Then checks that
+// the open left a log that a second crash, after one more commit and
+// before any apply, replays to the same plus that commit (a torn tail the
+// open dropped does not become damage in front of the new record), and
+// that applying it brings the inner store there.
 struct Reopened {
   Status status;
   Contents contents;
@@ -287,7 +346,19 @@ Reopened ReopenCopy(const std::map<std::string, std::string>& files, LogStoreOpt
     return r;
   }
   r.stats = (*store)->stats();
-  r.contents = Read(*inner);
+  r.contents = Read(**store);
+  EXPECT_TRUE((*store)->Commit(PutBatch("after-reopen", "x")).ok());
+  (*store)->CrashForTesting();
+  store->reset();
+  store = LogStore::Open(std::make_unique<SharedStore>(inner, std::make_shared<Faults>()), dir.prefix(), options);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  if (!store.ok()) return r;
+  EXPECT_EQ((*store)->stats().dropped_tail_bytes, 0u) << "the torn tail was cut at the first open";
+  Contents expected = r.contents;
+  expected.state["after-reopen"] = Value("x");
+  EXPECT_EQ(Read(**store), expected);
+  EXPECT_TRUE((*store)->ApplyNow().ok());
+  EXPECT_EQ(Read(*inner), expected);
   return r;
 }
 
@@ -525,9 +596,9 @@ TEST_F(LogStoreTest, PartialWriteIsNeverFollowedByAnotherRecord) {
   store = Open(dir_.prefix());
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(store->stats().dropped_tail_bytes, 5u);
-  Contents inner = Read(*inner_);
-  EXPECT_EQ(inner.state.at("a"), Value("1"));
-  EXPECT_EQ(inner.state.count("c"), 0u);
+  Contents read = Read(*store);
+  EXPECT_EQ(read.state.at("a"), Value("1"));
+  EXPECT_EQ(read.state.count("c"), 0u);
 }
 
 TEST_F(LogStoreTest, ConcurrentCommitsWhileTheBackgroundApplies) {
@@ -573,6 +644,7 @@ TEST_F(LogStoreTest, ConcurrentCommitsWhileTheBackgroundApplies) {
   store.reset();
   store = Open(dir_.prefix());
   ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->ApplyNow().ok());
   EXPECT_EQ(Read(*inner_), expected);
 }
 

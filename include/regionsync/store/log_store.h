@@ -3,8 +3,10 @@
 // instead of an inner transaction. A background thread merges the logged
 // batches and applies them to the inner store every apply_interval_millis
 // (one inner Commit), then deletes the log files they were in. Opening
-// replays what a crash left in the log into the inner store. The file and
-// record format is described at the top of src/store/log_record.h.
+// folds what a crash left in the log into one batch, which reads see over
+// the inner store at once and the background thread applies like any other
+// (a restart does not wait for that apply). The file and record format is
+// described at the top of src/store/log_record.h.
 //
 //   Result<std::unique_ptr<Store>> sqlite = OpenSqliteStore(path);  // kAlways
 //   if (!sqlite.ok()) return sqlite.status();
@@ -49,15 +51,16 @@ struct LogStoreOptions {
   // window, which the policy does not promise to keep: set it then.
   bool drop_after_bad_record = false;
   // Tests only: false runs no background thread; batches are applied only by
-  // LogStore::ApplyNow, the readers, max_pending_bytes, and the destructor,
-  // and nothing fsyncs the log in the background (kEveryInterval).
+  // LogStore::ApplyNow, the readers (the batches committed since the open or
+  // the last apply), max_pending_bytes, and the destructor, and nothing
+  // fsyncs the log in the background (kEveryInterval).
   bool background_apply = true;
 };
 
 // What opening found, and what the store did since.
 struct LogStoreStats {
   uint64_t replayed_files = 0;      // log files found at open
-  uint64_t replayed_records = 0;    // valid records applied at open
+  uint64_t replayed_records = 0;    // valid records found at open (applied by the next apply)
   uint64_t dropped_tail_bytes = 0;  // torn tail dropped at open (a crash)
   uint64_t dropped_valid_records = 0;  // valid records after a bad one, dropped (drop_after_bad_record)
   uint64_t appended_records = 0;
@@ -72,17 +75,20 @@ class LogStore : public Store {
   // (e.g. a SqliteStore opened with kAlways): the log files of a batch are
   // deleted as soon as the inner Commit of it returned OK. Log files are
   // `<log_prefix>.<seq>` (e.g. "/var/lib/x/store.db.log.00000042"); the
-  // directory must exist. Opening replays every valid record of the existing
-  // log files in order into `inner` (one inner Commit), deletes the files and
-  // starts a new log. A torn or corrupt tail (nothing valid after it, in this
-  // file or a later one) is what a crash during an append leaves: it is
-  // dropped and counted in stats().dropped_tail_bytes.
+  // directory must exist. Opening folds every valid record of the existing
+  // log files in order into one batch and starts a new log file. Readers see
+  // that batch over `inner` at once; the background thread commits it to
+  // `inner` once reads have been quiet for apply_interval_millis (the
+  // replica's restore reads first), then deletes the old files. A failed
+  // commit of it is retried like any apply. A torn or corrupt tail (nothing
+  // valid after it, in this file or a later one) is what a crash during an
+  // append leaves: it is cut off the file (durably, as the file stays until
+  // that apply) and counted in stats().dropped_tail_bytes.
   // Errors: DataLoss if a bad record is followed by a valid one (unless
   // options.drop_after_bad_record), a valid
   // record does not decode, or a file in the sequence is missing (something
   // other than a crash damaged the log); Unavailable if a log file cannot be
-  // read, created or deleted; the inner store's error if the replay fails to
-  // commit (the log files are then kept).
+  // read, cut or created.
   static Result<std::unique_ptr<LogStore>> Open(std::unique_ptr<Store> inner, std::string log_prefix,
                                                 LogStoreOptions options = {});
 
