@@ -91,9 +91,13 @@ class StatementUse {
 };
 
 // Reads a (type, bytes) pair; DataLoss if either is malformed.
-Result<StoredValue> ReadValue(sqlite3_stmt* stmt, int type_column, int bytes_column, std::string_view what) {
+// The row's type and bytes, into *out (reusing its buffer: a restore reads
+// millions of rows). A malformed row is DataLoss, named by what(), which is
+// called only then.
+template <typename What>
+Status ReadValue(sqlite3_stmt* stmt, int type_column, int bytes_column, const What& what, StoredValue* out) {
   if (sqlite3_column_type(stmt, type_column) != SQLITE_INTEGER) {
-    return DataLoss(std::string(what) + ": type is not an integer");
+    return DataLoss(what() + ": type is not an integer");
   }
   int64_t type = sqlite3_column_int64(stmt, type_column);
   // The low 16 bits name the CRDT type; the sync layer may set flags above
@@ -101,24 +105,29 @@ Result<StoredValue> ReadValue(sqlite3_stmt* stmt, int type_column, int bytes_col
   // key's lifetime).
   const int base = static_cast<int>(type & 0xffff);
   if (type < 0 || type > INT32_MAX || !pb::CrdtType_IsValid(base) || base == pb::CRDT_TYPE_UNSPECIFIED) {
-    return DataLoss(std::string(what) + ": unknown CRDT type " + std::to_string(type));
+    return DataLoss(what() + ": unknown CRDT type " + std::to_string(type));
   }
   if (sqlite3_column_type(stmt, bytes_column) != SQLITE_BLOB) {
-    return DataLoss(std::string(what) + ": bytes are not a blob");
+    return DataLoss(what() + ": bytes are not a blob");
   }
-  StoredValue value;
-  value.type = static_cast<CrdtType>(type);
+  out->type = static_cast<CrdtType>(type);
   const void* data = sqlite3_column_blob(stmt, bytes_column);
   int size = sqlite3_column_bytes(stmt, bytes_column);
-  if (size > 0) value.bytes.assign(static_cast<const char*>(data), static_cast<size_t>(size));
-  return value;
+  if (size > 0) {
+    out->bytes.assign(static_cast<const char*>(data), static_cast<size_t>(size));
+  } else {
+    out->bytes.clear();
+  }
+  return Status::Ok();
 }
 
-Result<std::string> ReadKey(sqlite3_stmt* stmt, int column, std::string_view what) {
+// The row's key, into *out (reusing its buffer).
+Status ReadKey(sqlite3_stmt* stmt, int column, std::string_view what, std::string* out) {
   if (sqlite3_column_type(stmt, column) != SQLITE_TEXT) return DataLoss(std::string(what) + ": key is not text");
   const unsigned char* text = sqlite3_column_text(stmt, column);
   int size = sqlite3_column_bytes(stmt, column);
-  return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(size));
+  out->assign(reinterpret_cast<const char*>(text), static_cast<size_t>(size));
+  return Status::Ok();
 }
 
 class SqliteStore final : public Store {
@@ -383,12 +392,13 @@ Status SqliteStore::ForEachKeyed(StatementId id, std::string_view what,
   sqlite3_stmt* stmt = statements_[id];
   StatementUse use(stmt);
   int rc;
+  const std::string kind = "stored " + std::string(what);
+  std::string key;
+  StoredValue value;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    Result<std::string> key = ReadKey(stmt, 0, "stored " + std::string(what));
-    if (!key.ok()) return key.status();
-    Result<StoredValue> value = ReadValue(stmt, 1, 2, "stored " + std::string(what) + " of key '" + *key + "'");
-    if (!value.ok()) return value.status();
-    fn(*key, *value);
+    RS_RETURN_IF_ERROR(ReadKey(stmt, 0, kind, &key));
+    RS_RETURN_IF_ERROR(ReadValue(stmt, 1, 2, [&] { return kind + " of key '" + key + "'"; }, &value));
+    fn(key, value);
   }
   return rc == SQLITE_DONE ? Status::Ok() : SqliteStatus(rc, db_, "reading " + std::string(what));
 }
@@ -407,14 +417,14 @@ Status SqliteStore::ForEachOutbox(
   sqlite3_stmt* stmt = statements_[kSelectOutbox];
   StatementUse use(stmt);
   int rc;
+  std::string key;
+  StoredValue value;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     if (sqlite3_column_type(stmt, 0) != SQLITE_INTEGER) return DataLoss("stored outbox: generation is not an integer");
     uint64_t generation = FromSql(sqlite3_column_int64(stmt, 0));
-    Result<std::string> key = ReadKey(stmt, 1, "stored outbox");
-    if (!key.ok()) return key.status();
-    Result<StoredValue> value = ReadValue(stmt, 2, 3, "stored outbox delta of key '" + *key + "'");
-    if (!value.ok()) return value.status();
-    fn(generation, *key, *value);
+    RS_RETURN_IF_ERROR(ReadKey(stmt, 1, "stored outbox", &key));
+    RS_RETURN_IF_ERROR(ReadValue(stmt, 2, 3, [&] { return "stored outbox delta of key '" + key + "'"; }, &value));
+    fn(generation, key, value);
   }
   return rc == SQLITE_DONE ? Status::Ok() : SqliteStatus(rc, db_, "reading the outbox");
 }
@@ -430,10 +440,10 @@ Status SqliteStore::LoadDeltaKeys() {
   sqlite3_stmt* stmt = statements_[kSelectDeltaKeys];
   StatementUse use(stmt);
   int rc;
+  std::string key;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    Result<std::string> key = ReadKey(stmt, 0, "stored delta");
-    if (!key.ok()) return key.status();
-    delta_keys_.insert(std::move(key).value());
+    RS_RETURN_IF_ERROR(ReadKey(stmt, 0, "stored delta", &key));
+    delta_keys_.insert(key);
   }
   return rc == SQLITE_DONE ? Status::Ok() : SqliteStatus(rc, db_, "reading deltas");
 }

@@ -12,12 +12,16 @@
 namespace regionsync {
 
 uint64_t StateHash(std::string_view key, const StoredValue& stored) {
+  return StateHash(key, stored.type, stored.bytes);
+}
+
+uint64_t StateHash(std::string_view key, CrdtType type, std::string_view bytes) {
   XXH3_state_t state;
   XXH3_64bits_reset(&state);
-  const uint64_t header[2] = {key.size(), static_cast<uint64_t>(stored.type)};
+  const uint64_t header[2] = {key.size(), static_cast<uint64_t>(type)};
   XXH3_64bits_update(&state, header, sizeof header);
   XXH3_64bits_update(&state, key.data(), key.size());
-  XXH3_64bits_update(&state, stored.bytes.data(), stored.bytes.size());
+  XXH3_64bits_update(&state, bytes.data(), bytes.size());
   return XXH3_64bits_digest(&state);
 }
 

@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <string_view>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -13,20 +14,36 @@
 namespace regionsync {
 namespace {
 
-struct Row {
-  std::string key;
-  StoredValue value;
+// Rows as read from the store: the values' bytes end to end in one buffer,
+// so that reading a row costs no allocation of its own (and the decoder
+// thread frees one buffer per batch, not one per row).
+struct RowBatch {
+  struct Row {
+    std::string key;
+    CrdtType type;
+    size_t offset;  // of its bytes in `bytes`
+    size_t size;
+  };
+  std::vector<Row> rows;
+  std::string bytes;
+
+  explicit RowBatch(size_t capacity) { rows.reserve(capacity); }
+  void Add(const std::string& key, const StoredValue& value) {
+    rows.push_back(Row{key, value.type, bytes.size(), value.bytes.size()});
+    bytes += value.bytes;
+  }
+  size_t size() const { return rows.size(); }
+  bool empty() const { return rows.empty(); }
 };
 
-std::vector<DecodedState> DecodeRows(std::vector<Row>& rows) {
+std::vector<DecodedState> DecodeRows(RowBatch& batch) {
   std::vector<DecodedState> out;
-  out.reserve(rows.size());
-  for (Row& row : rows) {
-    const uint64_t hash = StateHash(row.key, row.value);
-    out.push_back(
-        DecodedState{std::move(row.key), FromStored(row.value, kMaxStoredStateBytes), row.value.bytes.size(), hash});
+  out.reserve(batch.rows.size());
+  for (RowBatch::Row& row : batch.rows) {
+    std::string_view bytes = std::string_view(batch.bytes).substr(row.offset, row.size);
+    const uint64_t hash = StateHash(row.key, row.type, bytes);
+    out.push_back(DecodedState{std::move(row.key), FromStored(row.type, bytes, kMaxStoredStateBytes), row.size, hash});
   }
-  rows.clear();
   return out;
 }
 
@@ -76,13 +93,14 @@ class Stage {
 
 // Everything on the caller's thread: small stores, or no thread to be had.
 Status ReadHere(Store& store, const DecodedStateSink& sink, size_t batch_rows) {
-  std::vector<Row> rows;
+  RowBatch rows(batch_rows);
   bool go = true;
   Status status = store.ForEachState([&](const std::string& key, const StoredValue& value) {
     if (!go) return;
-    rows.push_back(Row{key, value});
+    rows.Add(key, value);
     if (rows.size() < batch_rows) return;
     std::vector<DecodedState> batch = DecodeRows(rows);
+    rows = RowBatch(batch_rows);
     go = sink(batch);
   });
   if (status.ok() && go && !rows.empty()) {
@@ -98,24 +116,24 @@ Status ReadStates(Store& store, const DecodedStateSink& sink, size_t batch_rows)
   if (store.StateCountHint() < batch_rows) return ReadHere(store, sink, batch_rows);
 
   constexpr size_t kMaxWaiting = 4;  // batches waiting between two stages
-  Stage<std::vector<Row>> read(kMaxWaiting);
+  Stage<RowBatch> read(kMaxWaiting);
   Stage<std::vector<DecodedState>> decoded(kMaxWaiting);
   Status status;
 
   auto read_rows = [&] {
-    std::vector<Row> rows;
+    RowBatch rows(batch_rows);
     bool go = true;
     Status s = store.ForEachState([&](const std::string& key, const StoredValue& value) {
       if (!go) return;
-      rows.push_back(Row{key, value});
-      if (rows.size() >= batch_rows) go = read.Push(std::exchange(rows, {}));
+      rows.Add(key, value);
+      if (rows.size() >= batch_rows) go = read.Push(std::exchange(rows, RowBatch(batch_rows)));
     });
     if (s.ok() && go && !rows.empty()) read.Push(std::move(rows));
     status = std::move(s);  // read by the caller after join()
     read.Close();
   };
   auto decode_rows = [&] {
-    std::vector<Row> rows;
+    RowBatch rows(0);
     while (read.Pop(&rows)) {
       if (!decoded.Push(DecodeRows(rows))) break;
     }

@@ -20,8 +20,11 @@ StoredValue ToStored(const AnyCrdt& value, const Lifetime& life) {
 }
 
 Result<KeyState> FromStored(const StoredValue& stored, size_t max_bytes) {
-  int type = static_cast<int>(stored.type);
-  std::string_view bytes = stored.bytes;
+  return FromStored(stored.type, stored.bytes, max_bytes);
+}
+
+Result<KeyState> FromStored(CrdtType stored_type, std::string_view bytes, size_t max_bytes) {
+  int type = static_cast<int>(stored_type);
   Lifetime life;
   if ((type & kLifetimeFlag) != 0) {
     type &= ~kLifetimeFlag;
