@@ -62,8 +62,7 @@ std::optional<int64_t> ParseRedisInteger(std::string_view s) {
 }
 
 bool RedisString::operator==(const RedisString& other) const {
-  return base_ == other.base_ && hidden_timestamp_ == other.hidden_timestamp_ &&
-         hidden_writer_ == other.hidden_writer_ && counter() == other.counter();
+  return base_ == other.base_ && hidden() == other.hidden() && counter() == other.counter();
 }
 
 const PnCounter& RedisString::counter() const {
@@ -93,13 +92,14 @@ RedisString RedisString::FromCounter(PnCounter counter) {
 
 const std::string* RedisString::VisibleBase() const {
   if (!base_.Value()) return nullptr;
-  if (std::pair(base_.timestamp(), base_.writer()) <= std::pair(hidden_timestamp_, hidden_writer_)) return nullptr;
+  if (Version(base_.timestamp(), base_.writer()) <= hidden()) return nullptr;
   return &*base_.Value();
 }
 
 RedisString RedisString::Set(ActorId actor, HlcTimestamp clock_now, std::string value) {
   constexpr HlcTimestamp kMaxTs = std::numeric_limits<HlcTimestamp>::max();
-  HlcTimestamp after_hidden = hidden_timestamp_ == kMaxTs ? kMaxTs : hidden_timestamp_ + 1;
+  HlcTimestamp hidden_ts = hidden().first;
+  HlcTimestamp after_hidden = hidden_ts == kMaxTs ? kMaxTs : hidden_ts + 1;
   RedisString delta;
   delta.base_ = base_.Assign(actor, std::max(clock_now, after_hidden), std::move(value));
   delta.counter_ = ResetCounter();
@@ -125,12 +125,8 @@ RedisString RedisString::Increment(ActorId actor, int64_t by) {
 
 RedisString RedisString::Delete() {
   RedisString delta;
-  if (std::pair(base_.timestamp(), base_.writer()) > std::pair(hidden_timestamp_, hidden_writer_)) {
-    hidden_timestamp_ = base_.timestamp();
-    hidden_writer_ = base_.writer();
-  }
-  delta.hidden_timestamp_ = hidden_timestamp_;
-  delta.hidden_writer_ = hidden_writer_;
+  if (Version base(base_.timestamp(), base_.writer()); base > hidden()) SetHidden(base);
+  delta.SetHidden(hidden());
   delta.counter_ = ResetCounter();
   return delta;
 }
@@ -159,10 +155,7 @@ std::optional<std::string> RedisString::Value() const {
 bool RedisString::Join(const RedisString& other) {
   std::optional<std::string> before = Value();
   base_.Join(other.base_);
-  if (std::pair(other.hidden_timestamp_, other.hidden_writer_) > std::pair(hidden_timestamp_, hidden_writer_)) {
-    hidden_timestamp_ = other.hidden_timestamp_;
-    hidden_writer_ = other.hidden_writer_;
-  }
+  if (other.hidden() > hidden()) SetHidden(other.hidden());
   if (other.counter_) MutableCounter().Join(*other.counter_);
   return Value() != before;
 }
@@ -193,8 +186,7 @@ Result<RedisString> RedisString::Decode(std::string_view bytes, size_t max_bytes
   if (msg.hidden_writer() == 0 && msg.hidden_timestamp() != 0) {
     return InvalidArgument("string: hidden version without a writer");
   }
-  s.hidden_timestamp_ = msg.hidden_timestamp();
-  s.hidden_writer_ = msg.hidden_writer();
+  s.SetHidden({msg.hidden_timestamp(), msg.hidden_writer()});
   if (!msg.counter().empty()) {
     Result<PnCounter> counter = PnCounter::Decode(msg.counter());
     if (!counter.ok()) return InvalidArgument("string: counter: " + counter.status().message());

@@ -139,13 +139,13 @@ void Replica::RecordLocal(Node& node, AnyCrdt delta, bool value_changed, std::op
   Entry& e = node.second;
   e.written_bytes += std::exchange(checked_bytes_, 0);
   if (!life) {
-    life = e.life.SameIncarnation();
+    life = e.life.get().SameIncarnation();
     // A write that empties the key (DEL, the last SREM) ends its expiry too:
     // created again, the key starts without one, as in Redis.
-    uint64_t old_expiry = e.life.expires_at_millis();
+    uint64_t old_expiry = e.life.get().expires_at_millis();
     uint64_t expiry = HasValue(e.state) ? pending_expiry_.value_or(old_expiry) : 0;
     if (expiry != old_expiry) {
-      life = e.life.SetExpiry(id_.actor(), Now(), expiry);
+      life = e.life.Update([&](Lifetime& l) { return l.SetExpiry(id_.actor(), Now(), expiry); });
       IndexExpiry(node, old_expiry);
     }
   }
@@ -389,7 +389,7 @@ const AnyCrdt* Replica::Find(std::string_view key) const {
 const AnyCrdt* Replica::FindState(std::string_view key, Lifetime* life) const {
   auto it = keys_.find(key);
   if (it == keys_.end()) return nullptr;
-  *life = it->second.life;
+  *life = it->second.life.get();
   return &it->second.state;
 }
 
@@ -410,11 +410,11 @@ Status Replica::ApplyRemote(std::string_view key, const AnyCrdt& delta, std::str
   // Expired by this replica's clock (reclaimed or not, also a key restored
   // after a restart, whose reclaimed flag is not stored).
   const bool was_expired = Expired(node.second);
-  const uint64_t incarnation = node.second.life.incarnation();
+  const uint64_t incarnation = node.second.life.get().incarnation();
   std::vector<std::pair<std::string, uint64_t>> expired_fields = ExpiredFieldsIn(node, delta);
   bool changed = JoinInto(node, delta, life, origin);
   if (!expired_fields.empty()) EndRevivedFields(node, expired_fields);
-  if (was_expired && !Expired(node.second) && node.second.life.incarnation() == incarnation &&
+  if (was_expired && !Expired(node.second) && node.second.life.get().incarnation() == incarnation &&
       !std::holds_alternative<LwwRegister>(node.second.state)) {
     EndIncarnation(node);
     return Status::Ok();
@@ -432,13 +432,13 @@ Status Replica::ApplyRemote(std::string_view key, const AnyCrdt& delta, std::str
 bool Replica::JoinInto(Node& node, const AnyCrdt& delta, const Lifetime& life, std::string_view origin) {
   Entry& e = node.second;
   CrdtType had = TypeOf(e.state);
-  uint64_t old_expiry = e.life.expires_at_millis(), old_incarnation = e.life.incarnation();
-  TypedJoin j = JoinKeyState(e.state, e.life, delta, life);
+  uint64_t old_expiry = e.life.get().expires_at_millis(), old_incarnation = e.life.get().incarnation();
+  TypedJoin j = e.life.Update([&](Lifetime& l) { return JoinKeyState(e.state, l, delta, life); });
   MarkDirtyBy(node, delta, life);
-  if (e.life.incarnation() != old_incarnation) {
+  if (e.life.get().incarnation() != old_incarnation) {
     // The key expired and was written again elsewhere: what this replica
     // had pending for the old incarnation is dead everywhere.
-    if (e.unsent && e.unsent->life.incarnation() < e.life.incarnation()) e.unsent.reset();
+    if (e.unsent && e.unsent->life.incarnation() < e.life.get().incarnation()) e.unsent.reset();
   }
   IndexExpiry(node, old_expiry);
   IndexFieldExpiry(node);

@@ -50,7 +50,7 @@ const std::vector<uint64_t>& Replica::BucketHashes() {
       continue;
     }
     e.hash_stale = false;
-    SetCommittedHash(*node, StateHash(node->first, ToStored(e.state, e.life)));
+    SetCommittedHash(*node, StateHash(node->first, ToStored(e.state, e.life.get())));
   }
   stale_hashes_ = std::move(still_stale);
   return bucket_hashes_;
@@ -71,10 +71,10 @@ size_t Replica::StatesInBucket(uint32_t bucket, size_t cursor, size_t max_visits
       // A local write of the key is about to be published: the repair rides
       // in its delta (now the whole state), so it arrives with the rest of
       // that write and never before it (an EXEC seen in part elsewhere).
-      AddUnsent(*node, node->second.state, node->second.life);
+      AddUnsent(*node, node->second.state, node->second.life.get());
       continue;
     }
-    out->push_back({node->first, node->second.state, node->second.life});
+    out->push_back({node->first, node->second.state, node->second.life.get()});
   }
   return cursor < key_order_.size() ? cursor : 0;
 }

@@ -31,7 +31,7 @@ Status Replica::Restore() {
         it->second.order = static_cast<uint32_t>(key_order_.size());
         key_order_.push_back(&*it);
       }
-      it->second.life = row.state->life;
+      it->second.life.set(row.state->life);
       it->second.stored_bytes = row.bytes;
       it->second.hash = row.hash;
       IndexExpiry(*it, 0);
@@ -48,8 +48,8 @@ Status Replica::Restore() {
       return;
     }
     Node& node = GetOrCreate(key, TypeOf(delta->value));
-    uint64_t old_expiry = node.second.life.expires_at_millis();
-    JoinKeyState(node.second.state, node.second.life, delta->value, delta->life);
+    uint64_t old_expiry = node.second.life.get().expires_at_millis();
+    node.second.life.Update([&](Lifetime& l) { return JoinKeyState(node.second.state, l, delta->value, delta->life); });
     IndexExpiry(node, old_expiry);
     IndexFieldExpiry(node);
     logged_delta_bytes_[&node] += v.bytes.size();
@@ -66,7 +66,7 @@ Status Replica::Restore() {
       // A marker (Commit): publish the key's whole state, which holds the
       // writes not yet published (an expiry too; nothing if the key is gone).
       if (auto it = keys_.find(key); it != keys_.end()) {
-        AddUnsent(*it, it->second.state, it->second.life);
+        AddUnsent(*it, it->second.state, it->second.life.get());
       }
       return;
     }
@@ -83,13 +83,13 @@ Status Replica::Restore() {
     // so restore never fails on it.
     // Nor into a key of the delta's incarnation that expired: its value may
     // have been reclaimed after the delta was logged, and stays so.
-    if (delta->life.incarnation() != node.second.life.incarnation() || !Expired(node.second)) {
-      uint64_t old_expiry = node.second.life.expires_at_millis();
-      JoinKeyState(node.second.state, node.second.life, delta->value, delta->life);
+    if (delta->life.incarnation() != node.second.life.get().incarnation() || !Expired(node.second)) {
+      uint64_t old_expiry = node.second.life.get().expires_at_millis();
+      node.second.life.Update([&](Lifetime& l) { return JoinKeyState(node.second.state, l, delta->value, delta->life); });
       IndexExpiry(node, old_expiry);
       IndexFieldExpiry(node);
     }
-    if (SameFamily(node.second.state, delta->value) && delta->life.incarnation() == node.second.life.incarnation()) {
+    if (SameFamily(node.second.state, delta->value) && delta->life.incarnation() == node.second.life.get().incarnation()) {
       AddUnsent(node, delta->value, delta->life);
     }
   }));
@@ -148,7 +148,7 @@ Status Replica::Commit() {
   for (Node* node : dirty_) {
     Entry& e = node->second;
     if (!LogDelta(*node, &batch)) {
-      StoredValue& stored = batch.put_state[node->first] = ToStored(e.state, e.life);
+      StoredValue& stored = batch.put_state[node->first] = ToStored(e.state, e.life.get());
       e.stored_bytes = stored.bytes.size();
       e.written_bytes = 0;
       e.hash_stale = false;
@@ -221,7 +221,7 @@ void Replica::ReturnUnpublished(uint64_t generation) {
     Node& node = GetOrCreate(key, TypeOf(delta));
     // A delta that lost a type conflict while in flight stays dropped, and
     // so does one of an incarnation that ended meanwhile.
-    if (SameFamily(node.second.state, delta) && life.incarnation() == node.second.life.incarnation()) {
+    if (SameFamily(node.second.state, delta) && life.incarnation() == node.second.life.get().incarnation()) {
       AddUnsent(node, delta, life);
     }
   }

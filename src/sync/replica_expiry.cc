@@ -9,7 +9,7 @@
 namespace regionsync {
 
 bool Replica::Expired(const Entry& e) const {
-  return e.life.expires_at_millis() != 0 && e.life.ExpiredAt(env_->WallMillis());
+  return e.life.get().ExpiredAt(env_->WallMillis());
 }
 
 Replica::Node* Replica::LiveNode(std::string_view key) {
@@ -29,9 +29,9 @@ Replica::Node& Replica::CreateForWrite(std::string_view key, CrdtType type) {
   if (Expired(e)) {
     // The write starts the next incarnation, of its own type; the first
     // delta of it replaces the expired value in every region (JoinKeyState).
-    uint64_t old_expiry = e.life.expires_at_millis();
+    uint64_t old_expiry = e.life.get().expires_at_millis();
     e.state = EmptyCrdt(type);
-    e.life = e.life.Next();
+    e.life.set(e.life.get().Next());
     e.conflict_reported = false;
     IndexExpiry(*it, old_expiry);
     IndexFieldExpiry(*it);
@@ -42,7 +42,7 @@ Replica::Node& Replica::CreateForWrite(std::string_view key, CrdtType type) {
 
 void Replica::IndexExpiry(Node& node, uint64_t old_expiry) {
   Entry& e = node.second;
-  uint64_t expiry = e.life.expires_at_millis();
+  uint64_t expiry = e.life.get().expires_at_millis();
   if (e.tombstone) {
     if (Expired(e)) return;  // still reclaimed; forgotten in time
     // Live again: a newer incarnation, or an expiry moved later by a write
@@ -63,8 +63,8 @@ Result<bool> Replica::SetExpiry(std::string_view key, uint64_t expires_at_millis
   Node* node = LiveNode(key);
   if (node == nullptr || !HasValue(node->second.state)) return false;
   Entry& e = node->second;
-  uint64_t old_expiry = e.life.expires_at_millis();
-  Lifetime delta = e.life.SetExpiry(id_.actor(), Now(), expires_at_millis);
+  uint64_t old_expiry = e.life.get().expires_at_millis();
+  Lifetime delta = e.life.Update([&](Lifetime& l) { return l.SetExpiry(id_.actor(), Now(), expires_at_millis); });
   IndexExpiry(*node, old_expiry);
   checked_bytes_ = 0;
   RecordLocal(*node, EmptyCrdt(TypeOf(e.state)), old_expiry != expires_at_millis, delta);
@@ -74,7 +74,7 @@ Result<bool> Replica::SetExpiry(std::string_view key, uint64_t expires_at_millis
 std::optional<uint64_t> Replica::ExpiresAt(std::string_view key) const {
   const Node* node = LiveNode(key);
   if (node == nullptr || !HasValue(node->second.state)) return std::nullopt;
-  return node->second.life.expires_at_millis();
+  return node->second.life.get().expires_at_millis();
 }
 
 size_t Replica::ExpireDue(size_t max_keys) {
@@ -136,10 +136,10 @@ void Replica::EndIncarnation(Node& node) {
   // reached every region before their clocks passed the expiry; either way
   // all regions end in the same state (docs/redis.md, "Expiry").
   Entry& e = node.second;
-  const uint64_t old_expiry = e.life.expires_at_millis();
+  const uint64_t old_expiry = e.life.get().expires_at_millis();
   e.state = EmptyCrdt(TypeOf(e.state));
-  e.life = e.life.Next();
-  Lifetime delta = e.life.SetExpiry(id_.actor(), Now(), env_->WallMillis());
+  e.life.set(e.life.get().Next());
+  Lifetime delta = e.life.Update([&](Lifetime& l) { return l.SetExpiry(id_.actor(), Now(), env_->WallMillis()); });
   IndexExpiry(node, old_expiry);
   IndexFieldExpiry(node);
   checked_bytes_ = 0;
