@@ -87,6 +87,13 @@ class LogStoreTest : public ::testing::Test {
     EXPECT_TRUE(store.ok()) << store.status().ToString();
     return store.ok() ? std::move(store).value() : nullptr;
   }
+  // Opens a store, commits `batches` and crashes before any apply.
+  void CommitAndCrashBeforeApply(const std::vector<StoreBatch>& batches) {
+    auto store = Open(dir_.prefix());
+    ASSERT_NE(store, nullptr);
+    for (const StoreBatch& b : batches) ASSERT_TRUE(store->Commit(b).ok());
+    store->CrashForTesting();
+  }
   Status OpenStatus(const std::string& prefix) {
     Result<std::unique_ptr<LogStore>> store =
         LogStore::Open(std::make_unique<SharedStore>(inner_, faults_), prefix, ManualOptions());
@@ -122,13 +129,9 @@ TEST_F(LogStoreTest, ReadersApplyPendingBatchesFirst) {
 
 TEST_F(LogStoreTest, CrashThenReopenReplaysTheLog) {
   std::vector<StoreBatch> batches = FiveBatches();
-  auto store = Open(dir_.prefix());
-  ASSERT_NE(store, nullptr);
-  for (const StoreBatch& b : batches) ASSERT_TRUE(store->Commit(b).ok());
-  store->CrashForTesting();
-  store.reset();
+  CommitAndCrashBeforeApply(batches);
   EXPECT_EQ(Read(*inner_), Contents{});
-  store = Open(dir_.prefix());
+  auto store = Open(dir_.prefix());
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(store->stats().replayed_records, 5u);
   EXPECT_EQ(store->stats().dropped_tail_bytes, 0u);
@@ -166,14 +169,10 @@ TEST_F(LogStoreTest, CommitsAfterTheOpenFollowTheUnappliedReplay) {
 
 TEST_F(LogStoreTest, BackgroundThreadAppliesTheReplay) {
   std::vector<StoreBatch> batches = FiveBatches();
-  auto store = Open(dir_.prefix());
-  ASSERT_NE(store, nullptr);
-  for (const StoreBatch& b : batches) ASSERT_TRUE(store->Commit(b).ok());
-  store->CrashForTesting();
-  store.reset();
+  CommitAndCrashBeforeApply(batches);
   LogStoreOptions options;
   options.apply_interval_millis = 1;
-  store = Open(dir_.prefix(), options);
+  auto store = Open(dir_.prefix(), options);
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(Eventually([&] { return store->stats().applies >= 1; }));
   EXPECT_EQ(Read(*inner_), Expected(batches, 5));
