@@ -544,8 +544,9 @@ void LogStoreImpl::BackgroundLoop() {
   std::unique_lock lock(mu_);
   while (!closing_) {
     auto now = Clock::now();
-    // retained_ is guarded by apply_mu_; a failed apply is visible here as
-    // in_flight_bytes_ > 0 (nothing else applies while this thread waits).
+    // retained_ is guarded by apply_mu_; it is visible here as
+    // replay_unapplied_ (the open's replay) or in_flight_bytes_ > 0 (a failed
+    // apply; nothing else applies while this thread waits).
     bool has_work = !pending_.empty() || in_flight_bytes_ > 0 || replay_unapplied_;
     auto apply_at = std::max(next_apply, last_read_end_ + apply_interval);
     if (apply_requested_ || (has_work && readers_ == 0 && now >= apply_at)) {
