@@ -62,7 +62,7 @@ std::optional<int64_t> ParseRedisInteger(std::string_view s) {
 }
 
 bool RedisString::operator==(const RedisString& other) const {
-  return base_ == other.base_ && hidden() == other.hidden() && counter() == other.counter();
+  return base_ == other.base_ && hidden_.get() == other.hidden_.get() && counter() == other.counter();
 }
 
 const PnCounter& RedisString::counter() const {
@@ -92,13 +92,13 @@ RedisString RedisString::FromCounter(PnCounter counter) {
 
 const std::string* RedisString::VisibleBase() const {
   if (!base_.Value()) return nullptr;
-  if (Version(base_.timestamp(), base_.writer()) <= hidden()) return nullptr;
+  if (Version(base_.timestamp(), base_.writer()) <= hidden_.get()) return nullptr;
   return &*base_.Value();
 }
 
 RedisString RedisString::Set(ActorId actor, HlcTimestamp clock_now, std::string value) {
   constexpr HlcTimestamp kMaxTs = std::numeric_limits<HlcTimestamp>::max();
-  HlcTimestamp hidden_ts = hidden().first;
+  HlcTimestamp hidden_ts = hidden_.get().first;
   HlcTimestamp after_hidden = hidden_ts == kMaxTs ? kMaxTs : hidden_ts + 1;
   RedisString delta;
   delta.base_ = base_.Assign(actor, std::max(clock_now, after_hidden), std::move(value));
@@ -125,8 +125,8 @@ RedisString RedisString::Increment(ActorId actor, int64_t by) {
 
 RedisString RedisString::Delete() {
   RedisString delta;
-  if (Version base(base_.timestamp(), base_.writer()); base > hidden()) SetHidden(base);
-  delta.SetHidden(hidden());
+  if (Version base(base_.timestamp(), base_.writer()); base > hidden_.get()) hidden_.set(base);
+  delta.hidden_ = hidden_;
   delta.counter_ = ResetCounter();
   return delta;
 }
@@ -155,7 +155,7 @@ std::optional<std::string> RedisString::Value() const {
 bool RedisString::Join(const RedisString& other) {
   std::optional<std::string> before = Value();
   base_.Join(other.base_);
-  if (other.hidden() > hidden()) SetHidden(other.hidden());
+  if (other.hidden_.get() > hidden_.get()) hidden_.set(other.hidden_.get());
   if (other.counter_) MutableCounter().Join(*other.counter_);
   return Value() != before;
 }
@@ -186,7 +186,7 @@ Result<RedisString> RedisString::Decode(std::string_view bytes, size_t max_bytes
   if (msg.hidden_writer() == 0 && msg.hidden_timestamp() != 0) {
     return InvalidArgument("string: hidden version without a writer");
   }
-  s.SetHidden({msg.hidden_timestamp(), msg.hidden_writer()});
+  s.hidden_.set({msg.hidden_timestamp(), msg.hidden_writer()});
   if (!msg.counter().empty()) {
     Result<PnCounter> counter = PnCounter::Decode(msg.counter());
     if (!counter.ok()) return InvalidArgument("string: counter: " + counter.status().message());

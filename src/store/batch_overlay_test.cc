@@ -5,11 +5,6 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
-#include <string>
-#include <tuple>
-#include <utility>
-#include <vector>
-
 #include "store/log_store_test_util.h"
 #include "store/store_batch_gen.h"
 
@@ -18,19 +13,6 @@ namespace {
 
 using namespace log_store_test;  // NOLINT: the shared test vocabulary
 using store_test::GenBatch;
-
-// Every row of every reader, in the order the reader gives them (Read()
-// keeps maps and sets, which hide order and duplicates).
-using Rows = std::vector<std::tuple<uint64_t, std::string, StoredValue>>;
-std::tuple<Rows, Rows, Rows> InOrder(Store& store) {
-  Rows states, deltas, outbox;
-  EXPECT_TRUE(store.ForEachState([&](const std::string& k, const StoredValue& v) { states.emplace_back(0, k, v); }).ok());
-  EXPECT_TRUE(store.ForEachDelta([&](const std::string& k, const StoredValue& v) { deltas.emplace_back(0, k, v); }).ok());
-  EXPECT_TRUE(
-      store.ForEachOutbox([&](uint64_t g, const std::string& k, const StoredValue& v) { outbox.emplace_back(g, k, v); })
-          .ok());
-  return {states, deltas, outbox};
-}
 
 RC_GTEST_PROP(BatchOverlay, ReadingThroughABatchEqualsCommittingIt, ()) {
   auto inner = NewMemoryStore();

@@ -16,6 +16,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -48,6 +49,19 @@ Contents Read(Store& store) {
   s = store.ForEachDelta([&](const std::string& k, const StoredValue& v) { c.deltas[k].emplace(v.type, v.bytes); });
   EXPECT_TRUE(s.ok()) << s.ToString();
   return c;
+}
+
+// Every row of every reader, in the order the reader gives them (Read() keeps
+// maps and sets, which hide order and duplicates).
+using Rows = std::vector<std::tuple<uint64_t, std::string, StoredValue>>;
+inline std::tuple<Rows, Rows, Rows> InOrder(Store& store) {
+  Rows states, deltas, outbox;
+  EXPECT_TRUE(store.ForEachState([&](const std::string& k, const StoredValue& v) { states.emplace_back(0, k, v); }).ok());
+  EXPECT_TRUE(store.ForEachDelta([&](const std::string& k, const StoredValue& v) { deltas.emplace_back(0, k, v); }).ok());
+  EXPECT_TRUE(
+      store.ForEachOutbox([&](uint64_t g, const std::string& k, const StoredValue& v) { outbox.emplace_back(g, k, v); })
+          .ok());
+  return {states, deltas, outbox};
 }
 
 // Injected inner-store failures, shared with the test.

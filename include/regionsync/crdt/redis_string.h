@@ -80,8 +80,8 @@ class RedisString {
 
   const LwwRegister& base() const { return base_; }
   const PnCounter& counter() const;
-  HlcTimestamp hidden_timestamp() const { return hidden().first; }
-  ActorId hidden_writer() const { return hidden().second; }
+  HlcTimestamp hidden_timestamp() const { return hidden_.get().first; }
+  ActorId hidden_writer() const { return hidden_.get().second; }
 
   bool operator==(const RedisString& other) const;
 
@@ -93,16 +93,14 @@ class RedisString {
   static Boxed<PnCounter> Box(PnCounter counter);
   // The delta of an observed reset of the counter.
   Boxed<PnCounter> ResetCounter();
-  // The version up to which the base is hidden: (0, 0) when nothing is.
   using Version = std::pair<HlcTimestamp, ActorId>;
-  Version hidden() const { return hidden_ ? *hidden_ : Version{}; }
-  void SetHidden(Version v) { hidden_ = v == Version{} ? Boxed<Version>() : Boxed<Version>(v); }
 
   LwwRegister base_;
+  // The version up to which the base is hidden: (0, 0) when nothing is.
   // Boxed, as the counter: only strings deleted while they held a value
   // have one (the keyspace holds an AnyCrdt per key, as big as its
   // biggest type).
-  Boxed<Version> hidden_;
+  BoxedUnlessDefault<Version> hidden_;
   // The counter, boxed: a string that was only ever SET (most of them)
   // costs a pointer for it. Empty: the empty counter.
   Boxed<PnCounter> counter_;

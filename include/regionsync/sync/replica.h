@@ -373,40 +373,12 @@ class Replica {
     AnyCrdt delta;
     Lifetime life;
   };
-  // A key's lifetime, on the heap only when it is not the initial one: most
-  // keys never had an expiry nor a delete, and pay a pointer (8 bytes
-  // instead of 32 in every entry).
-  class LifeSlot {
-   public:
-    const Lifetime& get() const { return box_ ? *box_ : kInitial; }
-    void set(const Lifetime& life) {
-      if (life == kInitial) {
-        box_ = {};
-      } else if (box_) {
-        *box_ = life;
-      } else {
-        box_ = Boxed<Lifetime>(life);
-      }
-    }
-    // Calls fn(Lifetime&) on the lifetime and keeps what it leaves;
-    // returns what fn returns (not void).
-    template <typename Fn>
-    auto Update(Fn&& fn) {
-      Lifetime life = get();
-      auto result = fn(life);
-      set(life);
-      return result;
-    }
-
-   private:
-    static inline const Lifetime kInitial{};
-    Boxed<Lifetime> box_;
-  };
-
   struct Entry {
     explicit Entry(AnyCrdt s) : state(std::move(s)) {}
     AnyCrdt state;
-    LifeSlot life;
+    // Boxed unless initial: most keys never had an expiry nor a delete, and
+    // pay a pointer, not 32 bytes.
+    BoxedUnlessDefault<Lifetime> life;
     // This key's delta in the open outbox generation, with the lifetime it
     // carries; on the heap, so that a key without one costs a pointer.
     std::unique_ptr<KeyedState> unsent;
